@@ -1,0 +1,78 @@
+/**
+ * The one seam between decoding strategies and a model runtime. The llama.cpp backend
+ * (src/model) and the in-memory test model both implement it; strategies never see more.
+ *
+ * A branch is a sequence state inside the model (for llama.cpp: a KV-cache sequence).
+ * Forking a branch copies its state so that two continuations share the evaluated prefix
+ * instead of re-evaluating it.
+ */
+
+/** Opaque handle for a model-side sequence state. */
+export interface Branch {
+  readonly id: number;
+}
+
+/**
+ * Scores for the next token after a branch's tokens.
+ *
+ * `ids`/`logits` hold the most likely tokens in descending logit order (at least
+ * the `topN` asked for, or the whole vocabulary). `logNormalizer` is log Σ exp(logit)
+ * over the whole vocabulary, so `logit - logNormalizer` is an exact log-probability even
+ * when only a slice is returned. When the backend returns the whole vocabulary, `full`
+ * holds the raw logits indexed by token id (then `ids`/`logits` may be just the top slice).
+ */
+export interface NextTokenScores {
+  readonly ids: Int32Array;
+  readonly logits: Float32Array;
+  readonly logNormalizer: number;
+  readonly full?: Float32Array;
+}
+
+export interface EvaluateRequest {
+  readonly branch: Branch;
+  /** Tokens appended to the branch, oldest first; may be empty to re-read the scores. */
+  readonly tokens: readonly number[];
+  /** How many top tokens the caller needs; Infinity asks for the full vocabulary. */
+  readonly topN: number;
+}
+
+export interface PromptState {
+  readonly branch: Branch;
+  /** The prompt's tokens, for penalties and display. */
+  readonly tokens: readonly number[];
+  readonly next: NextTokenScores;
+}
+
+export interface LanguageModel {
+  readonly vocabSize: number;
+  /** End of generation: EOS, EOT, FIM end tokens. */
+  isEndOfGeneration(token: number): boolean;
+  /** Text of one token for display (may be a partial UTF-8 sequence rendered lossily). */
+  tokenText(token: number): string;
+  /** Text of a token sequence, decoding multi-byte characters across token boundaries. */
+  detokenize(tokens: readonly number[]): string;
+  /** Evaluates the prompt into a fresh branch. */
+  start(tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<PromptState>;
+  /** A new branch holding the same state as `branch`. */
+  fork(branch: Branch): Branch;
+  /** Frees a branch's state; using it afterwards is an error. */
+  release(branch: Branch): void;
+  /**
+   * Appends tokens to each branch and returns the next-token scores for each, in request
+   * order. Implementations should evaluate all requests in one batch: strategies put every
+   * branch of a step into one call.
+   */
+  evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]>;
+}
+
+/** Thrown when a request was cancelled through its AbortSignal. */
+export class AbortError extends Error {
+  override readonly name = 'AbortError';
+  constructor(message = 'The decoding request was cancelled') {
+    super(message);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError();
+}
