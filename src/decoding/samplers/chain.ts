@@ -1,0 +1,103 @@
+import type { Rng } from '../rng';
+import { CandidateSet } from './candidate-set';
+import { MinPSampler } from './min-p';
+import { PenaltiesSampler } from './penalties';
+import type { Sampler, SamplerContext } from './sampler';
+import { TemperatureSampler } from './temperature';
+import { TopKSampler } from './top-k';
+import { TopPSampler } from './top-p';
+import { TypicalSampler } from './typical';
+
+/** A sampler as data: the JSON form the CLI reads and settings store. */
+export type SamplerSpec =
+  | { type: 'temperature'; t: number }
+  | { type: 'top_k'; k: number }
+  | { type: 'top_p'; p: number; minKeep?: number }
+  | { type: 'min_p'; p: number; minKeep?: number }
+  | { type: 'typical'; p: number; minKeep?: number }
+  | { type: 'penalties'; lastN: number; repeat: number; frequency: number; presence: number };
+
+export class SamplerSpecError extends Error {
+  override readonly name = 'SamplerSpecError';
+}
+
+/**
+ * llama.cpp's common defaults, in its order (penalties → top-k → typical → top-p → min-p →
+ * temperature; DRY, top-n-sigma and XTC are not implemented). Penalties and typical are
+ * neutral at these values.
+ */
+export const DEFAULT_CHAIN: readonly SamplerSpec[] = [
+  { type: 'penalties', lastN: 64, repeat: 1, frequency: 0, presence: 0 },
+  { type: 'top_k', k: 40 },
+  { type: 'typical', p: 1 },
+  { type: 'top_p', p: 0.95 },
+  { type: 'min_p', p: 0.05 },
+  { type: 'temperature', t: 0.8 },
+];
+
+export function createSampler(spec: SamplerSpec): Sampler {
+  switch (spec.type) {
+    case 'temperature':
+      return new TemperatureSampler(spec.t);
+    case 'top_k':
+      return new TopKSampler(spec.k);
+    case 'top_p':
+      return new TopPSampler(spec.p, spec.minKeep ?? 0);
+    case 'min_p':
+      return new MinPSampler(spec.p, spec.minKeep ?? 0);
+    case 'typical':
+      return new TypicalSampler(spec.p, spec.minKeep ?? 0);
+    case 'penalties':
+      return new PenaltiesSampler(spec.lastN, spec.repeat, spec.frequency, spec.presence);
+  }
+}
+
+/**
+ * Runs samplers in order over one step's logits. The chain owns its buffers, so a chain
+ * per generation stream reuses them for every token without allocating.
+ */
+export class SamplerChain {
+  readonly samplers: readonly Sampler[];
+  readonly set = new CandidateSet();
+
+  constructor(specsOrSamplers: readonly (SamplerSpec | Sampler)[]) {
+    this.samplers = specsOrSamplers.map((s) => ('apply' in s ? s : createSampler(s)));
+  }
+
+  /** Applies the chain to full logits (indexed by token id); the survivors stay in `set`. */
+  apply(logits: Float32Array, context: SamplerContext = { history: [] }): CandidateSet {
+    this.set.reset(logits);
+    return this.run(context);
+  }
+
+  /** Applies the chain to a (top-N) slice of candidates. */
+  applyTo(ids: ArrayLike<number>, logits: ArrayLike<number>, context: SamplerContext = { history: [] }): CandidateSet {
+    this.set.resetFrom(ids, logits);
+    return this.run(context);
+  }
+
+  /** Draws a token from the survivors in proportion to their probability. */
+  sample(rng: Rng): number {
+    const set = this.set;
+    if (set.size === 1) {
+      set.maxLogit(); // a one-token view still needs validating
+      return set.idAt(0);
+    }
+    if (!set.probsValid) set.softmax();
+    const u = rng();
+    let cum = 0;
+    for (let i = 0; i < set.size; i++) {
+      cum += set.probs[i];
+      if (u < cum) return set.idAt(i);
+    }
+    return set.idAt(set.size - 1); // rounding left u above the last cumulative sum
+  }
+
+  private run(context: SamplerContext): CandidateSet {
+    for (const sampler of this.samplers) {
+      sampler.apply(this.set, context);
+      if (this.set.size === 0) break;
+    }
+    return this.set;
+  }
+}

@@ -1,0 +1,52 @@
+import type { CandidateSet } from './candidate-set';
+import type { Sampler } from './sampler';
+
+/**
+ * Divides logits by `t`. `t` ≤ 0 is greedy, as in llama.cpp: only the highest logit
+ * survives (llama.cpp leaves the others in place at -inf; we drop them, which gives the
+ * same distribution). Ties keep the lowest position.
+ */
+export class TemperatureSampler implements Sampler {
+  readonly name = 'temperature';
+  constructor(readonly t: number) {}
+
+  apply(set: CandidateSet): void {
+    if (set.size === 0) return;
+    if (this.t <= 0) {
+      keepArgmax(set);
+      return;
+    }
+    if (this.t === 1) return;
+    const inv = 1 / this.t;
+    const src = set.logitArray();
+    const l = set.logits;
+    if (set.identity) {
+      // Scale while copying out of the caller's array: one pass instead of two.
+      for (let i = 0; i < set.size; i++) {
+        set.ids[i] = i;
+        l[i] = src[i] * inv;
+      }
+      set.truncate(set.size, false);
+    } else {
+      for (let i = 0; i < set.size; i++) l[i] *= inv;
+    }
+    set.probsValid = false;
+  }
+}
+
+export function keepArgmax(set: CandidateSet): void {
+  let best = 0;
+  let max = set.logitAt(0);
+  for (let i = 1; i < set.size; i++) {
+    const x = set.logitAt(i);
+    if (x > max) {
+      max = x;
+      best = i;
+    }
+  }
+  set.maxLogit(); // validates a view
+  const id = set.idAt(best);
+  set.ids[0] = id;
+  set.logits[0] = max;
+  set.truncate(1, true);
+}

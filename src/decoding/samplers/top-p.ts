@@ -1,0 +1,55 @@
+import type { CandidateSet } from './candidate-set';
+import { validLogit } from './candidate-set';
+import { expNonPositive } from './fast-exp';
+import { keepMassPrefix } from './mass-prefix';
+import type { Sampler } from './sampler';
+
+/**
+ * Nucleus sampling, llama.cpp semantics: p ≥ 1 is a no-op; otherwise keep the shortest
+ * prefix of the tokens by descending probability whose cumulative probability is ≥ p (the
+ * crossing token is kept) and that holds at least `minKeep` tokens.
+ */
+export class TopPSampler implements Sampler {
+  readonly name = 'top_p';
+  constructor(
+    readonly p: number,
+    readonly minKeep = 0,
+  ) {}
+
+  apply(set: CandidateSet): void {
+    if (this.p >= 1 || set.size === 0) return;
+    if (set.sorted || set.size <= 1024) {
+      set.sortDescending();
+      set.softmax();
+      const probs = set.probs;
+      let cum = 0;
+      for (let i = 0; i < set.size; i++) {
+        cum += probs[i];
+        if (cum >= this.p && i + 1 >= this.minKeep) {
+          set.truncate(i + 1, true);
+          return;
+        }
+      }
+      return;
+    }
+    // Large unsorted set: one validating min/max pass, one exp pass, then the histogram cut.
+    const n = set.size;
+    const l = set.logitArray();
+    let max = -Infinity;
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = l[i];
+      if (!(x <= max)) max = validLogit(x, set.idAt(i));
+      if (x < min) min = x;
+    }
+    const keys = set.scratchKeys;
+    const mass = set.probs;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const key = max - l[i];
+      keys[i] = key;
+      sum += mass[i] = expNonPositive(-key);
+    }
+    keepMassPrefix(set, this.p * sum, false, this.minKeep, 0, max - min);
+  }
+}
