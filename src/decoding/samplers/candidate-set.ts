@@ -21,7 +21,7 @@ export class CandidateSet {
   /** Probabilities of the survivors (positions align with ids), valid when `probsValid`. */
   probs = new Float64Array(0);
   /** Scratch for samplers: sort keys and positions. */
-  scratchKeys = new Float32Array(0);
+  scratchKeys = new Float64Array(0);
   scratchIds = new Int32Array(0);
   size = 0;
   /** Survivors are in descending logit order. */
@@ -128,7 +128,7 @@ export class CandidateSet {
     this.ids = new Int32Array(capacity);
     this.logits = new Float32Array(capacity);
     this.probs = new Float64Array(capacity);
-    this.scratchKeys = new Float32Array(capacity);
+    this.scratchKeys = new Float64Array(capacity);
     this.scratchIds = new Int32Array(capacity);
   }
 }

@@ -15,7 +15,7 @@ import { sortPairsDesc } from './sort';
 const BINS = 4096;
 const binMass = new Float64Array(BINS + 1);
 const binCount = new Int32Array(BINS + 1);
-let gatherKeys = new Float32Array(0);
+let gatherKeys = new Float64Array(0);
 let gatherPos = new Int32Array(0);
 /** Marks a token of the crossing bin as taken; real keys are never negative. */
 const TAKEN = -1;
@@ -57,7 +57,7 @@ export function keepMassPrefix(set: CandidateSet, target: number, strict: boolea
 
   const inBin = binCount[crossing];
   if (gatherKeys.length < inBin) {
-    gatherKeys = new Float32Array(inBin);
+    gatherKeys = new Float64Array(inBin);
     gatherPos = new Int32Array(inBin);
   }
   let g = 0;

@@ -6,7 +6,7 @@
 
 const before = (ka: number, ia: number, kb: number, ib: number): boolean => ka > kb || (ka === kb && ia < ib);
 
-export function sortPairsDesc(keys: Float32Array, ids: Int32Array, lo: number, hi: number): void {
+export function sortPairsDesc(keys: Float32Array | Float64Array, ids: Int32Array, lo: number, hi: number): void {
   // Iterative quicksort (median of three) over [lo, hi), insertion sort below 16 items.
   while (hi - lo > 16) {
     const mid = (lo + hi) >>> 1;
@@ -47,7 +47,7 @@ export function sortPairsDesc(keys: Float32Array, ids: Int32Array, lo: number, h
   }
 }
 
-function order3(keys: Float32Array, ids: Int32Array, a: number, b: number, c: number): void {
+function order3(keys: Float32Array | Float64Array, ids: Int32Array, a: number, b: number, c: number): void {
   if (before(keys[b], ids[b], keys[a], ids[a])) swap(keys, ids, a, b);
   if (before(keys[c], ids[c], keys[b], ids[b])) {
     swap(keys, ids, b, c);
@@ -55,7 +55,7 @@ function order3(keys: Float32Array, ids: Int32Array, a: number, b: number, c: nu
   }
 }
 
-function swap(keys: Float32Array, ids: Int32Array, i: number, j: number): void {
+function swap(keys: Float32Array | Float64Array, ids: Int32Array, i: number, j: number): void {
   const k = keys[i];
   keys[i] = keys[j];
   keys[j] = k;

@@ -4,15 +4,19 @@ import type { Sampler } from './sampler';
 /**
  * Divides logits by `t`. `t` ≤ 0 is greedy, as in llama.cpp: only the highest logit
  * survives (llama.cpp leaves the others in place at -inf; we drop them, which gives the
- * same distribution). Ties keep the lowest position.
+ * same distribution). Ties keep the lowest position. Temperatures below 1e-6 are greedy too:
+ * dividing by them overflows float32 logits to infinity, and the scaled distribution is a
+ * point mass at the argmax for any logit gap above 1e-4 anyway.
  */
+const GREEDY_BELOW = 1e-6;
+
 export class TemperatureSampler implements Sampler {
   readonly name = 'temperature';
   constructor(readonly t: number) {}
 
   apply(set: CandidateSet): void {
     if (set.size === 0) return;
-    if (this.t <= 0) {
+    if (this.t < GREEDY_BELOW) {
       keepArgmax(set);
       return;
     }

@@ -63,7 +63,7 @@ export function keepTopK(set: CandidateSet, k: number): void {
 }
 
 /** Inserts into a descending buffer of capacity k, dropping the smallest when full. */
-function insert(keys: Float32Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
+function insert(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
   let j = size < k ? size++ : k - 1;
   while (j > 0 && x > keys[j - 1]) {
     keys[j] = keys[j - 1];

@@ -1,0 +1,95 @@
+import type { TokenStep } from './strategy';
+
+/**
+ * The branches a strategy explored, as a trie of tokens below the prompt: what the
+ * candidates panel draws. Bounded so a long MCTS run cannot grow it without limit; nodes
+ * past the bound are counted, not stored.
+ */
+export interface TreeNode {
+  readonly token: number;
+  readonly text: string;
+  readonly logprob: number;
+  readonly entropy: number;
+  /** MCTS visits; for other strategies how many candidates pass through the node. */
+  visits: number;
+  /** Mean value backed up through the node (MCTS) or best candidate score below it. */
+  value: number;
+  regime?: string;
+  /** Rank of the candidate that ends here (0 = best), if one does. */
+  candidateRank?: number;
+  readonly children: TreeNode[];
+}
+
+export interface TreeJSON {
+  readonly nodeCount: number;
+  /** Nodes that were not stored because the tree was full. */
+  readonly dropped: number;
+  readonly root: TreeNode;
+}
+
+export class CandidateTree {
+  readonly root: TreeNode = { token: -1, text: '', logprob: 0, entropy: 0, visits: 0, value: 0, children: [] };
+  private count = 1;
+  private droppedCount = 0;
+
+  constructor(readonly maxNodes = 2000) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** The child of `parent` for `token`, created from `step` if missing; undefined when full. */
+  child(parent: TreeNode, step: Omit<TokenStep, 'alternatives'>): TreeNode | undefined {
+    const existing = parent.children.find((c) => c.token === step.token);
+    if (existing) return existing;
+    if (this.count >= this.maxNodes) {
+      this.droppedCount++;
+      return undefined;
+    }
+    const node: TreeNode = {
+      token: step.token,
+      text: step.text,
+      logprob: step.logprob,
+      entropy: step.entropy,
+      visits: 0,
+      value: 0,
+      children: [],
+      ...(step.regime ? { regime: step.regime } : {}),
+    };
+    parent.children.push(node);
+    this.count++;
+    return node;
+  }
+
+  /** Adds a path from the root; every node on it gets one more visit. Returns the last node stored. */
+  addPath(steps: readonly Omit<TokenStep, 'alternatives'>[], value?: number): TreeNode {
+    let node = this.root;
+    node.visits++;
+    for (const step of steps) {
+      const next = this.child(node, step);
+      if (!next) break;
+      next.visits++;
+      if (value !== undefined) next.value = next.visits === 1 ? value : Math.max(next.value, value);
+      node = next;
+    }
+    return node;
+  }
+
+  /** Marks the node at the end of `tokens` as the candidate of rank `rank`. */
+  markCandidate(tokens: readonly number[], rank: number): void {
+    let node: TreeNode | undefined = this.root;
+    for (const token of tokens) {
+      node = node.children.find((c) => c.token === token);
+      if (!node) return;
+    }
+    if (node.candidateRank === undefined || rank < node.candidateRank) node.candidateRank = rank;
+  }
+
+  toJSON(): TreeJSON {
+    return { nodeCount: this.count, dropped: this.droppedCount, root: this.root };
+  }
+}

@@ -1,0 +1,172 @@
+import { CandidateTree, type TreeNode } from '../candidate-tree';
+import type { Distribution } from '../distribution';
+import type { Branch, NextTokenScores } from '../language-model';
+import { MeteredModel } from '../metered-model';
+import { createRng } from '../rng';
+import { SamplerChain } from '../samplers/chain';
+import type { CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import { logprobValue, type ValueFunction } from '../value';
+import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+
+/**
+ * Thresholds are in nats (entropy) and nats² (varentropy), the engine's units; entropix
+ * states its thresholds in bits (divide nats by ln 2). They depend on the model and its
+ * vocabulary: these defaults are starting points for code models, meant to be calibrated.
+ */
+export interface EntropyOptions {
+  /** Below this entropy and `lowVarentropy`, the model is confident: take the argmax. */
+  readonly lowEntropy: number;
+  readonly lowVarentropy: number;
+  /** At or above this entropy the model is uncertain. */
+  readonly highEntropy: number;
+  /** At or above this varentropy the candidates disagree in kind: a fork. */
+  readonly highVarentropy: number;
+  /** Branches compared at a fork, and how many tokens each is rolled out greedily. */
+  readonly branches: number;
+  readonly lookahead: number;
+  /** Sampling settings of the non-greedy regimes (entropix's base values). */
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly minP: number;
+  /** Scores a branch at a fork; defaults to its mean log-probability. */
+  readonly value?: ValueFunction;
+}
+
+export type Regime = 'confident' | 'branch' | 'explore' | 'lost' | 'adaptive';
+
+export function classify(entropy: number, varentropy: number, o: EntropyOptions): Regime {
+  if (entropy < o.lowEntropy && varentropy < o.lowVarentropy) return 'confident';
+  if (varentropy >= o.highVarentropy) return entropy < o.highEntropy ? 'branch' : 'lost';
+  if (entropy >= o.highEntropy) return 'explore';
+  return 'adaptive';
+}
+
+interface Path {
+  branch: Branch;
+  steps: TokenStep[];
+  scores: NextTokenScores;
+  ended?: FinishReason;
+}
+
+/**
+ * entropix-style decoding: every step's entropy H and varentropy V pick how the next token
+ * is chosen. confident → argmax; branch (low H, high V: a few distinct options) → roll out
+ * the top options a few tokens in one batch per depth and keep the best by lookahead
+ * value; explore (high H, low V) → resample hotter; lost (high H, high V) → resample with
+ * tighter top-k/top-p; otherwise → sample at a temperature that grows with H + V.
+ */
+export const entropy: Strategy<EntropyOptions> = {
+  name: 'entropy',
+  description: 'Reads each step’s entropy and varentropy: argmax when sure, looks ahead at forks, resamples when unsure',
+  defaults: {
+    lowEntropy: 0.5,
+    lowVarentropy: 0.5,
+    highEntropy: 2.5,
+    highVarentropy: 1.5,
+    branches: 3,
+    lookahead: 4,
+    temperature: 0.666,
+    topK: 27,
+    topP: 0.9,
+    minP: 0.03,
+  },
+  async decode({ model, prompt, options: o, signal }: DecodeRequest<EntropyOptions>): Promise<DecodeResult> {
+    const tree = new CandidateTree(o.maxTreeNodes);
+    const topN = topNFor(o, Math.max(o.branches, o.topK));
+    const rng = createRng(o.seed);
+    const value = o.value ?? logprobValue;
+    const chainFor = (t: number, topK: number, topP: number) =>
+      new SamplerChain([{ type: 'top_k', k: topK }, { type: 'top_p', p: topP }, { type: 'min_p', p: o.minP }, { type: 'temperature', t }]);
+    const hot = chainFor(Math.min(1.5, o.temperature * 1.3), o.topK, o.topP);
+    const lost = chainFor(Math.min(2, o.temperature * 1.5), Math.max(1, Math.round(o.topK * 0.7)), Math.max(0.5, o.topP - 0.1));
+
+    const { value: candidate, stats } = await MeteredModel.run(model, signal, async (m) => {
+      let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
+      let node = tree.root;
+      const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
+      while (!main.ended && main.steps.length < o.maxTokens) {
+        const dist = stepDistribution(main.scores, topN);
+        const regime = classify(dist.entropy, dist.varentropy, o);
+        if (regime === 'branch' && o.branches > 1) {
+          const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
+          for (const path of explored) {
+            let n: TreeNode | undefined = node;
+            for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
+          }
+          main = chosen;
+          node = followPath(tree, main.steps);
+          continue;
+        }
+        let token: number;
+        if (regime === 'confident') token = dist.ids[0];
+        else {
+          const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : chainFor(Math.min(1.5, o.temperature * (1 + 0.3 * (dist.entropy + dist.varentropy))), o.topK, o.topP);
+          chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
+          token = chain.sample(rng);
+        }
+        if (model.isEndOfGeneration(token)) {
+          main.ended = 'eog';
+          break;
+        }
+        const step = describeStep(model, dist, token, o.alternatives, regime);
+        main.steps.push(step);
+        node = tree.child(node, step) ?? node;
+        if (isStopped(model, o, main.steps)) main.ended = 'stop';
+        else if (main.steps.length < o.maxTokens) [main.scores] = await m.evaluate([{ branch: main.branch, tokens: [token], topN }]);
+      }
+      tree.addPath(main.steps);
+      return makeCandidate(model, main.steps.slice(0, o.maxTokens), main.ended ?? 'length');
+    });
+    return finalize('entropy', [candidate], tree, stats);
+  },
+};
+
+/**
+ * At a fork: extend each of the top `branches` tokens by a greedy rollout of `lookahead`
+ * tokens (one batched model call per depth) and keep the branch with the best value.
+ * The winner's rollout is committed, since its KV state is already computed.
+ */
+async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, value: ValueFunction, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
+  const paths: Path[] = [];
+  for (let i = 0; i < Math.min(o.branches, dist.size); i++) {
+    if (!(dist.logprobs[i] > -Infinity)) break;
+    const token = dist.ids[i];
+    const path: Path = { branch: m.fork(main.branch), steps: [...main.steps], scores: main.scores };
+    if (model.isEndOfGeneration(token)) path.ended = 'eog';
+    else path.steps.push(describeStep(model, dist, token, o.alternatives, 'branch'));
+    paths.push(path);
+  }
+  // At least one evaluation, so the winner's scores follow its last token.
+  const depths = Math.max(1, Math.min(o.lookahead, o.maxTokens - main.steps.length));
+  for (let depth = 0; depth < depths; depth++) {
+    const live = paths.filter((p) => !p.ended && !isStopped(model, o, p.steps) && p.steps.length < o.maxTokens);
+    if (live.length === 0) break;
+    const scores = await m.evaluate(live.map((p) => ({ branch: p.branch, tokens: [p.steps[p.steps.length - 1].token], topN: Math.max(1, o.alternatives) })));
+    live.forEach((p, i) => {
+      p.scores = scores[i];
+      if (depth === depths - 1) return; // these scores serve the next main step
+      const d = stepDistribution(p.scores, o.alternatives);
+      const t = d.ids[0];
+      if (model.isEndOfGeneration(t)) p.ended = 'eog';
+      else p.steps.push(describeStep(model, d, t, o.alternatives, 'lookahead'));
+    });
+  }
+  const valueOf = (p: Path) => {
+    const own = p.steps.slice(main.steps.length);
+    const mean = own.length ? own.reduce((a, s) => a + s.logprob, 0) / own.length : 0;
+    return value({ text: model.detokenize(p.steps.map((s) => s.token)), tokens: p.steps.map((s) => s.token), meanLogprob: mean });
+  };
+  let best = paths[0];
+  for (const p of paths) if (valueOf(p) > valueOf(best)) best = p;
+  for (const p of paths) if (p !== best) m.release(p.branch);
+  m.release(main.branch);
+  if (isStopped(model, o, best.steps)) best.ended = 'stop';
+  return { chosen: best, explored: paths };
+}
+
+function followPath(tree: CandidateTree, steps: readonly TokenStep[]): TreeNode {
+  let node = tree.root;
+  for (const s of steps) node = node.children.find((c) => c.token === s.token) ?? node;
+  return node;
+}

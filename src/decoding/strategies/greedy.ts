@@ -1,0 +1,40 @@
+import { CandidateTree } from '../candidate-tree';
+import { MeteredModel } from '../metered-model';
+import type { DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+
+/** The most likely token at every step: one model call per token, one candidate. */
+export const greedy: Strategy = {
+  name: 'greedy',
+  description: 'Always the most likely token: fastest, deterministic, one candidate',
+  defaults: {},
+  async decode({ model, prompt, options, signal }: DecodeRequest<object>): Promise<DecodeResult> {
+    const tree = new CandidateTree(options.maxTreeNodes);
+    const topN = topNFor(options, 1);
+    const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
+      const branch = m.fork(prompt.branch);
+      const steps: TokenStep[] = [];
+      let scores = prompt.next;
+      let finish: FinishReason = 'length';
+      while (steps.length < options.maxTokens) {
+        const dist = stepDistribution(scores, topN);
+        const token = dist.ids[0];
+        if (model.isEndOfGeneration(token)) {
+          finish = 'eog';
+          break;
+        }
+        const step = describeStep(model, dist, token, options.alternatives);
+        steps.push(step);
+        if (isStopped(model, options, steps)) {
+          finish = 'stop';
+          break;
+        }
+        if (steps.length === options.maxTokens) break;
+        [scores] = await m.evaluate([{ branch, tokens: [token], topN }]);
+      }
+      tree.addPath(steps);
+      return makeCandidate(model, steps, finish);
+    });
+    return finalize('greedy', [value], tree, stats);
+  },
+};

@@ -1,0 +1,204 @@
+import { CandidateTree, type TreeNode } from '../candidate-tree';
+import type { Distribution } from '../distribution';
+import type { Branch, LanguageModel } from '../language-model';
+import { MeteredModel } from '../metered-model';
+import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import { logprobValue, type ValueFunction } from '../value';
+import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+
+export interface MctsOptions {
+  /** Simulations before each committed token. */
+  readonly simulations: number;
+  /** PUCT exploration constant c in Q + c·P·√N / (1 + n). */
+  readonly cPuct: number;
+  /** Children created when a node is expanded (its most likely tokens). */
+  readonly expandTopK: number;
+  /** Priors are softmax(logprob / T) over the expanded children. */
+  readonly priorTemperature: number;
+  /** Greedy tokens after a new leaf that its value is computed over. */
+  readonly rolloutDepth: number;
+  /** Hard budgets for the whole completion; when spent the best path found so far is returned. */
+  readonly maxModelCalls: number;
+  readonly maxMs: number;
+  /** Value of a simulated completion; defaults to its mean log-probability. */
+  readonly value?: ValueFunction;
+}
+
+interface Node {
+  readonly step?: TokenStep;
+  readonly prior: number;
+  visits: number;
+  total: number;
+  /** Distribution after this node's token; known once the node is expanded. */
+  dist?: Distribution;
+  children?: Node[];
+  terminal?: FinishReason;
+  view?: TreeNode;
+}
+
+const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
+
+/**
+ * Token-level Monte Carlo tree search (PUCT, as PPO-MCTS): the model's token probability
+ * is the prior, a leaf's value is the mean log-probability of the path plus a short greedy
+ * rollout (or a pluggable value function), and after `simulations` the root child with
+ * the most visits is committed; its subtree is kept for the next token.
+ */
+export const mcts: Strategy<MctsOptions> = {
+  name: 'mcts',
+  description: 'Tree search over tokens: simulates continuations and commits the most visited; best quality per token, most model calls',
+  defaults: { simulations: 12, cPuct: 1.5, expandTopK: 4, priorTemperature: 1, rolloutDepth: 3, maxModelCalls: 400, maxMs: 3000 },
+  async decode({ model, prompt, options: o, signal }: DecodeRequest<MctsOptions>): Promise<DecodeResult> {
+    const tree = new CandidateTree(o.maxTreeNodes);
+    const topN = topNFor(o, o.expandTopK);
+    const valueFn = o.value ?? logprobValue;
+    const { value: candidates, stats } = await MeteredModel.run(model, signal, async (m) => {
+      const committed: TokenStep[] = [];
+      const branch = m.fork(prompt.branch);
+      let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
+      expand(model, o, root, committed, tree);
+      const firstRoot = root;
+      const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < o.maxMs;
+      let finish: FinishReason | undefined;
+
+      while (!finish && committed.length < o.maxTokens) {
+        for (let s = 0; s < o.simulations && inBudget(); s++) {
+          await simulate(m, model, o, root, branch, committed, tree, topN, valueFn);
+        }
+        const best = mostVisited(root);
+        if (!best) {
+          finish = 'eog';
+          break;
+        }
+        if (!inBudget()) {
+          finish = 'budget';
+          break;
+        }
+        committed.push(best.step!);
+        if (best.terminal) {
+          finish = best.terminal;
+          if (best.terminal === 'eog') committed.pop();
+          break;
+        }
+        if (committed.length >= o.maxTokens) break;
+        const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
+        best.dist ??= stepDistribution(scores, topN);
+        if (!best.children) expand(model, o, best, committed, tree);
+        root = best;
+      }
+      // When the budget ends the search, extend with the most visited path found so far.
+      const tail: TokenStep[] = [];
+      if (finish === 'budget') {
+        for (let n = mostVisited(root); n && n.visits > 0 && committed.length + tail.length < o.maxTokens; n = mostVisited(n)) {
+          if (n.terminal === 'eog') break;
+          tail.push(n.step!);
+          if (n.terminal) break;
+        }
+      }
+      m.release(branch);
+      const share = (n: Node | undefined) => (n ? n.visits / Math.max(1, firstRoot.visits) : 0);
+      const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
+      // Score: the share of root visits its first token got (final choice is by visits).
+      const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
+      const mainFirst = out[0].tokens[0];
+      for (const child of firstRoot.children ?? []) {
+        if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
+        const steps: TokenStep[] = [child.step!];
+        for (let n = mostVisited(child); n && n.visits > 0 && n.terminal !== 'eog'; n = mostVisited(n)) steps.push(n.step!);
+        out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
+      }
+      return out;
+    });
+    return finalize('mcts', candidates, tree, stats);
+  },
+};
+
+function mostVisited(node: Node): Node | undefined {
+  let best: Node | undefined;
+  for (const c of node.children ?? []) {
+    if (!best || c.visits > best.visits || (c.visits === best.visits && c.prior > best.prior)) best = c;
+  }
+  return best;
+}
+
+/** Creates the children of an expanded node: its top tokens with tempered, renormalised priors. */
+function expand(model: LanguageModel, o: CommonOptions & MctsOptions, node: Node, pathSteps: readonly TokenStep[], tree: CandidateTree): void {
+  const dist = node.dist!;
+  const k = Math.min(Math.max(1, o.expandTopK), dist.size);
+  const weights: number[] = [];
+  for (let i = 0; i < k; i++) weights.push(Math.exp(dist.logprobs[i] / Math.max(1e-6, o.priorTemperature)));
+  const total = weights.reduce((a, b) => a + b, 0);
+  node.children = [];
+  for (let i = 0; i < k; i++) {
+    if (!(dist.logprobs[i] > -Infinity)) break;
+    const token = dist.ids[i];
+    const step = describeStep(model, dist, token, o.alternatives);
+    const child: Node = { step, prior: weights[i] / total, visits: 0, total: 0 };
+    if (model.isEndOfGeneration(token)) child.terminal = 'eog';
+    else if (isStopped(model, o, [...pathSteps, step])) child.terminal = 'stop';
+    child.view = node.view && tree.child(node.view, step);
+    node.children.push(child);
+  }
+}
+
+function selectChild(node: Node, c: number): Node {
+  const sqrtN = Math.sqrt(Math.max(1, node.visits));
+  // Unvisited children start from the parent's mean value ("first play urgency").
+  const fpu = q(node);
+  let best = node.children![0];
+  let bestScore = -Infinity;
+  for (const child of node.children!) {
+    const score = (child.visits ? q(child) : fpu) + (c * child.prior * sqrtN) / (1 + child.visits);
+    if (score > bestScore) {
+      bestScore = score;
+      best = child;
+    }
+  }
+  return best;
+}
+
+/** One simulation: select by PUCT, expand the leaf with one model call, roll out greedily, back up. */
+async function simulate(m: MeteredModel, model: LanguageModel, o: CommonOptions & MctsOptions, root: Node, rootBranch: Branch, committed: readonly TokenStep[], tree: CandidateTree, topN: number, valueFn: ValueFunction): Promise<void> {
+  const path: Node[] = [];
+  let node = root;
+  while (node.children && node.children.length > 0 && !node.terminal) {
+    node = selectChild(node, o.cPuct);
+    path.push(node);
+  }
+  const pathSteps = path.map((n) => n.step!);
+  const rollout: TokenStep[] = [];
+  if (!node.terminal && path.length > 0) {
+    const fork = m.fork(rootBranch);
+    try {
+      let [scores] = await m.evaluate([{ branch: fork, tokens: pathSteps.map((s) => s.token), topN }]);
+      node.dist = stepDistribution(scores, topN);
+      expand(model, o, node, [...committed, ...pathSteps], tree);
+      let dist = node.dist;
+      const room = o.maxTokens - committed.length - pathSteps.length;
+      for (let d = 0; d < Math.min(o.rolloutDepth, room); d++) {
+        const token = dist.ids[0];
+        if (model.isEndOfGeneration(token)) break;
+        rollout.push(describeStep(model, dist, token, 0));
+        if (d + 1 >= Math.min(o.rolloutDepth, room) || m.stats.modelCalls >= o.maxModelCalls) break;
+        [scores] = await m.evaluate([{ branch: fork, tokens: [token], topN: 1 }]);
+        dist = stepDistribution(scores, 1);
+      }
+    } finally {
+      m.release(fork);
+    }
+  }
+  const scored = [...pathSteps, ...rollout];
+  const mean = scored.length ? scored.reduce((a, s) => a + s.logprob, 0) / scored.length : 0;
+  const tokens = [...committed, ...scored].map((s) => s.token);
+  const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: mean });
+  root.visits++;
+  root.total += value;
+  for (const n of path) {
+    n.visits++;
+    n.total += value;
+    if (n.view) {
+      n.view.visits = n.visits;
+      n.view.value = q(n);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { CandidateTree } from '../candidate-tree';
+import { MeteredModel } from '../metered-model';
+import { createRng, deriveSeed, type Rng } from '../rng';
+import { SamplerChain, type SamplerSpec } from '../samplers/chain';
+import type { Branch, NextTokenScores } from '../language-model';
+import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, StrategyName, TokenStep } from '../strategy';
+import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+
+export interface SamplingOptions {
+  /** Independent samples; all are stepped together in one model call per token. */
+  readonly samples: number;
+  /** The sampler chain, applied in order. */
+  readonly chain: readonly SamplerSpec[];
+}
+
+/** Nucleus preset: llama.cpp's top-k guard, then top-p 0.9 at temperature 0.7. */
+export const TOP_P_CHAIN: readonly SamplerSpec[] = [
+  { type: 'top_k', k: 40 },
+  { type: 'top_p', p: 0.9 },
+  { type: 'temperature', t: 0.7 },
+];
+
+/** min-p preset: min-p 0.05 (llama.cpp's default) at temperature 0.9, no top-k guard needed. */
+export const MIN_P_CHAIN: readonly SamplerSpec[] = [
+  { type: 'min_p', p: 0.05 },
+  { type: 'temperature', t: 0.9 },
+];
+
+/** How many top tokens a chain can ever keep: a leading top-k bounds it, else the whole vocabulary. */
+export function chainReach(chain: readonly SamplerSpec[]): number {
+  for (const spec of chain) {
+    if (spec.type === 'top_k' && spec.k > 0) return spec.k;
+    if (spec.type !== 'penalties') break;
+  }
+  return Infinity;
+}
+
+interface Sample {
+  branch: Branch;
+  rng: Rng;
+  steps: TokenStep[];
+  scores: NextTokenScores;
+  finish?: FinishReason;
+}
+
+function samplingStrategy(name: StrategyName, description: string, chain: readonly SamplerSpec[]): Strategy<SamplingOptions> {
+  return {
+    name,
+    description,
+    defaults: { samples: 4, chain },
+    async decode({ model, prompt, options, signal }: DecodeRequest<SamplingOptions>): Promise<DecodeResult> {
+      const tree = new CandidateTree(options.maxTreeNodes);
+      const topN = topNFor(options, chainReach(options.chain));
+      const sampler = new SamplerChain(options.chain);
+      const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
+        const samples: Sample[] = [];
+        for (let i = 0; i < Math.max(1, options.samples); i++) {
+          samples.push({ branch: m.fork(prompt.branch), rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
+        }
+        for (;;) {
+          const stepping: Sample[] = [];
+          for (const s of samples) {
+            if (s.finish) continue;
+            const token = draw(sampler, s, prompt.tokens);
+            if (model.isEndOfGeneration(token)) {
+              s.finish = 'eog';
+              continue;
+            }
+            s.steps.push(describeStep(model, stepDistribution(s.scores, options.alternatives), token, options.alternatives));
+            if (isStopped(model, options, s.steps)) s.finish = 'stop';
+            else if (s.steps.length >= options.maxTokens) s.finish = 'length';
+            else stepping.push(s);
+          }
+          if (stepping.length === 0) break;
+          const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
+          stepping.forEach((s, i) => (s.scores = next[i]));
+        }
+        return samples.map((s): Candidate => {
+          tree.addPath(s.steps);
+          return makeCandidate(model, s.steps, s.finish ?? 'length');
+        });
+      });
+      return finalize(name, value, tree, stats);
+    },
+  };
+}
+
+function draw(sampler: SamplerChain, s: Sample, promptTokens: readonly number[]): number {
+  const history = s.steps.length ? [...promptTokens, ...s.steps.map((x) => x.token)] : promptTokens;
+  if (s.scores.full) sampler.apply(s.scores.full, { history });
+  else sampler.applyTo(s.scores.ids, s.scores.logits, { history });
+  return sampler.sample(s.rng);
+}
+
+export const topP = samplingStrategy('top-p', 'Samples from the smallest set of tokens holding 90% of the probability; several samples, ranked by likelihood', TOP_P_CHAIN);
+export const minP = samplingStrategy('min-p', 'Samples among tokens at least 5% as likely as the best one; several samples, ranked by likelihood', MIN_P_CHAIN);

@@ -1,0 +1,81 @@
+import type { CandidateTree } from './candidate-tree';
+import type { LanguageModel, PromptState } from './language-model';
+
+export type StrategyName = 'greedy' | 'top-p' | 'min-p' | 'entropy' | 'beam' | 'mcts';
+
+/** One generated token, with what the panel needs to show where the model was unsure. */
+export interface TokenStep {
+  readonly token: number;
+  readonly text: string;
+  /** Log-probability under the model's unmodified distribution (nats). */
+  readonly logprob: number;
+  /** Entropy of the step's distribution (nats); over the returned slice for top-N backends. */
+  readonly entropy: number;
+  readonly varentropy: number;
+  /** The most likely tokens at this step, most likely first (the chosen one may be among them). */
+  readonly alternatives: readonly { token: number; text: string; logprob: number }[];
+  /** Entropy-adaptive strategy only: the regime that picked this token. */
+  readonly regime?: string;
+}
+
+export type FinishReason = 'eog' | 'length' | 'stop' | 'budget';
+
+export interface Candidate {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly steps: readonly TokenStep[];
+  readonly sumLogprob: number;
+  readonly meanLogprob: number;
+  /** The strategy's ranking score (higher is better); what it is depends on the strategy. */
+  readonly score: number;
+  readonly finish: FinishReason;
+  /** MCTS: visits of the candidate's first token at the root and its mean value. */
+  readonly visits?: number;
+  readonly value?: number;
+}
+
+export interface DecodeStats {
+  modelCalls: number;
+  tokensEvaluated: number;
+  ms: number;
+}
+
+export interface DecodeResult {
+  readonly strategy: StrategyName;
+  /** Best first. */
+  readonly candidates: readonly Candidate[];
+  readonly tree: CandidateTree;
+  readonly stats: DecodeStats;
+}
+
+/** Options every strategy understands. */
+export interface CommonOptions {
+  /** Most tokens to generate. */
+  readonly maxTokens: number;
+  readonly seed: number;
+  /** How many alternatives to record per step for the panel. */
+  readonly alternatives: number;
+  /**
+   * Called with a candidate's text after each token: true ends that candidate (stop rules
+   * such as "end of line" live in the caller, not in the strategies).
+   */
+  readonly isComplete?: (text: string) => boolean;
+  /** Most nodes the candidate tree keeps. */
+  readonly maxTreeNodes: number;
+}
+
+export const COMMON_DEFAULTS: CommonOptions = { maxTokens: 64, seed: 0, alternatives: 5, maxTreeNodes: 2000 };
+
+export interface DecodeRequest<O> {
+  readonly model: LanguageModel;
+  readonly prompt: PromptState;
+  readonly options: CommonOptions & O;
+  readonly signal?: AbortSignal;
+}
+
+export interface Strategy<O = object> {
+  readonly name: StrategyName;
+  readonly description: string;
+  readonly defaults: O;
+  decode(request: DecodeRequest<O>): Promise<DecodeResult>;
+}
