@@ -1,5 +1,6 @@
 import type { Rng } from '../rng';
 import { CandidateSet } from './candidate-set';
+import { expNonPositive } from './fast-exp';
 import { MinPSampler } from './min-p';
 import { PenaltiesSampler } from './penalties';
 import type { Sampler, SamplerContext } from './sampler';
@@ -76,21 +77,26 @@ export class SamplerChain {
     return this.run(context);
   }
 
-  /** Draws a token from the survivors in proportion to their probability. */
+  /**
+   * Draws a token from the survivors in proportion to their probability: one exp pass
+   * into unnormalised weights, then a scan to u · Σw (no normalising pass).
+   */
   sample(rng: Rng): number {
     const set = this.set;
-    if (set.size === 1) {
-      set.maxLogit(); // a one-token view still needs validating
-      return set.idAt(0);
-    }
-    if (!set.probsValid) set.softmax();
-    const u = rng();
+    const max = set.maxLogit(); // validates
+    if (set.size === 1) return set.idAt(0);
+    const l = set.logitArray();
+    const w = set.probs;
+    let sum = 0;
+    for (let i = 0; i < set.size; i++) sum += w[i] = expNonPositive(l[i] - max);
+    set.probsValid = false;
+    const target = rng() * sum;
     let cum = 0;
     for (let i = 0; i < set.size; i++) {
-      cum += set.probs[i];
-      if (u < cum) return set.idAt(i);
+      cum += w[i];
+      if (target < cum) return set.idAt(i);
     }
-    return set.idAt(set.size - 1); // rounding left u above the last cumulative sum
+    return set.idAt(set.size - 1); // rounding left the target above the last cumulative sum
   }
 
   private run(context: SamplerContext): CandidateSet {

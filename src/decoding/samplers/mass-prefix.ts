@@ -2,98 +2,116 @@ import type { CandidateSet } from './candidate-set';
 import { sortPairsDesc } from './sort';
 
 /**
- * Keeps the shortest prefix of the survivors, taken in ascending order of their key, whose
- * cumulative mass passes `target` (≥, or > when `strict`) and which holds at least
- * `minKeep` tokens. This is the cut of both top-p (key = max logit - logit) and typical-p
- * (key = |surprisal - entropy|). If no prefix qualifies, everything is kept (as llama.cpp).
+ * The cut shared by top-p (key = max logit − logit) and typical-p (key = |surprisal −
+ * entropy|): keep the shortest prefix of the tokens, in ascending key order, whose
+ * cumulative mass passes the target (≥, or > when strict) and holds at least minKeep
+ * tokens; if none qualifies, keep everything (as llama.cpp).
  *
- * Inputs: keys (≥ 0, +Infinity allowed) in `set.scratchKeys`, unnormalised masses in
- * `set.probs`, the finite key range [lo, hi]. Instead of sorting the vocabulary as
- * llama.cpp does, keys are binned into a histogram, the bin where the cumulative mass
- * crosses is found by walking the bins, and only that bin (~n/4096 tokens) is sorted.
+ * llama.cpp sorts the vocabulary (partially, then fully if needed). Here the caller bins
+ * the keys into this histogram during its own exp pass (`add`, or the same arithmetic
+ * inlined), the bin where the cumulative mass crosses is found by walking the bins, and one
+ * more pass keeps every token of the lower bins and gathers the crossing bin (about
+ * n/4096 tokens), which alone is sorted.
  */
 const BINS = 4096;
-const binMass = new Float64Array(BINS + 1);
-const binCount = new Int32Array(BINS + 1);
-let gatherKeys = new Float64Array(0);
-let gatherPos = new Int32Array(0);
-/** Marks a token of the crossing bin as taken; real keys are never negative. */
-const TAKEN = -1;
 
-export function keepMassPrefix(set: CandidateSet, target: number, strict: boolean, minKeep: number, lo: number, hi: number): void {
-  const n = set.size;
-  const keys = set.scratchKeys;
-  const mass = set.probs;
-  const passes = (cum: number, count: number) => (strict ? cum > target : cum >= target) && count >= minKeep;
+export class MassHistogram {
+  readonly mass = new Float64Array(BINS + 1);
+  readonly count = new Int32Array(BINS + 1);
+  /** Finite keys fall in bins [0, bins); infinite keys (zero mass) in bin `bins`. */
+  bins = 1;
+  lo = 0;
+  scale = 0;
+  private gKeys = new Float64Array(0);
+  private gOrder = new Int32Array(0);
+  private gIds = new Int32Array(0);
+  private gLogits = new Float32Array(0);
+  private gMass = new Float64Array(0);
 
-  const bins = Math.min(BINS, n);
-  const last = bins - 1;
-  const scale = hi > lo ? bins / (hi - lo) : 0;
-  // Bin of key k: min(last, (k - lo)·scale); infinite keys (zero mass) go to bin `bins`.
-  // Written out in each loop: a closure here costs V8 more than the loop body.
-  const binCountAll = binCount;
-  binMass.fill(0, 0, bins + 1);
-  binCountAll.fill(0, 0, bins + 1);
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    let b = k < Infinity ? ((k - lo) * scale) | 0 : bins;
-    if (b > last && k < Infinity) b = last;
-    binMass[b] += mass[i];
-    binCountAll[b]++;
+  /** Prepares bins over the finite key range [lo, hi]. */
+  begin(size: number, lo: number, hi: number): void {
+    this.bins = Math.max(1, Math.min(BINS, size));
+    this.lo = lo;
+    this.scale = hi > lo ? this.bins / (hi - lo) : 0;
+    this.mass.fill(0, 0, this.bins + 1);
+    this.count.fill(0, 0, this.bins + 1);
   }
 
-  let cum = 0;
-  let count = 0;
-  let crossing = -1;
-  for (let b = 0; b <= bins; b++) {
-    if (passes(cum + binMass[b], count + binCount[b])) {
-      crossing = b;
-      break;
+  add(key: number, mass: number): void {
+    const b = this.binOf(key);
+    this.mass[b] += mass;
+    this.count[b]++;
+  }
+
+  binOf(key: number): number {
+    if (!(key < Infinity)) return this.bins;
+    const b = ((key - this.lo) * this.scale) | 0;
+    return b < this.bins ? b : this.bins - 1;
+  }
+
+  /** Applies the cut to `set`, whose keys are in `set.scratchKeys` and masses in `set.probs`. */
+  cut(set: CandidateSet, target: number, strict: boolean, minKeep: number): void {
+    const passes = (cum: number, count: number) => (strict ? cum > target : cum >= target) && count >= minKeep;
+    let cum = 0;
+    let count = 0;
+    let crossing = -1;
+    for (let b = 0; b <= this.bins; b++) {
+      if (passes(cum + this.mass[b], count + this.count[b])) {
+        crossing = b;
+        break;
+      }
+      cum += this.mass[b];
+      count += this.count[b];
     }
-    cum += binMass[b];
-    count += binCount[b];
-  }
-  if (crossing < 0) return;
+    if (crossing < 0) return;
+    this.reserve(this.count[crossing]);
 
-  const inBin = binCount[crossing];
-  if (gatherKeys.length < inBin) {
-    gatherKeys = new Float64Array(inBin);
-    gatherPos = new Int32Array(inBin);
-  }
-  let g = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    let b = k < Infinity ? ((k - lo) * scale) | 0 : bins;
-    if (b > last && k < Infinity) b = last;
-    if (b === crossing) {
-      gatherKeys[g] = -k; // sortPairsDesc sorts descending; the cut wants ascending keys
-      gatherPos[g++] = i;
-    }
-  }
-  sortPairsDesc(gatherKeys, gatherPos, 0, g);
-  for (let t = 0; t < g; t++) {
-    cum += mass[gatherPos[t]];
-    count++;
-    keys[gatherPos[t]] = TAKEN;
-    if (passes(cum, count)) break;
-  }
-
-  const ids = set.ids;
-  const logits = set.logits;
-  const src = set.logitArray();
-  const identity = set.identity;
-  let out = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    if (k !== TAKEN) {
+    const n = set.size;
+    const keys = set.scratchKeys;
+    const mass = set.probs;
+    const src = set.logitArray();
+    const ids = set.ids;
+    const logits = set.logits;
+    const identity = set.identity;
+    const bins = this.bins;
+    const lo = this.lo;
+    const scale = this.scale;
+    const { gKeys, gOrder, gIds, gLogits, gMass } = this;
+    let out = 0;
+    let g = 0;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
       let b = k < Infinity ? ((k - lo) * scale) | 0 : bins;
-      if (b > last && k < Infinity) b = last;
-      if (b >= crossing) continue;
+      if (b >= bins && k < Infinity) b = bins - 1;
+      if (b < crossing) {
+        ids[out] = identity ? i : ids[i];
+        logits[out++] = src[i];
+      } else if (b === crossing) {
+        // Saved now: in an owned set, compaction may overwrite position i later.
+        gKeys[g] = -k; // sortPairsDesc sorts descending; the cut wants ascending keys
+        gOrder[g] = g;
+        gIds[g] = identity ? i : ids[i];
+        gLogits[g] = src[i];
+        gMass[g++] = mass[i];
+      }
     }
-    ids[out] = identity ? i : ids[i];
-    logits[out] = src[i];
-    mass[out] = mass[i];
-    out++;
+    sortPairsDesc(gKeys, gOrder, 0, g);
+    for (let t = 0; t < g; t++) {
+      const j = gOrder[t];
+      ids[out] = gIds[j];
+      logits[out++] = gLogits[j];
+      cum += gMass[j];
+      if (passes(cum, ++count)) break;
+    }
+    set.truncate(out, false);
   }
-  set.truncate(out, false);
+
+  private reserve(size: number): void {
+    if (this.gKeys.length >= size) return;
+    this.gKeys = new Float64Array(size);
+    this.gOrder = new Int32Array(size);
+    this.gIds = new Int32Array(size);
+    this.gLogits = new Float32Array(size);
+    this.gMass = new Float64Array(size);
+  }
 }

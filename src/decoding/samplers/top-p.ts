@@ -1,7 +1,7 @@
 import type { CandidateSet } from './candidate-set';
 import { validLogit } from './candidate-set';
 import { expNonPositive } from './fast-exp';
-import { keepMassPrefix } from './mass-prefix';
+import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
 
 /**
@@ -11,6 +11,7 @@ import type { Sampler } from './sampler';
  */
 export class TopPSampler implements Sampler {
   readonly name = 'top_p';
+  private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,
     readonly minKeep = 0,
@@ -42,14 +43,27 @@ export class TopPSampler implements Sampler {
       if (!(x <= max)) max = validLogit(x, set.idAt(i));
       if (x < min) min = x;
     }
+    // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
+    const h = this.histogram;
+    h.begin(n, 0, max - min);
     const keys = set.scratchKeys;
     const mass = set.probs;
+    const binMass = h.mass;
+    const binCount = h.count;
+    const scale = h.scale;
+    const last = h.bins - 1;
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const key = max - l[i];
+      const w = expNonPositive(-key);
       keys[i] = key;
-      sum += mass[i] = expNonPositive(-key);
+      mass[i] = w;
+      sum += w;
+      let b = key < Infinity ? (key * scale) | 0 : last + 1;
+      if (b > last && key < Infinity) b = last;
+      binMass[b] += w;
+      binCount[b]++;
     }
-    keepMassPrefix(set, this.p * sum, false, this.minKeep, 0, max - min);
+    h.cut(set, this.p * sum, false, this.minKeep);
   }
 }

@@ -1,6 +1,7 @@
 import type { CandidateSet } from './candidate-set';
+import { validLogit } from './candidate-set';
 import { expNonPositive } from './fast-exp';
-import { keepMassPrefix } from './mass-prefix';
+import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
 
 /**
@@ -14,6 +15,7 @@ import type { Sampler } from './sampler';
  */
 export class TypicalSampler implements Sampler {
   readonly name = 'typical';
+  private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,
     readonly minKeep = 0,
@@ -22,8 +24,14 @@ export class TypicalSampler implements Sampler {
   apply(set: CandidateSet): void {
     if (this.p >= 1 || set.size === 0) return;
     const n = set.size;
-    const max = set.maxLogit();
     const l = set.logitArray();
+    let max = -Infinity;
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = l[i];
+      if (!(x <= max)) max = validLogit(x, set.idAt(i));
+      if (x < min) min = x;
+    }
     const mass = set.probs;
     let sum = 0;
     let weighted = 0;
@@ -37,14 +45,15 @@ export class TypicalSampler implements Sampler {
     const lse = Math.log(sum);
     const entropy = lse - weighted / sum;
     const centre = lse - entropy;
+    // Keys are distances from the centre: the largest finite one is at an end of [min, max].
+    const h = this.histogram;
+    h.begin(n, 0, Math.max(Math.abs(centre), Math.abs(centre - (min - max))));
     const keys = set.scratchKeys;
-    let hi = 0;
     for (let i = 0; i < n; i++) {
-      const shifted = l[i] - max;
-      const key = mass[i] > 0 ? Math.abs(centre - shifted) : Infinity;
+      const key = mass[i] > 0 ? Math.abs(centre - (l[i] - max)) : Infinity;
       keys[i] = key;
-      if (key > hi && key < Infinity) hi = key;
+      h.add(key, mass[i]);
     }
-    keepMassPrefix(set, this.p * sum, true, this.minKeep, 0, hi);
+    h.cut(set, this.p * sum, true, this.minKeep);
   }
 }

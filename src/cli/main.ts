@@ -1,0 +1,38 @@
+import { CliUsageError } from './errors';
+import { runSample } from './sample';
+
+const USAGE = `usage: tokentree <command>
+  sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  try {
+    switch (command) {
+      case 'sample':
+        process.stdout.write(runSample(await readStdin()) + '\n');
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliUsageError(`unknown command "${command}" (try --help)`);
+    }
+  } catch (e) {
+    const err = e as Error;
+    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'InvalidLogitsError';
+    process.stderr.write(`tokentree: ${err.message.split('\n')[0]}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+}

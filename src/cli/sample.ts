@@ -1,0 +1,52 @@
+import { SamplerChain } from '../decoding/samplers/chain';
+import { parseSamplerSpec } from '../decoding/samplers/spec-parse';
+import { CliUsageError } from './errors';
+
+/**
+ * `tokentree sample`: one JSON object in, the chain's survivors out. The contract is
+ * relied on by other tools:
+ *   in:  {"logits": number[]} | {"probs": number[]}, "samplers": [...], "history"?: number[]
+ *   out: {"candidates": [{"token": id, "p": prob}, ...]}, renormalised over the survivors,
+ *        sorted by p descending (ties: lower id first).
+ */
+export function runSample(inputText: string): string {
+  let input: unknown;
+  try {
+    input = JSON.parse(inputText);
+  } catch (e) {
+    throw new CliUsageError(`input is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliUsageError('input must be a JSON object');
+  const o = input as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!['logits', 'probs', 'samplers', 'history'].includes(key)) throw new CliUsageError(`unknown field "${key}"`);
+  }
+  const logits = readScores(o);
+  const samplersRaw = o.samplers ?? [];
+  if (!Array.isArray(samplersRaw)) throw new CliUsageError('"samplers" must be an array');
+  const specs = samplersRaw.map((s, i) => parseSamplerSpec(s, `samplers[${i}]`));
+  const history = o.history ?? [];
+  if (!Array.isArray(history) || !history.every((t) => Number.isInteger(t) && t >= 0)) {
+    throw new CliUsageError('"history" must be an array of non-negative integer token ids');
+  }
+  const chain = new SamplerChain(specs);
+  const set = chain.apply(logits, { history: history as number[] });
+  set.softmax();
+  const candidates: { token: number; p: number }[] = [];
+  for (let i = 0; i < set.size; i++) candidates.push({ token: set.idAt(i), p: set.probs[i] });
+  candidates.sort((a, b) => b.p - a.p || a.token - b.token);
+  return JSON.stringify({ candidates });
+}
+
+function readScores(o: Record<string, unknown>): Float32Array {
+  if ((o.logits === undefined) === (o.probs === undefined)) throw new CliUsageError('give exactly one of "logits" or "probs"');
+  const key = o.logits !== undefined ? 'logits' : 'probs';
+  const values = o[key];
+  if (!Array.isArray(values) || values.length === 0) throw new CliUsageError(`"${key}" must be a non-empty array of numbers`);
+  return Float32Array.from(values, (x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new CliUsageError(`${key}[${i}] must be a finite number (got ${JSON.stringify(x)})`);
+    if (key === 'logits') return x;
+    if (x < 0) throw new CliUsageError(`probs[${i}] is negative`);
+    return Math.log(x);
+  });
+}

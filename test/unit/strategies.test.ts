@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import { AbortError } from '../../src/decoding/language-model';
+import { decode, STRATEGY_NAMES } from '../../src/decoding/strategies';
+import { classify, entropy } from '../../src/decoding/strategies/entropy';
+import type { StrategyName } from '../../src/decoding/strategy';
+import { forkModel, trapModel } from '../support/trap-models';
+import type { TableModel } from '../support/table-model';
+
+async function run(name: StrategyName, model: TableModel, options: Record<string, unknown> = {}, signal?: AbortSignal) {
+  const prompt = await model.start([], Infinity);
+  const result = await decode(name, model, prompt, { maxTokens: 8, ...options }, signal);
+  return { result, prompt };
+}
+
+describe('strategies on the in-memory model', () => {
+  it('greedy falls into the trap: it takes the likelier first word', async () => {
+    const { result } = await run('greedy', trapModel());
+    assert.equal(result.candidates[0].text, ' a c');
+    assert.ok(Math.abs(result.candidates[0].sumLogprob - (Math.log(0.55) + Math.log(0.34))) < 1e-6);
+    assert.equal(result.candidates[0].finish, 'eog');
+  });
+
+  it('beam search finds the path with the higher total likelihood, one model call per step for all beams', async () => {
+    const model = trapModel();
+    const { result } = await run('beam', model, { width: 2 });
+    assert.equal(result.candidates[0].text, ' b y');
+    assert.ok(result.candidates.some((c) => c.text === ' a c'));
+    assert.equal(result.stats.modelCalls, model.calls.length);
+    assert.ok(model.calls.some((call) => call.length === 2), 'beams of one step share one call');
+    // HF score: Σ log p (incl. EOS) / length^α, length counting the EOS.
+    const best = Math.log(0.45) + 2 * Math.log(0.95);
+    assert.ok(Math.abs(result.candidates[0].score - best / 3) < 1e-6);
+  });
+
+  it('beam length penalty: α = 0 scores by total log-probability, α = 2 divides by length²', async () => {
+    const best = Math.log(0.45) + 2 * Math.log(0.95);
+    const flat = await run('beam', trapModel(), { width: 3, lengthPenalty: 0 });
+    assert.ok(Math.abs(flat.result.candidates[0].score - best) < 1e-6);
+    const squared = await run('beam', trapModel(), { width: 3, lengthPenalty: 2 });
+    assert.ok(Math.abs(squared.result.candidates[0].score - best / 9) < 1e-6);
+  });
+
+  it('MCTS with a budget finds the better path and respects its call budget', async () => {
+    const model = trapModel();
+    const { result } = await run('mcts', model, { simulations: 16, rolloutDepth: 3, maxModelCalls: 200 });
+    assert.equal(result.candidates[0].text, ' b y');
+    assert.ok(result.stats.modelCalls <= 200);
+    assert.ok((result.candidates[0].visits ?? 0) > 0);
+    const tight = await run('mcts', trapModel(), { simulations: 16, maxModelCalls: 5 });
+    assert.ok(tight.result.stats.modelCalls <= 5, `${tight.result.stats.modelCalls} calls`);
+    assert.ok(tight.result.candidates.length > 0);
+  });
+
+  it('MCTS tree carries visits and values', async () => {
+    const { result } = await run('mcts', trapModel(), { simulations: 8 });
+    const json = JSON.parse(JSON.stringify(result.tree));
+    assert.ok(json.nodeCount > 3);
+    const b = json.root.children.find((c: { text: string }) => c.text === ' b');
+    assert.ok(b.visits > 0 && b.value < 0);
+  });
+
+  it('entropy-adaptive branches only at the high-varentropy step', async () => {
+    const model = forkModel();
+    const { result } = await run('entropy', model, { maxTokens: 6 });
+    const steps = result.candidates[0].steps;
+    const regimes = steps.map((s) => s.regime);
+    assert.equal(regimes[0], 'confident');
+    assert.equal(regimes[1], 'branch', `regimes: ${regimes.join(',')}`);
+    assert.equal(steps[1].text, ' go');
+    // The even split has high entropy for its size but zero varentropy: no branching there.
+    assert.ok(steps[2].varentropy < 1e-9);
+    assert.notEqual(regimes[2], 'branch');
+    assert.equal(regimes.filter((r) => r === 'branch').length, 1);
+    // Branching compared the top options in one batched call per lookahead depth.
+    assert.ok(model.calls.some((call) => call.length === 3));
+  });
+
+  it('regime classification follows the thresholds', () => {
+    const o = entropy.defaults;
+    assert.equal(classify(0.1, 0.1, o), 'confident');
+    assert.equal(classify(1.0, 3.0, o), 'branch');
+    assert.equal(classify(3.0, 3.0, o), 'lost');
+    assert.equal(classify(3.0, 0.2, o), 'explore');
+    assert.equal(classify(1.0, 0.2, o), 'adaptive');
+  });
+
+  it('the same seed gives the same output; sampling strategies differ across seeds', async () => {
+    for (const name of STRATEGY_NAMES) {
+      const a = await run(name, forkModel(), { seed: 11 });
+      const b = await run(name, forkModel(), { seed: 11 });
+      assert.deepEqual(a.result.candidates.map((c) => c.text), b.result.candidates.map((c) => c.text), name);
+    }
+    const texts = new Set<string>();
+    for (let seed = 0; seed < 8; seed++) texts.add((await run('top-p', forkModel(), { seed, samples: 1 })).result.candidates[0].text);
+    assert.ok(texts.size > 1);
+  });
+
+  for (const name of ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'] as StrategyName[]) {
+    it(`${name}: an abort stops it within one model call and releases its branches`, async () => {
+      const model = forkModel();
+      const controller = new AbortController();
+      model.onEvaluate = (n) => n === 2 && controller.abort();
+      const prompt = await model.start([], Infinity);
+      await assert.rejects(decode(name, model, prompt, { maxTokens: 8 }, controller.signal), AbortError);
+      assert.equal(model.calls.length, 2);
+      assert.equal(model.liveBranches, 1, 'only the prompt branch is left');
+    });
+  }
+
+  it('every strategy releases its branches, reports stats and a bounded tree', async () => {
+    for (const name of STRATEGY_NAMES) {
+      const model = trapModel();
+      const { result } = await run(name, model, { maxTreeNodes: 6 });
+      assert.equal(model.liveBranches, 1, name);
+      assert.equal(result.stats.modelCalls, model.calls.length, name);
+      assert.equal(result.stats.tokensEvaluated, model.calls.flat().reduce((a, r) => a + r.tokens.length, 0), name);
+      assert.ok(result.tree.size <= 6, name);
+      assert.ok(result.candidates.length >= 1, name);
+      for (const c of result.candidates) assert.equal(c.text, model.detokenize(c.tokens));
+    }
+  });
+
+  it('stop rules end a candidate', async () => {
+    const { result } = await run('greedy', trapModel(), { isComplete: (t: string) => t.endsWith(' a') });
+    assert.equal(result.candidates[0].text, ' a');
+    assert.equal(result.candidates[0].finish, 'stop');
+  });
+
+  it('maxTokens bounds every candidate', async () => {
+    for (const name of STRATEGY_NAMES) {
+      const { result } = await run(name, forkModel(), { maxTokens: 2 });
+      for (const c of result.candidates) assert.ok(c.tokens.length <= 2, `${name}: ${c.tokens.length}`);
+    }
+  });
+});
