@@ -1,8 +1,12 @@
 import { CliUsageError } from './errors';
+import { runCompare, runComplete } from './complete';
 import { runSample } from './sample';
 
 const USAGE = `usage: tokentree <command>
-  sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates`;
+  sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates
+  complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
+  compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
+strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -17,6 +21,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'sample':
         process.stdout.write(runSample(await readStdin()) + '\n');
         return 0;
+      case 'complete':
+        process.stdout.write((await runComplete(argv.slice(1))) + '\n');
+        return 0;
+      case 'compare':
+        process.stdout.write((await runCompare(argv.slice(1))) + '\n');
+        return 0;
       case undefined:
       case '--help':
       case '-h':
@@ -27,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'InvalidLogitsError';
+    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
     process.stderr.write(`tokentree: ${err.message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
   }

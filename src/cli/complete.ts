@@ -1,0 +1,94 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
+import type { StrategyName } from '../decoding/strategy';
+import { builtinModelPath } from '../model/builtin';
+import { completeAt, type CompletionResult } from '../model/complete';
+import { loadModel, type LoadedModel } from '../model/load';
+import { parseFlags, splitAt } from './args';
+import { CliUsageError } from './errors';
+
+const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool' } as const;
+/** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+interface Position {
+  prefix: string;
+  suffix: string;
+  model: string;
+  maxTokens: number;
+  seed: number;
+  json: boolean;
+  strategy: StrategyName;
+}
+
+function readPosition(argv: readonly string[]): Position {
+  const f = parseFlags(argv, FLAGS);
+  for (const required of ['file', 'line', 'column']) if (f[required] === undefined) throw new CliUsageError(`--${required} is required`);
+  const file = String(f.file);
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new CliUsageError(`cannot read --file ${file}`);
+  }
+  if (size > MAX_FILE_BYTES) throw new CliUsageError(`--file ${file} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  const strategy = String(f.strategy ?? 'greedy');
+  if (!isStrategyName(strategy)) throw new CliUsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
+  const maxTokens = Number(f['max-tokens'] ?? 32);
+  if (maxTokens < 1 || maxTokens > 1024) throw new CliUsageError('--max-tokens must be between 1 and 1024');
+  return {
+    ...splitAt(readFileSync(file, 'utf8'), Number(f.line), Number(f.column)),
+    model: String(f.model ?? builtinModelPath()),
+    maxTokens,
+    seed: Number(f.seed ?? 0),
+    json: f.json === true,
+    strategy,
+  };
+}
+
+async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>): Promise<T> {
+  const loaded = await loadModel({ modelPath: path });
+  try {
+    return await body(loaded);
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+/** The contract other tools rely on (see README). */
+export function completionJson(r: CompletionResult): object {
+  return {
+    strategy: r.strategy,
+    fim: r.fim,
+    candidates: r.candidates.map((c) => ({ text: c.text, score: c.score, tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })) })),
+    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms },
+  };
+}
+
+const oneLine = (text: string, width = 60) => {
+  const flat = JSON.stringify(text).slice(1, -1);
+  return flat.length > width ? flat.slice(0, width - 1) + '…' : flat;
+};
+
+export async function runComplete(argv: readonly string[]): Promise<string> {
+  const p = readPosition(argv);
+  const result = await withModel(p.model, (m) => completeAt(m, { prefix: p.prefix, suffix: p.suffix, strategy: p.strategy, options: { maxTokens: p.maxTokens, seed: p.seed } }));
+  if (p.json) return JSON.stringify(completionJson(result));
+  const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
+  result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.text, 100)}`));
+  return lines.join('\n');
+}
+
+export async function runCompare(argv: readonly string[]): Promise<string> {
+  const p = readPosition(argv);
+  const rows: string[][] = [['strategy', 'first candidate', 'score', 'calls', 'ms']];
+  await withModel(p.model, async (m) => {
+    for (const strategy of STRATEGY_NAMES) {
+      const r = await completeAt(m, { prefix: p.prefix, suffix: p.suffix, strategy, options: { maxTokens: p.maxTokens, seed: p.seed } });
+      const best = r.candidates[0];
+      rows.push([strategy, oneLine(best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
+    }
+  });
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ')).join('\n');
+}
