@@ -38,6 +38,11 @@ export class MeteredModel {
     return out;
   }
 
+  /** True once the request's time budget is spent. */
+  outOfTime(budgetMs: number | undefined): boolean {
+    return budgetMs !== undefined && this.elapsed() >= budgetMs;
+  }
+
   /** Ms since the strategy started. */
   elapsed(): number {
     return performance.now() - this.started;

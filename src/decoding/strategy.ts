@@ -62,6 +62,11 @@ export interface CommonOptions {
   readonly isComplete?: (text: string) => boolean;
   /** Most nodes the candidate tree keeps. */
   readonly maxTreeNodes: number;
+  /**
+   * Milliseconds after which a strategy stops extending its candidates and returns what it
+   * has (finish reason 'budget'), so a slow model cannot stall typing.
+   */
+  readonly timeBudgetMs?: number;
 }
 
 export const COMMON_DEFAULTS: CommonOptions = { maxTokens: 64, seed: 0, alternatives: 5, maxTreeNodes: 2000 };

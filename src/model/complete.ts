@@ -1,6 +1,9 @@
 import { decode } from '../decoding/strategies';
-import type { CommonOptions, DecodeResult, StrategyName } from '../decoding/strategy';
+import type { CompletionResult } from '../decoding/completion';
+import type { CommonOptions, StrategyName } from '../decoding/strategy';
 import type { LoadedModel } from './load';
+
+export type { CompletionResult };
 
 export interface CompletionRequest {
   readonly prefix: string;
@@ -10,11 +13,6 @@ export interface CompletionRequest {
   readonly signal?: AbortSignal;
 }
 
-export interface CompletionResult extends DecodeResult {
-  /** Whether the suffix was in the prompt (the model has fill-in-the-middle tokens). */
-  readonly fim: boolean;
-  readonly promptTokens: number;
-}
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
 const FIRST_STEP_TOP_N = 64;

@@ -87,8 +87,9 @@ export const beam: Strategy<BeamOptions> = {
           beams = [];
           break;
         }
-        if (curLen === options.maxTokens) {
-          for (const n of next) addFinished({ steps: [...n.parent.steps, n.step], sum: n.sum, score: n.sum / Math.pow(curLen, alpha), finish: 'length' });
+        const outOfTime = m.outOfTime(options.timeBudgetMs);
+        if (curLen === options.maxTokens || outOfTime) {
+          for (const n of next) addFinished({ steps: [...n.parent.steps, n.step], sum: n.sum, score: n.sum / Math.pow(curLen, alpha), finish: outOfTime ? 'budget' : 'length' });
           for (const n of next) tree.child(n.parent.node, n.step);
           releaseAll(m, beams);
           beams = [];

@@ -86,6 +86,10 @@ export const entropy: Strategy<EntropyOptions> = {
       let node = tree.root;
       const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
       while (!main.ended && main.steps.length < o.maxTokens) {
+        if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
+          main.ended = 'budget';
+          break;
+        }
         const dist = stepDistribution(main.scores, topN);
         const regime = classify(dist.entropy, dist.varentropy, o);
         if (regime === 'branch' && o.branches > 1) {

@@ -30,6 +30,10 @@ export const greedy: Strategy = {
           break;
         }
         if (steps.length === options.maxTokens) break;
+        if (m.outOfTime(options.timeBudgetMs)) {
+          finish = 'budget';
+          break;
+        }
         [scores] = await m.evaluate([{ branch, tokens: [token], topN }]);
       }
       tree.addPath(steps);

@@ -58,7 +58,8 @@ export const mcts: Strategy<MctsOptions> = {
       let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
       expand(model, o, root, committed, tree);
       const firstRoot = root;
-      const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < o.maxMs;
+      const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
+      const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
       let finish: FinishReason | undefined;
 
       while (!finish && committed.length < o.maxTokens) {

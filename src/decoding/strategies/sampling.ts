@@ -72,6 +72,10 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
             else stepping.push(s);
           }
           if (stepping.length === 0) break;
+          if (m.outOfTime(options.timeBudgetMs)) {
+            for (const s of stepping) s.finish = 'budget';
+            break;
+          }
           const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
           stepping.forEach((s, i) => (s.scores = next[i]));
         }

@@ -1,0 +1,71 @@
+/**
+ * Context from other files, as llama.vscode does it: a ring buffer of chunks of recently
+ * edited, saved or opened files, rendered into the prompt within a character budget, newest
+ * first. Chunks are lines around where the user worked, so the model sees the names and
+ * shapes the user is using right now.
+ */
+export interface Chunk {
+  readonly uri: string;
+  readonly label: string;
+  readonly text: string;
+}
+
+export class ContextRing {
+  private chunks: Chunk[] = [];
+
+  constructor(
+    private readonly capacity = 16,
+    private readonly linesPerChunk = 32,
+  ) {}
+
+  /** Records the lines around `line` of a document (0-based). */
+  add(uri: string, label: string, text: string, line: number): void {
+    const lines = text.split('\n');
+    const start = Math.max(0, Math.min(line - Math.floor(this.linesPerChunk / 2), lines.length - this.linesPerChunk));
+    const chunkText = lines.slice(start, start + this.linesPerChunk).join('\n');
+    if (chunkText.trim().length < 16) return;
+    // A chunk that overlaps a newer one of the same file replaces it.
+    this.chunks = this.chunks.filter((c) => !(c.uri === uri && overlaps(c.text, chunkText)));
+    this.chunks.push({ uri, label, text: chunkText });
+    if (this.chunks.length > this.capacity) this.chunks.shift();
+  }
+
+  forget(uri: string): void {
+    this.chunks = this.chunks.filter((c) => c.uri !== uri);
+  }
+
+  /** Newest chunks of other files that fit in `budgetChars`, as one block of text. */
+  render(budgetChars: number, excludeUri: string, commentPrefix: string): string {
+    const parts: string[] = [];
+    let used = 0;
+    for (let i = this.chunks.length - 1; i >= 0; i--) {
+      const c = this.chunks[i];
+      if (c.uri === excludeUri) continue;
+      const part = `${commentPrefix} ${c.label}\n${c.text}\n`;
+      if (used + part.length > budgetChars) continue;
+      parts.push(part);
+      used += part.length;
+    }
+    return parts.reverse().join('');
+  }
+
+  get size(): number {
+    return this.chunks.length;
+  }
+}
+
+function overlaps(a: string, b: string): boolean {
+  const linesA = new Set(a.split('\n').filter((l) => l.trim()));
+  const linesB = b.split('\n').filter((l) => l.trim());
+  if (linesB.length === 0) return false;
+  const shared = linesB.filter((l) => linesA.has(l)).length;
+  return shared / linesB.length > 0.5;
+}
+
+/** Line-comment spelling per language, to label chunks without breaking the syntax. */
+export function lineComment(languageId: string): string {
+  if (['python', 'shellscript', 'ruby', 'perl', 'r', 'yaml', 'dockerfile', 'makefile', 'powershell'].includes(languageId)) return '#';
+  if (['lua', 'sql', 'haskell'].includes(languageId)) return '--';
+  if (['html', 'xml', 'markdown', 'css', 'json'].includes(languageId)) return '';
+  return '//';
+}

@@ -1,0 +1,44 @@
+import * as assert from 'node:assert/strict';
+import { finishCompletion, isCompleteFor, type StopContext } from '../../src/providers/stop-rules';
+
+const at = (linePrefix: string, lineSuffix = '', after = ''): StopContext => ({ linePrefix, lineSuffix, suffix: lineSuffix + (after ? '\n' + after : '') });
+
+describe('stop rules', () => {
+  it('mid-line: one line, without retyping the closing characters already there', () => {
+    const ctx = at('  foo(', ');');
+    assert.equal(finishCompletion('a, b);\nbar();', ctx), 'a, b');
+    assert.equal(isCompleteFor(ctx)('a, b'), false);
+    assert.equal(isCompleteFor(ctx)('a, b);\n'), true);
+  });
+  it('end of line: stops at the end of the statement', () => {
+    const ctx = at('  const x = ');
+    assert.equal(finishCompletion('compute(1, 2);\n  const y = 3;\n', ctx), 'compute(1, 2);');
+    assert.equal(isCompleteFor(ctx)('compute(1, 2);'), false, 'the line may still grow');
+    assert.equal(isCompleteFor(ctx)('compute(1, 2);\n'), true);
+  });
+  it('a statement that continues on the next line is kept whole', () => {
+    const ctx = at('  const total = ');
+    assert.equal(finishCompletion('items\n    .map((x) => x * 2)\n    .reduce(add, 0);\n  return total;', ctx), 'items\n    .map((x) => x * 2)\n    .reduce(add, 0);');
+  });
+  it('a first line that opens a block continues until the block closes', () => {
+    const ctx = at('');
+    assert.equal(finishCompletion('function mul(a, b) {\n  return a * b;\n}\n\nfunction div(a, b) {', ctx), 'function mul(a, b) {\n  return a * b;\n}');
+    assert.equal(isCompleteFor(ctx)('function mul(a, b) {\n  return a * b;\n'), false);
+  });
+  it('stops before a line that leaves the cursor’s block, and at a blank line', () => {
+    const ctx = at('    ');
+    assert.equal(finishCompletion('if (x) {\n      y();\n    }\n  }\n', ctx), 'if (x) {\n      y();\n    }');
+    assert.equal(finishCompletion('foo(\n      1,\n', { ...ctx }), 'foo(\n      1,');
+    assert.equal(finishCompletion('a = 1 +\n\n    b', ctx), 'a = 1 +');
+  });
+  it('never repeats the lines that follow the cursor', () => {
+    const ctx = at('  ', '', '}\n');
+    assert.equal(finishCompletion('if (a) {\n    b();\n  }\n}', { linePrefix: '', lineSuffix: '', suffix: '\n}\n' }), 'if (a) {\n    b();\n  }');
+    assert.equal(finishCompletion('x();\ny();\nz();', { linePrefix: '', lineSuffix: '', suffix: '\ny();\nz();\n' }), 'x();');
+    assert.equal(finishCompletion('return a;', ctx), 'return a;');
+  });
+  it('trims trailing whitespace and an indent the user already typed', () => {
+    assert.equal(finishCompletion('  return a;   \n', at('    ')), 'return a;');
+    assert.equal(finishCompletion('x  ', at('let y = ')), 'x');
+  });
+});
