@@ -15,6 +15,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The candidates panel's browser side: no Node, no modules, loaded under a nonce CSP.
+  { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: false, logLevel: 'info', entryPoints: ['src/webview/browser/main.ts'], outfile: 'media/panel.js' },
 ];
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

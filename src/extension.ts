@@ -1,10 +1,96 @@
 import * as vscode from 'vscode';
+import { CompletionController } from './providers/completion-controller';
+import { TokenTreeInlineProvider } from './providers/inline-provider';
+import { RequestGate } from './providers/request-gate';
+import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
+import { EditorEngine } from './host/engine';
+import { ModelHost } from './host/model-host';
+import { acceptEntropy, readControllerSettings, readStrategy } from './host/settings';
+import { ShownSuggestions } from './host/shown-suggestions';
+import { StatusBar } from './host/status-bar';
+import { setLogSink } from './model/llama-runtime';
+import { CandidatesView } from './webview/candidates-view';
+import { toPanelState } from './webview/panel-state';
 
-/** Activation and wiring only: the engine lives in src/decoding, the model in src/model. */
+let models: ModelHost | undefined;
+
+/** Activation and wiring only. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TokenTree', { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand('tokentree.showLog', () => log.show()));
+  setLogSink((level, message) => (level === 'error' ? log.error(message) : log.debug(message)));
+  const showLog = () => log.show(true);
+  models = new ModelHost(log, { selectModel: () => void pickModelFile(), showLog });
+  const status = new StatusBar();
+  status.update({ strategy: readStrategy(), enabled: readControllerSettings().enabled });
+  const shown = new ShownSuggestions();
+  const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
+
+  const controller = new CompletionController(new EditorEngine(models), readControllerSettings, new RequestGate(() => vscode.workspace.getConfiguration('tokentree').get('debounceMs', 120)), {
+    onResult: (_req, result) => status.update({ last: { ms: result.stats.ms, promptTokens: result.promptTokens, generated: result.candidates[0]?.tokens.length ?? 0 } }),
+    onError: (e) => log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
+  const provider = new TokenTreeInlineProvider(
+    controller,
+    () => readControllerSettings().prefixChars,
+    () => readControllerSettings().suffixChars,
+    (document, position, suggestions) => {
+      const id = shown.record(document, position, suggestions);
+      const result = suggestions[0]?.result;
+      if (result) panel.show(toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result));
+    },
+  );
+
+  context.subscriptions.push(
+    log,
+    status,
+    panel,
+    { dispose: () => setLogSink(undefined) },
+    models.onDidChangeState((model) => status.update({ model })),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
+    vscode.window.registerWebviewViewProvider(CandidatesView.viewId, panel),
+    vscode.commands.registerCommand('tokentree.selectStrategy', pickStrategy),
+    vscode.commands.registerCommand('tokentree.selectModel', pickModelFile),
+    vscode.commands.registerCommand('tokentree.toggle', async () => status.update({ enabled: await toggleCompletions() })),
+    vscode.commands.registerCommand('tokentree.showLog', showLog),
+    vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
+    vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('tokentree.strategy')) status.update({ strategy: readStrategy() });
+      if (e.affectsConfiguration('tokentree.enabled')) status.update({ enabled: readControllerSettings().enabled });
+      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
+        controller.cache.clear();
+        void models?.reset();
+      }
+      if (e.affectsConfiguration('tokentree')) controller.cache.clear();
+    }),
+    // Context from other files: where the user edits and looks (throttled per document).
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      const change = e.contentChanges[0];
+      if (change) remember(e.document, change.range.start.line);
+    }),
+    vscode.window.onDidChangeActiveTextEditor((editor) => editor && remember(editor.document, editor.selection.active.line)),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      controller.cache.forget(d.uri.toString());
+    }),
+  );
+  const lastChunk = new Map<string, number>();
+  function remember(document: vscode.TextDocument, line: number): void {
+    const key = document.uri.toString();
+    if (document.uri.scheme !== 'file' || Date.now() - (lastChunk.get(key) ?? 0) < 2000) return;
+    lastChunk.set(key, Date.now());
+    const { first, last } = controller.ring.window(line, document.lineCount);
+    controller.ring.add(key, vscode.workspace.asRelativePath(document.uri), document.getText(new vscode.Range(first, 0, last, 0)));
+  }
   log.info('TokenTree activated');
 }
 
-export function deactivate(): void {}
+async function insertFromPanel(shown: ShownSuggestions, id: number, index: number): Promise<void> {
+  if (!(await shown.insertCandidate(id, index))) {
+    void vscode.window.showInformationMessage('TokenTree: the document changed since that completion; the candidate no longer applies.');
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await models?.dispose();
+  models = undefined;
+}

@@ -15,14 +15,17 @@ export class ContextRing {
 
   constructor(
     private readonly capacity = 16,
-    private readonly linesPerChunk = 32,
+    readonly linesPerChunk = 32,
   ) {}
 
-  /** Records the lines around `line` of a document (0-based). */
-  add(uri: string, label: string, text: string, line: number): void {
-    const lines = text.split('\n');
-    const start = Math.max(0, Math.min(line - Math.floor(this.linesPerChunk / 2), lines.length - this.linesPerChunk));
-    const chunkText = lines.slice(start, start + this.linesPerChunk).join('\n');
+  /** Lines [first, last) of a document to take around `line` (0-based). */
+  window(line: number, lineCount: number): { first: number; last: number } {
+    const first = Math.max(0, Math.min(line - Math.floor(this.linesPerChunk / 2), lineCount - this.linesPerChunk));
+    return { first, last: Math.min(lineCount, first + this.linesPerChunk) };
+  }
+
+  /** Records a chunk of a document (the lines of `window` around where the user works). */
+  add(uri: string, label: string, chunkText: string): void {
     if (chunkText.trim().length < 16) return;
     // A chunk that overlaps a newer one of the same file replaces it.
     this.chunks = this.chunks.filter((c) => !(c.uri === uri && overlaps(c.text, chunkText)));

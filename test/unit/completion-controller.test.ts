@@ -131,7 +131,7 @@ describe('completion policy (fake engine)', () => {
   it('passes the stop rule and time budget to the engine, and other files within budget', async () => {
     const engine = new FakeEngine(['a;']);
     const c = controller(engine, { otherFiles: true, contextBudgetChars: 200, timeBudgetMs: 250 });
-    c.ring.add('file:///b.ts', 'b.ts', 'export function helperFromB(value: number) {\n  return value * 2;\n}\n', 1);
+    c.ring.add('file:///b.ts', 'b.ts', 'export function helperFromB(value: number) {\n  return value * 2;\n}\n');
     await c.provide(request('const y = '));
     const sent = engine.requests[0];
     assert.equal(sent.timeBudgetMs, 250);
@@ -170,13 +170,15 @@ describe('confidence helpers', () => {
 describe('context ring', () => {
   it('keeps the newest chunks of other files within the budget', () => {
     const ring = new ContextRing(3, 4);
-    ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\n', 0);
-    ring.add('b', 'b.ts', 'function gamma() { return 3; }\n', 0);
-    ring.add('c', 'c.ts', 'function delta() { return 4; }\n', 0);
+    ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\n');
+    ring.add('b', 'b.ts', 'function gamma() { return 3; }\n');
+    ring.add('c', 'c.ts', 'function delta() { return 4; }\n');
     const text = ring.render(1000, 'c', '//');
     assert.ok(text.includes('// a.ts') && text.includes('// b.ts') && !text.includes('delta'));
     assert.ok(ring.render(50, 'x', '//').length <= 50);
-    ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\nconst more = 3;\n', 0);
+    ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\nconst more = 3;\n');
+    assert.deepEqual(ring.window(10, 100), { first: 8, last: 12 });
+    assert.deepEqual(ring.window(1, 3), { first: 0, last: 3 });
     assert.equal(ring.size, 3, 'an overlapping chunk of the same file replaces the old one');
   });
 });

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import { STRATEGIES, STRATEGY_NAMES } from '../decoding/strategies';
+import { readStrategy, writeStrategy } from './settings';
+
+/** TokenTree: Select Decoding Strategy — each strategy with its one-line description, the current one marked. */
+export async function pickStrategy(): Promise<void> {
+  const current = readStrategy();
+  const items = STRATEGY_NAMES.map((name) => ({
+    label: name === current ? `$(check) ${name}` : name,
+    description: name === current ? 'current' : undefined,
+    detail: STRATEGIES[name].description,
+    name,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'TokenTree: decoding strategy', placeHolder: `Current: ${current}` });
+  if (picked && picked.name !== current) await writeStrategy(picked.name);
+}
+
+/** TokenTree: Select Model File — a .gguf from disk, stored in the user's settings (never the workspace's). */
+export async function pickModelFile(): Promise<void> {
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { 'GGUF models': ['gguf'] }, title: 'TokenTree: select a GGUF model' });
+  if (!picked?.[0]) return;
+  await vscode.workspace.getConfiguration('tokentree').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
+}
+
+export async function toggleCompletions(): Promise<boolean> {
+  const c = vscode.workspace.getConfiguration('tokentree');
+  const next = !c.get('enabled', true);
+  await c.update('enabled', next, vscode.ConfigurationTarget.Global);
+  void vscode.window.setStatusBarMessage(`TokenTree completions ${next ? 'on' : 'off'}`, 2500);
+  return next;
+}

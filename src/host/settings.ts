@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import { isStrategyName } from '../decoding/strategies';
+import type { StrategyName } from '../decoding/strategy';
+import type { ControllerSettings } from '../providers/completion-controller';
+
+const section = () => vscode.workspace.getConfiguration('tokentree');
+
+export interface ModelSettings {
+  /** Empty: the built-in model. */
+  readonly modelPath: string;
+  readonly gpu: 'auto' | false;
+  readonly threads: number | 'auto';
+  readonly contextSize: number;
+}
+
+/**
+ * Settings that load files or pick hardware come from the user's own (global) settings
+ * only, never from a workspace: opening a folder must not be able to make TokenTree load
+ * a file of the folder's choosing. The manifest marks them machine-scoped as well.
+ */
+export function readModelSettings(): ModelSettings {
+  const c = section();
+  const user = <T>(key: string, fallback: T): T => (c.inspect<T>(key)?.globalValue ?? fallback);
+  const threads = user<number | string>('threads', 'auto');
+  return {
+    modelPath: String(user('modelPath', '')).trim(),
+    gpu: user<string>('gpu', 'auto') === 'off' ? false : 'auto',
+    threads: typeof threads === 'number' && Number.isInteger(threads) && threads > 0 ? threads : 'auto',
+    contextSize: clampInt(user('contextSize', 2048), 256, 32768, 2048),
+  };
+}
+
+export function readControllerSettings(): ControllerSettings {
+  const c = section();
+  return {
+    enabled: c.get('enabled', true),
+    languages: c.get<string[]>('languages', []),
+    candidates: clampInt(c.get('candidates', 3), 1, 10, 3),
+    autoTriggerMaxLineSuffix: clampInt(c.get('autoTriggerMaxLineSuffix', 8), 0, 1000, 8),
+    timeBudgetMs: clampInt(c.get('timeBudgetMs', 3000), 100, 60000, 3000),
+    otherFiles: c.get('context.otherFiles', true),
+    contextBudgetChars: clampInt(c.get('context.budgetChars', 3000), 0, 100000, 3000),
+    prefixChars: clampInt(c.get('context.prefixChars', 6000), 100, 200000, 6000),
+    suffixChars: clampInt(c.get('context.suffixChars', 2000), 0, 100000, 2000),
+    confidenceThreshold: clampNumber(c.get('confidence.threshold', 0), 0, 1, 0),
+    confidenceMode: c.get<string>('confidence.mode', 'cut') === 'suppress' ? 'suppress' : 'cut',
+  };
+}
+
+export function readStrategy(): StrategyName {
+  const s = section().get<string>('strategy', 'greedy');
+  return isStrategyName(s) ? s : 'greedy';
+}
+
+export async function writeStrategy(strategy: StrategyName): Promise<void> {
+  await section().update('strategy', strategy, vscode.ConfigurationTarget.Global);
+}
+
+/** The chosen strategy's options, from its settings (the engine fills in the rest). */
+export function readStrategyOptions(strategy: StrategyName): Record<string, unknown> {
+  const c = section();
+  const common = { maxTokens: clampInt(c.get('maxTokens', 48), 1, 512, 48), seed: clampInt(c.get('seed', 0), 0, 2 ** 31, 0) };
+  const samples = clampInt(c.get('sampling.samples', 4), 1, 16, 4);
+  switch (strategy) {
+    case 'top-p':
+      return { ...common, samples, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: clampNumber(c.get('topP.p', 0.9), 0, 1, 0.9) }, { type: 'temperature', t: clampNumber(c.get('topP.temperature', 0.7), 0, 5, 0.7) }] };
+    case 'min-p':
+      return { ...common, samples, chain: [{ type: 'min_p', p: clampNumber(c.get('minP.p', 0.05), 0, 1, 0.05) }, { type: 'temperature', t: clampNumber(c.get('minP.temperature', 0.9), 0, 5, 0.9) }] };
+    case 'entropy':
+      return {
+        ...common,
+        lowEntropy: c.get('entropy.lowEntropy', 0.5),
+        lowVarentropy: c.get('entropy.lowVarentropy', 0.5),
+        highEntropy: c.get('entropy.highEntropy', 2.5),
+        highVarentropy: c.get('entropy.highVarentropy', 1.5),
+        branches: clampInt(c.get('entropy.branches', 3), 2, 8, 3),
+        lookahead: clampInt(c.get('entropy.lookahead', 4), 1, 32, 4),
+      };
+    case 'beam':
+      return { ...common, width: clampInt(c.get('beam.width', 4), 1, 16, 4), lengthPenalty: clampNumber(c.get('beam.lengthPenalty', 1), -5, 5, 1) };
+    case 'mcts':
+      return {
+        ...common,
+        simulations: clampInt(c.get('mcts.simulations', 12), 1, 512, 12),
+        cPuct: clampNumber(c.get('mcts.cPuct', 1.5), 0, 100, 1.5),
+        rolloutDepth: clampInt(c.get('mcts.rolloutDepth', 3), 1, 32, 3),
+        maxModelCalls: clampInt(c.get('mcts.maxModelCalls', 400), 1, 100000, 400),
+      };
+    default:
+      return common;
+  }
+}
+
+export function acceptEntropy(): number {
+  return clampNumber(section().get('acceptUntilUncertain.entropy', 1.5), 0, 20, 1.5);
+}
+
+function clampInt(x: unknown, lo: number, hi: number, fallback: number): number {
+  return typeof x === 'number' && Number.isFinite(x) ? Math.min(hi, Math.max(lo, Math.round(x))) : fallback;
+}
+
+function clampNumber(x: unknown, lo: number, hi: number, fallback: number): number {
+  return typeof x === 'number' && Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : fallback;
+}

@@ -1,0 +1,48 @@
+import * as vscode from 'vscode';
+import type { StrategyName } from '../decoding/strategy';
+import type { ModelState } from './model-host';
+
+/** Strategy, model state and the last completion's latency; a click opens the strategy picker. */
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('tokentree.status', vscode.StatusBarAlignment.Right, 100);
+  private strategy: StrategyName = 'greedy';
+  private model: ModelState = { kind: 'idle' };
+  private last?: { ms: number; promptTokens: number; generated: number };
+  private enabled = true;
+
+  constructor() {
+    this.item.name = 'TokenTree';
+    this.item.command = 'tokentree.selectStrategy';
+    this.render();
+    this.item.show();
+  }
+
+  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: { ms: number; promptTokens: number; generated: number } }): void {
+    if (change.strategy) this.strategy = change.strategy;
+    if (change.model) this.model = change.model;
+    if (change.enabled !== undefined) this.enabled = change.enabled;
+    if (change.last) this.last = change.last;
+    this.render();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+
+  private render(): void {
+    const model =
+      this.model.kind === 'ready' ? (this.model.builtin ? 'built-in model' : `ready (${this.model.backend})`) : this.model.kind === 'error' ? 'model error' : this.model.kind === 'loading' ? 'loading' : 'idle';
+    const icon = this.model.kind === 'loading' ? '$(loading~spin)' : this.model.kind === 'error' ? '$(error)' : this.enabled ? '$(type-hierarchy-sub)' : '$(circle-slash)';
+    const latency = this.last ? ` · ${Math.round(this.last.ms)} ms` : '';
+    this.item.text = `${icon} ${this.strategy} · ${model}${latency}`;
+    const tip = new vscode.MarkdownString(`**TokenTree** — strategy \`${this.strategy}\`, model: ${model}${this.model.kind === 'error' ? ` (${this.model.message})` : ''}`);
+    if (this.last) tip.appendMarkdown(`\n\nLast completion: ${this.last.promptTokens} prompt tokens, ${this.last.generated} generated, ${Math.round(this.last.ms)} ms`);
+    tip.appendMarkdown('\n\nClick to choose the decoding strategy.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = this.model.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The candidates panel, browser side. Renders with DOM APIs and textContent only: every
+ * string from the model is untrusted text and never reaches innerHTML.
+ */
+import type { TreeNode } from '../../decoding/candidate-tree';
+import type { FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
+import { el, probabilityClass, showToken, formatNumber } from './render';
+
+declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void; setState(state: unknown): void; getState(): unknown };
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root')!;
+const tooltip = el('div', { className: 'tooltip', role: 'tooltip', id: 'token-tooltip' });
+document.body.appendChild(tooltip);
+
+window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  const message = event.data;
+  if (!message || typeof message !== 'object') return;
+  if (message.type === 'state' && message.state && Array.isArray(message.state.candidates)) render(message.state);
+  else if (message.type === 'empty') renderEmpty(String(message.reason ?? ''));
+});
+
+const saved = vscode.getState() as PanelState | undefined;
+if (saved && Array.isArray(saved.candidates)) render(saved);
+else renderEmpty('Type in a code file to see how the completion was decoded.');
+vscode.postMessage({ type: 'ready' });
+
+function renderEmpty(reason: string): void {
+  root.replaceChildren(el('p', { className: 'empty', text: reason }));
+}
+
+function render(state: PanelState): void {
+  vscode.setState(state);
+  const header = el('header', {}, [
+    el('span', { className: 'strategy', text: state.strategy }),
+    el('span', { className: 'where', text: `${state.fileName}:${state.line}` }),
+    el('span', { className: 'stats', text: `${state.stats.modelCalls} model calls · ${state.stats.tokensEvaluated} tokens evaluated · ${formatNumber(state.stats.ms, 0)} ms${state.fim ? '' : ' · prefix-only prompt'}` }),
+  ]);
+  const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
+  state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
+  const tree = el('details', { className: 'tree' }, [
+    el('summary', { text: `Explored tree · ${state.tree.nodeCount} nodes${state.tree.dropped ? ` (${state.tree.dropped} not shown)` : ''}` }),
+    treeList(state.tree.root.children, 0),
+  ]);
+  (tree as HTMLDetailsElement).open = state.tree.nodeCount <= 60;
+  root.replaceChildren(header, list, tree);
+  (list.firstElementChild as HTMLElement | null)?.setAttribute('tabindex', '0');
+}
+
+function candidateItem(state: PanelState, c: PanelCandidate): HTMLElement {
+  const scores = [`score ${formatNumber(c.score, 3)}`, `Σ log p ${formatNumber(c.sumLogprob, 2)}`, `mean ${formatNumber(c.meanLogprob, 3)}`];
+  if (c.visits !== undefined) scores.push(`visits ${c.visits}`);
+  if (c.value !== undefined) scores.push(`value ${formatNumber(c.value, 3)}`);
+  scores.push(c.finish);
+  const tokens = el('div', { className: 'tokens' });
+  c.tokens.forEach((t, i) => tokens.appendChild(tokenSpan(t, i)));
+  const item = el('li', { className: 'candidate', role: 'option', tabindex: '-1', ariaLabel: `Candidate ${c.index + 1}: ${c.text}` }, [
+    el('div', { className: 'meta' }, [el('span', { className: 'rank', text: `#${c.index + 1}` }), el('span', { className: 'scores', text: scores.join(' · ') })]),
+    tokens,
+  ]);
+  const insert = () => vscode.postMessage({ type: 'insert', requestId: state.requestId, candidate: c.index });
+  item.addEventListener('click', (e) => {
+    if (!(e.target as HTMLElement).classList.contains('token')) insert();
+  });
+  item.addEventListener('dblclick', insert);
+  item.addEventListener('keydown', (e) => onCandidateKey(e, item, insert));
+  return item;
+}
+
+function onCandidateKey(e: KeyboardEvent, item: HTMLElement, insert: () => void): void {
+  const move = (to: Element | null) => {
+    if (!(to instanceof HTMLElement)) return;
+    item.setAttribute('tabindex', '-1');
+    to.setAttribute('tabindex', '0');
+    to.focus();
+  };
+  if (e.target !== item) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    insert();
+  } else if (e.key === 'ArrowDown') {
+    e.preventDefault();
+    move(item.nextElementSibling);
+  } else if (e.key === 'ArrowUp') {
+    e.preventDefault();
+    move(item.previousElementSibling);
+  } else if (e.key === 'ArrowRight') {
+    e.preventDefault();
+    (item.querySelector('.token') as HTMLElement | null)?.focus();
+  }
+}
+
+function tokenSpan(t: PanelToken, index: number): HTMLElement {
+  const p = Math.exp(t.logprob);
+  const span = el('span', {
+    className: `token ${probabilityClass(p)}${t.entropy >= 1.5 ? ' uncertain' : ''}`,
+    tabindex: '-1',
+    text: showToken(t.text),
+    ariaLabel: `token ${index + 1}: ${t.text}, probability ${formatNumber(p * 100, 1)}%, entropy ${formatNumber(t.entropy, 2)} nats`,
+    ariaDescribedby: 'token-tooltip',
+  });
+  const show = () => showTooltip(span, t);
+  span.addEventListener('mouseenter', show);
+  span.addEventListener('focus', show);
+  span.addEventListener('mouseleave', hideTooltip);
+  span.addEventListener('blur', hideTooltip);
+  span.addEventListener('keydown', (e) => {
+    const to = e.key === 'ArrowRight' ? span.nextElementSibling : e.key === 'ArrowLeft' ? span.previousElementSibling : null;
+    if (to instanceof HTMLElement) {
+      e.preventDefault();
+      to.focus();
+    } else if (e.key === 'Escape' || (e.key === 'ArrowLeft' && !to)) {
+      e.preventDefault();
+      (span.closest('.candidate') as HTMLElement | null)?.focus();
+    }
+  });
+  return span;
+}
+
+function showTooltip(anchor: HTMLElement, t: PanelToken): void {
+  const rows = t.alternatives.map((a) => el('tr', {}, [el('td', { className: 'alt-text', text: showToken(a.text) }), el('td', { className: 'num', text: `${formatNumber(Math.exp(a.logprob) * 100, 1)}%` })]));
+  tooltip.replaceChildren(
+    el('div', { text: `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}` }),
+    el('table', {}, rows),
+  );
+  const box = anchor.getBoundingClientRect();
+  tooltip.style.left = `${Math.max(4, Math.min(box.left, window.innerWidth - 240))}px`;
+  tooltip.style.top = `${box.bottom + 4}px`;
+  tooltip.classList.add('visible');
+}
+
+function hideTooltip(): void {
+  tooltip.classList.remove('visible');
+}
+
+function treeList(nodes: readonly TreeNode[], depth: number): HTMLElement {
+  const ul = el('ul', { role: depth === 0 ? 'tree' : 'group' });
+  for (const n of [...nodes].sort((a, b) => b.visits - a.visits || b.logprob - a.logprob)) {
+    const label = el('span', { className: `node ${probabilityClass(Math.exp(n.logprob))}`, text: showToken(n.text) });
+    const info = [`p ${formatNumber(Math.exp(n.logprob) * 100, 1)}%`, `H ${formatNumber(n.entropy, 2)}`];
+    if (n.visits) info.push(`N ${n.visits}`);
+    if (n.value) info.push(`Q ${formatNumber(n.value, 3)}`);
+    if (n.regime) info.push(n.regime);
+    if (n.candidateRank !== undefined) info.push(`candidate #${n.candidateRank + 1}`);
+    const row = el('li', { role: 'treeitem' }, [label, el('span', { className: 'node-info', text: info.join(' · ') })]);
+    if (n.children.length) row.appendChild(treeList(n.children, depth + 1));
+    ul.appendChild(row);
+  }
+  return ul;
+}

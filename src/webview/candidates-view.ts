@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { parseFromWebview, type PanelState, type ToWebview } from './protocol';
+
+/**
+ * The candidates panel, extension side: a webview view in the panel area with a strict
+ * nonce-based CSP and no remote resources. Messages from the webview are validated and
+ * anything unexpected is dropped.
+ */
+export class CandidatesView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = 'tokentree.candidates';
+  private view?: vscode.WebviewView;
+  private last: ToWebview = { type: 'empty', reason: 'Type in a code file to see how the completion was decoded.' };
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly onInsert: (requestId: number, candidate: number) => void,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = this.html(view.webview, media);
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((raw: unknown) => {
+        const message = parseFromWebview(raw);
+        if (!message) {
+          this.log.warn('Dropped an invalid message from the candidates panel');
+          return;
+        }
+        if (message.type === 'ready') void view.webview.postMessage(this.last);
+        else this.onInsert(message.requestId, message.candidate);
+      }),
+      view.onDidDispose(() => (this.view = undefined)),
+    );
+  }
+
+  show(state: PanelState): void {
+    this.post({ type: 'state', state });
+  }
+
+  clear(reason: string): void {
+    this.post({ type: 'empty', reason });
+  }
+
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private post(message: ToWebview): void {
+    this.last = message;
+    void this.view?.webview.postMessage(message);
+  }
+
+  private html(webview: vscode.Webview, media: vscode.Uri): string {
+    const nonce = randomBytes(16).toString('base64');
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));
+    const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js'));
+    const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}'; img-src ${webview.cspSource}; font-src ${webview.cspSource}`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${css}" rel="stylesheet">
+<title>TokenTree Candidates</title>
+</head>
+<body>
+<main id="root"></main>
+<script nonce="${nonce}" src="${js}"></script>
+</body>
+</html>`;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The candidates panel's message protocol, shared by the extension side and the browser
+ * side (both compile this file). Everything that crosses is plain JSON; model output is
+ * carried as data and rendered with textContent only.
+ */
+import type { TreeNode } from '../decoding/candidate-tree';
+
+export interface PanelToken {
+  readonly text: string;
+  readonly logprob: number;
+  readonly entropy: number;
+  readonly regime?: string;
+  readonly alternatives: readonly { readonly text: string; readonly logprob: number }[];
+}
+
+export interface PanelCandidate {
+  readonly index: number;
+  readonly text: string;
+  readonly score: number;
+  readonly sumLogprob: number;
+  readonly meanLogprob: number;
+  readonly finish: string;
+  readonly visits?: number;
+  readonly value?: number;
+  readonly tokens: readonly PanelToken[];
+}
+
+export interface PanelState {
+  /** Identifies the completion; an insert message must echo it. */
+  readonly requestId: number;
+  readonly strategy: string;
+  readonly fileName: string;
+  readonly line: number;
+  readonly fim: boolean;
+  readonly stats: { readonly modelCalls: number; readonly tokensEvaluated: number; readonly ms: number };
+  readonly candidates: readonly PanelCandidate[];
+  readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
+}
+
+export type ToWebview = { readonly type: 'state'; readonly state: PanelState } | { readonly type: 'empty'; readonly reason: string };
+
+export type FromWebview = { readonly type: 'ready' } | { readonly type: 'insert'; readonly requestId: number; readonly candidate: number };
+
+/** Validates a message from the webview: anything else is dropped. */
+export function parseFromWebview(value: unknown): FromWebview | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  if (m.type === 'ready' && Object.keys(m).length === 1) return { type: 'ready' };
+  if (m.type === 'insert' && Number.isSafeInteger(m.requestId) && Number.isSafeInteger(m.candidate) && (m.candidate as number) >= 0 && Object.keys(m).length === 3) {
+    return { type: 'insert', requestId: m.requestId as number, candidate: m.candidate as number };
+  }
+  return undefined;
+}
