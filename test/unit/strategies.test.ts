@@ -46,6 +46,8 @@ describe('strategies on the in-memory model', () => {
     assert.equal(result.candidates[0].text, ' b y');
     assert.ok(result.stats.modelCalls <= 200);
     assert.ok((result.candidates[0].visits ?? 0) > 0);
+    for (const c of result.candidates) assert.ok(c.score >= 0 && c.score <= 1, `visit share ${c.score}`);
+    assert.ok(result.candidates[0].score >= 0.5, 'the committed first token got most visits');
     const tight = await run('mcts', trapModel(), { simulations: 16, maxModelCalls: 5 });
     assert.ok(tight.result.stats.modelCalls <= 5, `${tight.result.stats.modelCalls} calls`);
     assert.ok(tight.result.candidates.length > 0);
@@ -124,6 +126,14 @@ describe('strategies on the in-memory model', () => {
     const { result } = await run('greedy', trapModel(), { isComplete: (t: string) => t.endsWith(' a') });
     assert.equal(result.candidates[0].text, ' a');
     assert.equal(result.candidates[0].finish, 'stop');
+  });
+
+  it('a spent time budget ends every strategy early with what it has', async () => {
+    for (const name of STRATEGY_NAMES) {
+      const { result } = await run(name, forkModel(), { timeBudgetMs: 0, maxTokens: 8 });
+      assert.ok(result.candidates.length >= 1, name);
+      assert.ok(result.candidates.every((c) => c.tokens.length <= 2), `${name}: ${result.candidates.map((c) => c.tokens.length)}`);
+    }
   });
 
   it('maxTokens bounds every candidate', async () => {

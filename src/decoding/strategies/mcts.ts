@@ -58,6 +58,11 @@ export const mcts: Strategy<MctsOptions> = {
       let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
       expand(model, o, root, committed, tree);
       const firstRoot = root;
+      // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
+      let firstShares: Map<Node, number> | undefined;
+      const snapshot = () => {
+        firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
+      };
       const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
       const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
       let finish: FinishReason | undefined;
@@ -66,6 +71,7 @@ export const mcts: Strategy<MctsOptions> = {
         for (let s = 0; s < o.simulations && inBudget(); s++) {
           await simulate(m, model, o, root, branch, committed, tree, topN, valueFn);
         }
+        snapshot();
         const best = mostVisited(root);
         if (!best) {
           finish = 'eog';
@@ -97,7 +103,8 @@ export const mcts: Strategy<MctsOptions> = {
         }
       }
       m.release(branch);
-      const share = (n: Node | undefined) => (n ? n.visits / Math.max(1, firstRoot.visits) : 0);
+      snapshot();
+      const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
       const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
       // Score: the share of root visits its first token got (final choice is by visits).
       const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
