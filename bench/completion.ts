@@ -1,7 +1,7 @@
 /**
  * Completion benchmark on a real GGUF through llama.cpp: per strategy, ms per completion
- * (median), tokens/s, model calls, tokens evaluated per keystroke-like extension of the
- * prompt; and, in the same run, node-llama-cpp's own greedy generation on the same prompt
+ * (median), tokens/s, model calls, prompt tokens evaluated per keystroke-like extension
+ * of the prompt (prefix reuse); and, in the same run, node-llama-cpp's own greedy generation on the same prompt
  * and token count, as the ratio greedy-through-our-engine / native.
  *
  *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N]
@@ -92,10 +92,17 @@ async function main() {
       }
       const tokens = last.r.candidates[0]?.tokens.length ?? 0;
       // Keystroke-like: the same prefix grown by one character per request.
+      // Prompt tokens evaluated = backend total minus what the strategy itself evaluated.
       const before = m.stats.tokensEvaluated;
-      const typed = 'total';
-      for (let i = 1; i <= typed.length; i++) await ours(m, strategy, prefix + typed.slice(0, i));
-      const perKeystroke = (m.stats.tokensEvaluated - before) / typed.length;
+      const typed = 'this.';
+      let generationTokens = 0;
+      let promptTokens = 0;
+      for (let i = 1; i <= typed.length; i++) {
+        const k = await ours(m, strategy, prefix + typed.slice(0, i));
+        generationTokens += k.r.stats.tokensEvaluated;
+        promptTokens = k.r.promptTokens;
+      }
+      const perKeystroke = (m.stats.tokensEvaluated - before - generationTokens) / typed.length;
       strategies.push({
         strategy,
         msPerCompletion: median(times),
@@ -104,7 +111,8 @@ async function main() {
         tokensEvaluated: last.r.stats.tokensEvaluated,
         committedTokens: tokens,
         msPerCommittedToken: median(times) / Math.max(1, tokens),
-        tokensEvaluatedPerKeystroke: perKeystroke,
+        promptTokensEvaluatedPerKeystroke: perKeystroke,
+        promptTokens,
       });
     }
     const greedyPerToken = (strategies[0].msPerCommittedToken as number) || 1;
@@ -120,10 +128,10 @@ async function main() {
   }
   console.log(`model ${report.model} · backend ${report.backend} · threads ${report.threads} · node ${report.node} · ${maxTokens} tokens max · median of ${runs}`);
   console.log(`greedy: ours ${(report.greedyMsPerTokenOurs as number).toFixed(3)} ms/token, native node-llama-cpp ${(report.greedyMsPerTokenNative as number).toFixed(3)} ms/token → greedyVsNative ${(report.greedyVsNative as number).toFixed(3)}`);
-  const head = ['strategy', 'ms/completion', 'tok/s', 'calls', 'evaluated', 'tokens', 'ms/token', 'x greedy', 'eval/keystroke'];
+  const head = ['strategy', 'ms/completion', 'tok/s', 'calls', 'evaluated', 'tokens', 'ms/token', 'x greedy', 'prompt', 'prompt eval/key'];
   console.log(head.map((h, i) => (i ? h.padStart(14) : h.padEnd(9))).join(''));
   for (const s of report.strategies as Record<string, number | string>[]) {
-    const cells = [s.strategy, s.msPerCompletion, s.tokensPerSecond, s.modelCalls, s.tokensEvaluated, s.committedTokens, s.msPerCommittedToken, s.costVsGreedy, s.tokensEvaluatedPerKeystroke];
+    const cells = [s.strategy, s.msPerCompletion, s.tokensPerSecond, s.modelCalls, s.tokensEvaluated, s.committedTokens, s.msPerCommittedToken, s.costVsGreedy, s.promptTokens, s.promptTokensEvaluatedPerKeystroke];
     console.log(cells.map((c, i) => (i ? (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(2)) : String(c)).padStart(14) : String(c).padEnd(9))).join(''));
   }
 }
