@@ -99,9 +99,11 @@ export function detectFim(vocab: VocabView): FimFormat | null {
   const { prefix, suffix, middle } = vocab.llamaFim;
   if (prefix !== null && suffix !== null && middle !== null) {
     const piece = vocab.tokenPiece(prefix);
-    const family = FIM_FAMILIES.find((f) => f.prefix.includes(piece) && f.middle !== null);
+    const family = FIM_FAMILIES.find((f) => f.prefix.includes(piece));
+    // Codestral's vocabulary has a [MIDDLE] token (metadata may name it), but its format never uses it.
+    const mid = family?.middle === null ? null : middle;
     return {
-      family: family?.family ?? 'other', prefix, suffix, middle, order: 'psm',
+      family: family?.family ?? 'other', prefix, suffix, middle: mid, order: family?.order ?? 'psm',
       endTokens: ends(found, family, [prefix, suffix, middle]), source: 'llama.cpp',
     };
   }

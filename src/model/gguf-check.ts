@@ -76,6 +76,10 @@ async function readMagic(path: string): Promise<string> {
 }
 
 function checkTensorBounds(path: string, size: number, info: GgufFileInfo): void {
+  // node-llama-cpp's reader does not fail at the end of the file; it reads on as if zeros followed.
+  if (info.infoEndOffset !== undefined && info.infoEndOffset > size) {
+    throw new ModelFileError(path, 'truncated', `${path} is truncated: its header alone needs ${info.infoEndOffset} bytes but the file has ${size}.`);
+  }
   for (const t of info.tensorInfo ?? []) {
     const block = GGML_BLOCKS[t.ggmlType];
     const elements = t.dimensions.reduce<number>((n, d) => n * Number(d), 1);

@@ -13,17 +13,15 @@ function checkFinite(value: number, what: string): void {
 }
 
 /**
- * From a flat [id, logit, id, logit, ...] list in descending logit order and the vocabulary-wide
- * normaliser parts. A slice of length 0 (top-1 requests) takes the argmax pair instead.
+ * From a non-empty flat [id, logit, id, logit, ...] list in descending logit order and the
+ * vocabulary-wide normaliser parts: the largest logit and Σ exp(logit - max).
  */
-export function scoresFromTop(flatPairs: readonly number[], argmax: number, maxLogit: number, sumExp: number): NextTokenScores {
+export function scoresFromTop(flatPairs: readonly number[], maxLogit: number, sumExp: number): NextTokenScores {
   checkFinite(maxLogit, 'the largest logit');
   // Σ exp(l - max) is at least 1 (the max itself) unless some logit was NaN or +Infinity.
   if (!(sumExp >= 1) || !Number.isFinite(sumExp)) throw new NonFiniteLogitsError(`the softmax sum is ${sumExp}`);
   const n = flatPairs.length >> 1;
-  if (n === 0) {
-    return { ids: Int32Array.of(argmax), logits: Float32Array.of(maxLogit), logNormalizer: maxLogit + Math.log(sumExp) };
-  }
+  if (n === 0) throw new Error('llama.cpp returned an empty top list');
   const ids = new Int32Array(n);
   const logits = new Float32Array(n);
   for (let i = 0; i < n; i++) {

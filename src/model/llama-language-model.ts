@@ -1,0 +1,282 @@
+/**
+ * The LanguageModel the decoding engine drives, backed by one llama.cpp context whose sequences
+ * are the branches. Forks copy KV state, a step's branches go to llama.cpp as one batch, and a
+ * new prompt reuses whatever prefix a cached sequence already holds.
+ */
+
+import type { LlamaModel } from 'node-llama-cpp';
+import {
+  AbortError, throwIfAborted,
+  type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores, type PromptState,
+} from '../decoding/language-model';
+import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError, ModelError } from './errors';
+import type { BatchCounters } from './batching';
+import type { SequenceDriver } from './llama-internals';
+import { scoresDepth, sliceScores } from './scores';
+import { commonPrefixLength, SlotTable, type Slot } from './slots';
+
+export interface BackendStats {
+  /** Tokens sent to llama_decode: prompts, appended tokens and fork replays. */
+  tokensEvaluated: number;
+  /** Prompt tokens that start() found already evaluated in a cached sequence. */
+  promptTokensReused: number;
+  starts: number;
+  /** evaluate() calls (the engine's "model calls"). */
+  evaluateCalls: number;
+  /** llama_decode calls: a step whose branches share one batch adds one. */
+  decodeCalls: number;
+  /** Most branches (sequences) seen in one llama_decode batch. */
+  maxBatchSequences: number;
+  forks: number;
+  /** Tokens re-evaluated because a native KV copy was unavailable. */
+  forkReplayedTokens: number;
+}
+
+class LlamaBranch implements Branch {
+  constructor(readonly id: number, readonly owner: LlamaLanguageModel) {}
+}
+
+export interface LlamaLanguageModelOptions {
+  readonly vocabSize: number;
+  readonly contextSize: number;
+  /** Extra end-of-generation ids (FIM end markers) besides llama.cpp's own EOG set. */
+  readonly endTokens: ReadonlySet<number>;
+  /** Prompt tokens per llama_decode in start(); the abort signal is checked between chunks. */
+  readonly promptChunk: number;
+}
+
+export class LlamaLanguageModel implements LanguageModel {
+  readonly vocabSize: number;
+  readonly contextSize: number;
+  readonly maxBranches: number;
+  private readonly table: SlotTable;
+  private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
+  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly model: LlamaModel,
+    table: SlotTable,
+    private readonly driver: SequenceDriver,
+    private readonly batches: BatchCounters,
+    private readonly options: LlamaLanguageModelOptions,
+  ) {
+    this.table = table;
+    this.vocabSize = options.vocabSize;
+    this.contextSize = options.contextSize;
+    this.maxBranches = table.slots.length;
+  }
+
+  get stats(): BackendStats {
+    return { ...this.counts, decodeCalls: this.batches.batches, maxBatchSequences: this.batches.maxBatchSequences };
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return this.options.endTokens.has(token) || this.model.isEogToken(token as never);
+  }
+
+  tokenText(token: number): string {
+    this.checkTokens([token]);
+    return this.model.detokenize([token as never], true);
+  }
+
+  detokenize(tokens: readonly number[]): string {
+    this.checkTokens(tokens);
+    return this.model.detokenize(tokens as never[], false);
+  }
+
+  async start(tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<PromptState> {
+    this.ensureOpen();
+    throwIfAborted(signal);
+    this.checkTokens(tokens);
+    if (tokens.length === 0) throw new ModelError('The prompt is empty');
+    if (tokens.length > this.contextSize - 1) {
+      throw new ContextOverflowError(`The prompt has ${tokens.length} tokens but the context holds ${this.contextSize - 1}; budget it with buildCompletionPrompt().`);
+    }
+    this.counts.starts++;
+    const branch = new LlamaBranch(this.nextId++, this);
+    const { slot, copyFrom } = this.table.claimForPrompt(tokens, branch);
+    this.slotOfBranch.set(branch, slot);
+    try {
+      if (copyFrom !== undefined) await this.table.exclusive([copyFrom, slot], () => this.copyInto(slot, copyFrom));
+      const next = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal));
+      return { branch, tokens: [...tokens], next: sliceScores(next, topN) };
+    } catch (err) {
+      this.release(branch);
+      throw err;
+    }
+  }
+
+  fork(branch: Branch): Branch {
+    this.ensureOpen();
+    const source = this.slotOf(branch);
+    const child = new LlamaBranch(this.nextId++, this);
+    const target = this.table.claimForFork(child);
+    this.slotOfBranch.set(child, target);
+    this.counts.forks++;
+    // copyInto records a failure on the target, where the child's next evaluate() reports it.
+    this.table.exclusive([source, target], () => this.copyInto(target, source)).catch(() => undefined);
+    return child;
+  }
+
+  release(branch: Branch): void {
+    const slot = this.slotOf(branch);
+    this.slotOfBranch.delete(branch as LlamaBranch);
+    this.table.release(slot);
+  }
+
+  async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
+    this.ensureOpen();
+    throwIfAborted(signal);
+    this.counts.evaluateCalls++;
+    const slots = requests.map((r) => this.slotOf(r.branch));
+    if (new Set(slots).size !== slots.length) throw new InvalidBranchError('A branch appears twice in one evaluate() call');
+    for (const r of requests) this.checkTokens(r.tokens);
+    const results = await this.table.exclusive(slots, async () => {
+      for (const s of slots) if (s.error !== undefined) throw s.error;
+      requests.forEach((r, i) => this.checkRoom(slots[i]!, r.tokens.length));
+      throwIfAborted(signal);
+      const before = slots.map((s) => ({ length: s.tokens.length, scores: s.scores }));
+      const jobs = await Promise.all(requests.map((r, i) => this.plan(slots[i]!, r)));
+      // Issued in one tick, so node-llama-cpp's dispatcher puts them into one llama_decode batch.
+      const settled = await Promise.allSettled(jobs.map((job) => (job.tokens.length === 0
+        ? Promise.resolve(job.cached!)
+        : this.decodeInto(job.slot, job.tokens, job.topN))));
+      if (signal?.aborted) {
+        // A cancelled step leaves every branch as it was, so callers need not guess what it appended.
+        await Promise.all(slots.map((s, i) => this.truncate(s, before[i]!.length, before[i]!.scores)));
+        throw new AbortError();
+      }
+      return settled;
+    });
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+    return results.map((r, i) => sliceScores((r as PromiseFulfilledResult<NextTokenScores>).value, requests[i]!.topN));
+  }
+
+  private async truncate(slot: Slot, length: number, scores: NextTokenScores | undefined): Promise<void> {
+    if (slot.tokens.length > length) {
+      await slot.seq.eraseContextTokenRanges([{ start: length, end: slot.tokens.length }]);
+      slot.tokens.length = length;
+    }
+    slot.scores = scores;
+  }
+
+  /** Waits for pending work, then frees the native samplers. The LlamaModel's owner frees the rest. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.table.slots.map((s) => s.queue));
+    this.driver.dispose();
+  }
+
+  private checkRoom(slot: Slot, adding: number): void {
+    if (slot.tokens.length + adding > this.contextSize - 1) {
+      throw new ContextOverflowError(`A branch of ${slot.tokens.length} tokens cannot take ${adding} more: the context holds ${this.contextSize - 1}.`);
+    }
+  }
+
+  private async plan(slot: Slot, r: EvaluateRequest): Promise<{ slot: Slot; tokens: number[]; topN: number; cached?: NextTokenScores }> {
+    if (r.tokens.length > 0) return { slot, tokens: [...r.tokens], topN: r.topN };
+    if (slot.scores !== undefined && this.depth(slot.scores) >= r.topN) return { slot, tokens: [], topN: r.topN, cached: slot.scores };
+    // Scores were not kept (or not deep enough): evaluate the last token again.
+    if (slot.tokens.length === 0) throw new ModelError('An empty branch has no next-token scores');
+    const last = slot.tokens.length - 1;
+    await slot.seq.eraseContextTokenRanges([{ start: last, end: slot.tokens.length }]);
+    return { slot, tokens: slot.tokens.splice(last), topN: r.topN };
+  }
+
+  private async decodeInto(slot: Slot, tokens: number[], topN: number): Promise<NextTokenScores> {
+    slot.scores = undefined;
+    try {
+      const scores = await this.driver.decode(slot.seq, tokens, Math.max(1, topN));
+      slot.tokens.push(...tokens);
+      slot.scores = scores;
+      this.counts.tokensEvaluated += tokens.length;
+      return scores!;
+    } catch (err) {
+      this.resync(slot);
+      throw err;
+    }
+  }
+
+  /** Brings the slot to `tokens` evaluating only what it does not already hold. */
+  private async extendTo(slot: Slot, tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<NextTokenScores> {
+    let keep = commonPrefixLength(slot.tokens, tokens);
+    if (keep === tokens.length && slot.tokens.length === keep && slot.scores !== undefined && this.depth(slot.scores) >= topN) {
+      this.counts.promptTokensReused += keep;
+      return slot.scores;
+    }
+    if (keep === tokens.length) keep--;
+    try {
+      if (keep < slot.tokens.length) {
+        await slot.seq.eraseContextTokenRanges([{ start: keep, end: slot.tokens.length }]);
+        slot.tokens.length = keep;
+        slot.scores = undefined;
+      }
+      this.counts.promptTokensReused += keep;
+      let scores: NextTokenScores | undefined;
+      for (let at = keep; at < tokens.length; at += this.options.promptChunk) {
+        throwIfAborted(signal);
+        const part = tokens.slice(at, at + this.options.promptChunk);
+        const last = at + part.length === tokens.length;
+        scores = await this.driver.decode(slot.seq, part, last ? Math.max(1, topN) : 0);
+        slot.tokens.push(...part);
+        this.counts.tokensEvaluated += part.length;
+      }
+      slot.scores = scores;
+      return scores!;
+    } catch (err) {
+      this.resync(slot);
+      throw err;
+    }
+  }
+
+  private async copyInto(target: Slot, source: Slot): Promise<void> {
+    if (source.error !== undefined) throw source.error;
+    try {
+      const replayed = await this.driver.copy(target.seq, source.seq);
+      this.counts.forkReplayedTokens += replayed;
+      this.counts.tokensEvaluated += replayed;
+      target.tokens = source.tokens.slice();
+      target.scores = source.scores;
+    } catch (err) {
+      // Set before anything queued behind this copy can run: the target's state is unknown.
+      target.error = err;
+      this.resync(target);
+      throw err;
+    }
+  }
+
+  /** After a failure, trust node-llama-cpp's record of what the sequence holds. */
+  private resync(slot: Slot): void {
+    slot.scores = undefined;
+    try {
+      slot.tokens = slot.seq.contextTokens.map(Number);
+    } catch {
+      slot.tokens = [];
+    }
+  }
+
+  private depth(scores: NextTokenScores): number {
+    const d = scoresDepth(scores);
+    return d >= this.vocabSize ? Infinity : d;
+  }
+
+  private slotOf(branch: Branch): Slot {
+    const slot = branch instanceof LlamaBranch && branch.owner === this ? this.slotOfBranch.get(branch) : undefined;
+    if (slot === undefined) throw new InvalidBranchError(`Branch ${branch.id} is not a live branch of this model (released already?)`);
+    return slot;
+  }
+
+  private checkTokens(tokens: readonly number[]): void {
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.vocabSize) throw new InvalidTokenError(`Token id ${t} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ModelDisposedError();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Loading a GGUF into a ready LanguageModel: file checks, backend and thread choice, one context
+ * with a sequence per branch, FIM detection. The one entry point the CLI and the extension use.
+ */
+
+import { resolve } from 'node:path';
+import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { AbortError } from '../decoding/language-model';
+import { createBatchPlanner } from './batching';
+import { ModelError, ModelFileError, ModelLoadError, NoGenerationHeadError } from './errors';
+import { buildCompletionPrompt, detectFim, type CompletionPrompt, type FimFormat, type VocabView } from './fim';
+import { checkModelFile } from './gguf-check';
+import { createDriver } from './llama-internals';
+import { LlamaLanguageModel, type BackendStats } from './llama-language-model';
+import { flushLog, getRuntime } from './llama-runtime';
+import { SlotTable } from './slots';
+import { chooseThreads, type BackendName, type ThreadsOption } from './threads';
+
+export interface LoadModelOptions {
+  readonly modelPath: string;
+  /** 'auto': CUDA, Vulkan or Metal when available, else CPU. false: CPU only. */
+  readonly gpu?: 'auto' | false;
+  readonly gpuLayers?: number | 'auto' | 'max';
+  /** 'auto' follows threads.ts (1 for tiny models on CPU, physical cores - 1 otherwise). */
+  readonly threads?: ThreadsOption;
+  /** Tokens per branch; default min(training context, 2048). Memory grows with contextSize × maxBranches. */
+  readonly contextSize?: number;
+  /** llama.cpp sequences, i.e. branches alive at once (prompt and prefix cache included). */
+  readonly maxBranches?: number;
+  readonly batchSize?: number;
+  /** Prompt tokens per llama_decode; cancellation is checked between chunks. */
+  readonly promptChunk?: number;
+  /** 'direct' (default) uses node-llama-cpp internals where present; 'public' forces controlledEvaluate. */
+  readonly scoring?: 'direct' | 'public';
+  /** 'native' (default) copies KV state on fork where node-llama-cpp allows; 'replay' re-evaluates. */
+  readonly stateCopy?: 'native' | 'replay';
+  readonly signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  readonly path: string;
+  readonly architecture: string;
+  readonly sizeBytes: number;
+  readonly backend: BackendName;
+  readonly threads: number;
+  readonly threadsReason: string;
+  readonly contextSize: number;
+  readonly maxBranches: number;
+  readonly vocabSize: number;
+  /** The model's FIM format; null means prefix-only completion. */
+  readonly fim: FimFormat | null;
+  readonly scoring: 'direct' | 'public';
+  readonly copying: 'native' | 'replay';
+}
+
+export interface PromptOptions {
+  /** Tokens kept free in the context for the completion. */
+  readonly maxNewTokens: number;
+  /** Largest share of the prompt room the suffix may take; default 0.25. */
+  readonly suffixShare?: number;
+}
+
+export interface LoadedModel {
+  readonly languageModel: LlamaLanguageModel;
+  /** The node-llama-cpp model, for callers that compare against its own generation (benchmarks). */
+  readonly llamaModel: LlamaModel;
+  readonly info: ModelInfo;
+  readonly stats: BackendStats;
+  /** Prompt tokens for completing between prefix and suffix (FIM when the model has it). */
+  buildPrompt(prefix: string, suffix: string, options: PromptOptions): CompletionPrompt;
+  /** Plain text to tokens (no BOS; special-token spellings stay text). */
+  tokenize(text: string): number[];
+  dispose(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BRANCHES = 16;
+export const DEFAULT_CONTEXT_SIZE = 2048;
+
+export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
+  const path = resolve(options.modelPath);
+  const runtime = await getRuntime(options.gpu ?? 'auto');
+  const { lib, llama } = runtime;
+  const file = await checkModelFile(path, (p) => lib.readGgufFileInfo(p, { sourceType: 'filesystem', logWarnings: false }));
+  const tokenList = file.info.metadata?.tokenizer?.ggml?.tokens;
+  if (!Array.isArray(tokenList) || tokenList.length === 0) {
+    throw new ModelFileError(path, 'no-vocabulary', `${path} has no tokenizer vocabulary, so it cannot be used for text completion.`);
+  }
+  const threads = chooseThreads({
+    requested: options.threads ?? 'auto', backend: runtime.backend, mathCores: llama.cpuMathCores, modelBytes: file.sizeBytes,
+  });
+  const maxBranches = options.maxBranches ?? DEFAULT_MAX_BRANCHES;
+  if (!Number.isInteger(maxBranches) || maxBranches < 1) throw new RangeError(`maxBranches must be a positive integer, got ${maxBranches}`);
+
+  const mark = runtime.logMark();
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: path, gpuLayers: options.gpuLayers ?? 'auto', loadSignal: options.signal });
+  } catch (err) {
+    if (options.signal?.aborted) throw new AbortError('Loading the model was cancelled');
+    await flushLog();
+    throw explainLoadFailure(path, runtime.logSince(mark).filter((l) => !l.startsWith('warn')), err);
+  }
+  let context: LlamaContext | undefined;
+  const planner = createBatchPlanner();
+  try {
+    const train = model.trainContextSize || DEFAULT_CONTEXT_SIZE;
+    context = await model.createContext({
+      contextSize: options.contextSize ?? Math.min(train, DEFAULT_CONTEXT_SIZE),
+      sequences: maxBranches,
+      threads: threads.threads,
+      batchSize: options.batchSize ?? 512,
+      // A smaller context than asked for would silently break the prompt budget.
+      failedCreationRemedy: false,
+      batching: { itemPrioritizationStrategy: planner.plan },
+    });
+    const sequences = Array.from({ length: maxBranches }, () => context!.getSequence());
+    const vocab = vocabView(model, tokenList as string[]);
+    const fim = detectFim(vocab);
+    const driver = createDriver(context, sequences[0]!, tokenList.length, {
+      scoring: options.scoring ?? 'direct', copying: options.stateCopy ?? 'native',
+    });
+    const languageModel = new LlamaLanguageModel(model, new SlotTable(sequences), driver, planner.counters, {
+      vocabSize: tokenList.length,
+      contextSize: context.contextSize,
+      endTokens: new Set(fim?.endTokens ?? []),
+      promptChunk: options.promptChunk ?? 256,
+    });
+    const info: ModelInfo = {
+      path, architecture: file.architecture, sizeBytes: file.sizeBytes, backend: runtime.backend,
+      threads: threads.threads, threadsReason: threads.reason, contextSize: context.contextSize, maxBranches,
+      vocabSize: tokenList.length, fim, scoring: driver.scoring, copying: driver.copying,
+    };
+    const ownedContext = context;
+    return {
+      languageModel,
+      llamaModel: model,
+      info,
+      get stats() {
+        return languageModel.stats;
+      },
+      buildPrompt: (prefix, suffix, o) => buildCompletionPrompt(vocab, fim, prefix, suffix, {
+        contextSize: ownedContext.contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare,
+      }),
+      tokenize: (text) => vocab.tokenize(text),
+      dispose: async () => {
+        await languageModel.close();
+        await ownedContext.dispose();
+        await model.dispose();
+      },
+    };
+  } catch (err) {
+    await context?.dispose();
+    await model.dispose();
+    if (err instanceof ModelError || err instanceof RangeError) throw err;
+    throw new ModelLoadError(path, [`creating the context failed: ${(err as Error).message}`], { cause: err });
+  }
+}
+
+/** Maps what llama.cpp logged while refusing a file to the matching error. */
+export function explainLoadFailure(path: string, log: string[], cause: unknown): Error {
+  const text = log.join('\n');
+  const missing = /missing tensor '([^']+)'/.exec(text);
+  if (missing !== null && /^(output|token_embd)\./.test(missing[1]!)) {
+    return new NoGenerationHeadError(path, `llama.cpp found no ${missing[1]} tensor`);
+  }
+  if (/not within the file bounds|corrupted or incomplete/.test(text)) {
+    return new ModelFileError(path, 'truncated', `${path} is truncated or corrupted: ${log[log.length - 1] ?? ''}`, { cause });
+  }
+  return new ModelLoadError(path, log.length > 0 ? log.slice(-4) : [(cause as Error)?.message ?? String(cause)], { cause });
+}
+
+function vocabView(model: LlamaModel, pieces: readonly string[]): VocabView {
+  return {
+    llamaFim: {
+      prefix: model.tokens.infill.prefix, suffix: model.tokens.infill.suffix, middle: model.tokens.infill.middle,
+    },
+    bos: model.tokens.bos,
+    addBos: model.tokens.shouldPrependBosToken,
+    findTokens(spellings) {
+      const wanted = new Set(spellings);
+      const found = new Map<string, number>();
+      pieces.forEach((piece, id) => {
+        if (wanted.has(piece) && !found.has(piece)) found.set(piece, id);
+      });
+      return found;
+    },
+    tokenPiece: (id) => pieces[id] ?? '',
+    tokenize: (text) => model.tokenize(text, false).map(Number),
+  };
+}
