@@ -9,12 +9,17 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['vscode', 'node-llama-cpp'],
+  // typescript: loaded lazily from dist/typescript.js (its own bundle, below).
+  external: ['vscode', 'node-llama-cpp', 'typescript'],
   logLevel: 'info',
+  // ESM dependencies (fdir, under tinyglobby) read import.meta.url, which a CJS bundle lacks.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nconst __importMetaUrl = require('url').pathToFileURL(__filename).href;" } },
+  { ...common, entryPoints: ['src/syntax/typescript-bundle.ts'], outfile: 'dist/typescript.js', external: [], minify: true, sourcemap: false, logLevel: 'warning' },
   // The candidates panel's browser side: no Node, no modules, loaded under a nonce CSP.
   { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: false, logLevel: 'info', entryPoints: ['src/webview/browser/main.ts'], outfile: 'media/panel.js' },
 ];

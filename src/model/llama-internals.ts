@@ -7,9 +7,10 @@
  * - `_decodeTokens` + the context's `sampleToken`: decode through node-llama-cpp's batching
  *   dispatcher, then read the same logits twice with two native samplers: a greedy one that also
  *   returns Σ exp(logit - max) over the whole vocabulary (O(V), no sort), and a top-k one whose
- *   partial sort returns the top N (O(V log N)). The public `controlledEvaluate` can ask for only
- *   one of those per position, and its top list sorts the whole vocabulary at every step.
- *   Fallback: `controlledEvaluate` with that full sort (correct, slower).
+ *   partial sort returns the top N (O(V log N)); a top-1 on a small vocabulary takes one call.
+ *   The public `controlledEvaluate` reads each position once, and its top list sorts the whole
+ *   vocabulary at every step. Fallback: `controlledEvaluate` with that full sort (correct, slower).
+ *   See tools/bench-backend.ts for the measured costs.
  */
 
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp';
@@ -87,6 +88,9 @@ async function copyState(target: LlamaContextSequence, source: LlamaContextSeque
   if (native) {
     const ok = await (target as unknown as SequenceInternals)._copyStateFromOtherSequence!(source, length);
     if (ok === true && target.nextTokenIndex === length) return 0;
+    // A refused copy (e.g. a sliding-window cache that no longer holds the start) may leave the
+    // token record claiming the source's tokens over a partial KV state: start from empty.
+    if (target.nextTokenIndex > 0) await target.eraseContextTokenRanges([{ start: 0, end: target.nextTokenIndex }]);
   }
   // Replay: keep what the target already shares with the source, evaluate the rest.
   const tokens = source.contextTokens;

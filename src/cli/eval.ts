@@ -1,0 +1,124 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { globSync } from 'tinyglobby';
+import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
+import type { StrategyName } from '../decoding/strategy';
+import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/syntax-value';
+import { scorePosition, twoLines, type PositionScore } from '../eval/metrics';
+import { pickPositions, type EvalFile } from '../eval/positions';
+import { builtinModelPath } from '../model/builtin';
+import { completeAt } from '../model/complete';
+import { loadModel } from '../model/load';
+import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
+import { parseFlags } from './args';
+import { CliUsageError } from './errors';
+
+const FLAGS = { model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string' } as const;
+const MAX_FILE_BYTES = 200_000;
+
+/** A strategy to evaluate, optionally with the code-aware value ("mcts+syntax"). */
+interface Arm {
+  readonly label: string;
+  readonly strategy: StrategyName;
+  readonly syntax: boolean;
+}
+
+export interface ArmResult {
+  readonly strategy: string;
+  readonly positions: number;
+  readonly exactLine: number;
+  readonly exactNextLine: number;
+  readonly editSimilarity: number;
+  /** Share of positions (with a parser) whose file still parses; null without a parser. */
+  readonly parses: number | null;
+  readonly medianMs: number;
+  readonly meanModelCalls: number;
+}
+
+function readArms(spec: string | undefined): Arm[] {
+  const names = spec ? spec.split(',').map((s) => s.trim()).filter(Boolean) : [...STRATEGY_NAMES, 'entropy+syntax', 'mcts+syntax'];
+  return names.map((label) => {
+    const [name, extra] = label.split('+');
+    if (!isStrategyName(name) || (extra !== undefined && extra !== 'syntax')) throw new CliUsageError(`unknown strategy "${label}" (use ${STRATEGY_NAMES.join(', ')}, optionally with +syntax)`);
+    return { label, strategy: name, syntax: extra === 'syntax' };
+  });
+}
+
+/** Held-out code: --files globs, else the packages the trained model never saw, else the examples. */
+function readFiles(globs: string | undefined, root: string): EvalFile[] {
+  let patterns: string[];
+  if (globs) patterns = globs.split(',');
+  else {
+    const heldout = join(root, 'models', 'heldout.json');
+    const packages: string[] = existsSync(heldout) ? JSON.parse(readFileSync(heldout, 'utf8')).packages ?? [] : [];
+    patterns = packages.length ? packages.map((p) => `node_modules/${p}/**/*.{ts,js,mjs,cjs}`) : ['examples/**/*.ts'];
+  }
+  const names = globSync(patterns, { cwd: root, ignore: ['**/*.d.ts', '**/*.min.js', '**/node_modules/*/node_modules/**'] });
+  const files = names
+    .filter((n) => statSync(join(root, n)).size <= MAX_FILE_BYTES)
+    .map((n) => ({ name: relative(root, join(root, n)), text: readFileSync(join(root, n), 'utf8') }))
+    .filter((f) => !f.text.split('\n').some((l) => l.length > 500)); // minified or generated
+  if (files.length === 0) throw new CliUsageError(`no files matched ${patterns.join(', ')}`);
+  return files;
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
+
+export async function runEval(argv: readonly string[], root = process.cwd()): Promise<string> {
+  const f = parseFlags(argv, FLAGS);
+  const arms = readArms(f.strategies as string | undefined);
+  const files = readFiles(f.files as string | undefined, root);
+  const positions = pickPositions(files, Number(f.positions ?? 40), Number(f.seed ?? 1));
+  const maxTokens = Number(f['max-tokens'] ?? 48);
+  const weight = Number(f['syntax-weight'] ?? 1);
+  if (!Number.isFinite(weight) || weight < 0) throw new CliUsageError('--syntax-weight must be a number ≥ 0');
+  const modelPath = String(f.model ?? builtinModelPath());
+  const loaded = await loadModel({ modelPath });
+  const results: ArmResult[] = [];
+  try {
+    for (const arm of arms) {
+      const scores: PositionScore[] = [];
+      const ms: number[] = [];
+      let calls = 0;
+      for (const p of positions) {
+        const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
+        const value = arm.syntax ? syntaxAwareValue(oracle ?? bracketOracle, p.prefix, p.suffix, weight) : undefined;
+        const t0 = performance.now();
+        const r = await completeAt(loaded, {
+          prefix: p.prefix,
+          suffix: p.suffix,
+          strategy: arm.strategy,
+          options: { maxTokens, seed: 1, isComplete: (t: string) => twoLines(t) !== t, ...(value ? { value } : {}) },
+        });
+        ms.push(performance.now() - t0);
+        calls += r.stats.modelCalls;
+        scores.push(scorePosition(p, r.candidates[0]?.text ?? '', oracle));
+      }
+      const share = (pred: (s: PositionScore) => boolean) => scores.filter(pred).length / Math.max(1, scores.length);
+      const parsed = scores.filter((s) => s.parses !== null);
+      results.push({
+        strategy: arm.label,
+        positions: scores.length,
+        exactLine: share((s) => s.exactLine),
+        exactNextLine: share((s) => s.exactNextLine),
+        editSimilarity: scores.reduce((a, s) => a + s.editSimilarity, 0) / Math.max(1, scores.length),
+        parses: parsed.length ? parsed.filter((s) => s.parses).length / parsed.length : null,
+        medianMs: median(ms),
+        meanModelCalls: calls / Math.max(1, scores.length),
+      });
+    }
+  } finally {
+    await loaded.dispose();
+  }
+  if (f.json) return JSON.stringify({ model: modelPath, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), results });
+  return formatTable(modelPath, files.length, positions.length, results);
+}
+
+function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  const rows = [['strategy', 'exact line', 'exact next', 'edit sim', 'parses', 'median ms', 'calls']];
+  for (const r of results) rows.push([r.strategy, pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), pct(r.parses), r.medianMs.toFixed(1), r.meanModelCalls.toFixed(1)]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  return [`model ${model} · ${positions} positions from ${files} files`, ...table].join('\n');
+}

@@ -1,0 +1,60 @@
+import { createRng } from '../decoding/rng';
+
+export interface EvalFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** One completion task: the model sees prefix and suffix; `target` is what really stood between. */
+export interface EvalPosition {
+  readonly file: string;
+  /** 1-based line of the cut. */
+  readonly line: number;
+  readonly prefix: string;
+  readonly suffix: string;
+  /** The rest of the cut line, a newline, and the next full line. */
+  readonly target: string;
+}
+
+const isCodeLine = (line: string) => {
+  const t = line.trim();
+  return t.length >= 8 && !/^(\/\/|\/\*|\*|#)/.test(t) && !/^[})\];,]+$/.test(t);
+};
+
+/**
+ * Picks `count` positions deterministically (same files, count and seed → same positions):
+ * a code line is cut at a random column after its indentation; the model must produce the
+ * rest of that line and the next one, with everything after them as suffix.
+ */
+export function pickPositions(files: readonly EvalFile[], count: number, seed: number): EvalPosition[] {
+  const candidates: { file: EvalFile; lineIndex: number; starts: number[] }[] = [];
+  for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const lines = file.text.split('\n');
+    const starts: number[] = [];
+    let offset = 0;
+    for (const l of lines) {
+      starts.push(offset);
+      offset += l.length + 1;
+    }
+    for (let i = 0; i + 1 < lines.length; i++) {
+      if (isCodeLine(lines[i]) && lines[i + 1].trim().length > 0 && lines[i].length < 200) candidates.push({ file, lineIndex: i, starts });
+    }
+  }
+  const rng = createRng(seed);
+  // Partial Fisher-Yates: the first `count` of a seeded shuffle.
+  const n = Math.min(count, candidates.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng() * (candidates.length - i));
+    [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
+  }
+  return candidates.slice(0, n).map(({ file, lineIndex, starts }) => {
+    const lines = file.text.split('\n');
+    const line = lines[lineIndex];
+    const indent = line.length - line.trimStart().length;
+    const lo = indent + 1;
+    const hi = Math.max(lo, line.trimEnd().length - 3);
+    const cut = starts[lineIndex] + lo + Math.floor(rng() * (hi - lo + 1));
+    const end = starts[lineIndex + 1] + lines[lineIndex + 1].length;
+    return { file: file.name, line: lineIndex + 1, prefix: file.text.slice(0, cut), suffix: file.text.slice(end), target: file.text.slice(cut, end) };
+  });
+}

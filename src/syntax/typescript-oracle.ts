@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SyntaxOracle } from '../decoding/syntax-value';
+
+type Ts = typeof import('typescript');
+
+/**
+ * TypeScript's own parser as a syntax oracle: syntactic diagnostics only (no type
+ * checking, no program), a millisecond or two for a file of a few hundred lines.
+ * TypeScript is loaded on first use so that activation does not pay for it.
+ */
+export function typescriptOracle(languageId: string): SyntaxOracle | undefined {
+  const kind = scriptKind(languageId);
+  if (kind === undefined) return undefined;
+  let ts: Ts | undefined;
+  return {
+    errors(text) {
+      ts ??= loadTypescript();
+      const file = ts.createSourceFile(`candidate.${kind}`, text, ts.ScriptTarget.Latest, false, scriptKindOf(ts, kind));
+      return (file as unknown as { parseDiagnostics: readonly unknown[] }).parseDiagnostics.length;
+    },
+  };
+}
+
+/** The bundled copy next to the built code (dist/typescript.js), else the installed package (tests, dev). */
+function loadTypescript(): Ts {
+  const bundled = join(__dirname, 'typescript.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, see above
+  return (existsSync(bundled) ? require(bundled) : require('typescript')) as Ts;
+}
+
+function scriptKind(languageId: string): 'ts' | 'tsx' | 'js' | 'jsx' | undefined {
+  switch (languageId) {
+    case 'typescript':
+      return 'ts';
+    case 'typescriptreact':
+      return 'tsx';
+    case 'javascript':
+      return 'js';
+    case 'javascriptreact':
+      return 'jsx';
+    default:
+      return undefined;
+  }
+}
+
+function scriptKindOf(ts: Ts, kind: 'ts' | 'tsx' | 'js' | 'jsx') {
+  return { ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX, js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX }[kind];
+}
+
+/** Language id from a file name, for the CLI. */
+export function languageOf(fileName: string): string {
+  const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+  return { ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescriptreact', js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascriptreact' }[ext] ?? 'plaintext';
+}
