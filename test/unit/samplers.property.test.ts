@@ -103,6 +103,35 @@ describe('sampler properties (fast-check)', () => {
     );
   });
 
+  it('top-k and min-p on a large vocabulary (the SIMD path) keep exactly what the definitions say', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4096, max: 40000 }), fc.integer(), fc.integer({ min: 1, max: 256 }), fc.double({ min: 0.001, max: 1, noNaN: true }), (n, seed, k, pMin) => {
+        let s = seed >>> 0;
+        // Coarse values (many ties) and a few large outliers, as real logits have.
+        const logits = Array.from({ length: n }, () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return s % 97 === 0 ? 8 + (s % 13) : Math.round(((s >>> 8) / 2 ** 24) * 200) / 10 - 10;
+        });
+        const l = f32(logits);
+        const topk = ids(survivors([{ type: 'top_k', k }], logits, { logits: true }));
+        assert.equal(topk.length, k);
+        const minKept = Math.min(...topk.map((t) => l[t]));
+        const keptSet = new Set(topk);
+        for (let t = 0; t < n; t++) {
+          if (!keptSet.has(t)) {
+            assert.ok(l[t] <= minKept);
+            // Ties at the boundary keep the lowest ids, as the sorted definition does.
+            if (l[t] === minKept) assert.ok(topk.every((u) => l[u] > minKept || u < t));
+          }
+        }
+        const max = Math.max(...l);
+        const minp = new Set(ids(survivors([{ type: 'min_p', p: pMin }], logits, { logits: true })));
+        for (let t = 0; t < n; t++) assert.equal(minp.has(t), l[t] >= max + Math.log(pMin), `token ${t}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('min-p keeps exactly the tokens with p ≥ p_min · p_max (at least one)', () => {
     fc.assert(
       fc.property(logitsArb, fc.double({ min: 0.001, max: 1, noNaN: true }), (logits, pMin) => {

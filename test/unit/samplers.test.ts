@@ -93,6 +93,20 @@ describe('samplers (llama.cpp semantics, hand-computed)', () => {
     }
     assert.deepEqual(ids(survivors([{ type: 'top_k', k: 3 }], [1, -Infinity, 0], { logits: true })), [0, 2, 1]);
   });
+  it('the SIMD paths reject NaN and +Infinity on a large vocabulary too', () => {
+    for (const bad of [NaN, Infinity]) {
+      for (const specs of [[{ type: 'top_k' as const, k: 40 }], [{ type: 'min_p' as const, p: 0.1 }]]) {
+        const logits = new Float32Array(10000).fill(0.5);
+        logits[7777] = bad;
+        assert.throws(() => {
+          const chain = new SamplerChain(specs);
+          chain.apply(logits);
+          chain.sample(createRng(1));
+        }, /token 7777/);
+      }
+    }
+  });
+
   it('draws the same tokens for the same seed', () => {
     const chain = new SamplerChain([{ type: 'temperature', t: 1 }]);
     const logits = Float32Array.from([0, 0.5, 1, 1.5, 2]);

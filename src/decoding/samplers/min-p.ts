@@ -1,5 +1,6 @@
 import type { CandidateSet } from './candidate-set';
 import type { Sampler } from './sampler';
+import { simdKernel } from './simd-kernel';
 import { keepTopK } from './top-k';
 
 /**
@@ -16,7 +17,7 @@ export class MinPSampler implements Sampler {
 
   apply(set: CandidateSet): void {
     if (this.p <= 0 || set.size === 0) return;
-    const threshold = set.maxLogit() + Math.log(this.p);
+    const threshold = maxOf(set) + Math.log(this.p);
     const n = set.size;
     if (set.sorted) {
       let i = 1;
@@ -28,6 +29,16 @@ export class MinPSampler implements Sampler {
     const ids = set.ids;
     const logits = set.logits;
     let out = 0;
+    if (set.identity && n >= 4096) {
+      const simd = simdKernel();
+      if (simd) {
+        // Sixteen logits per step; maxOf already validated and loaded them.
+        const count = simd.compactAtLeast(threshold, ids, logits);
+        if (count === 0 || count < this.minKeep) fallback();
+        else set.truncate(count, false);
+        return;
+      }
+    }
     if (set.identity) {
       // The caller's array stays intact, so compact first and fall back only if too few.
       const src = set.source;
@@ -56,4 +67,15 @@ export class MinPSampler implements Sampler {
     }
     set.truncate(out, false);
   }
+}
+
+/** Max logit, by the SIMD kernel for a large view (which then holds the logits for the cut). */
+function maxOf(set: CandidateSet): number {
+  const simd = set.identity && set.size >= 4096 ? simdKernel() : undefined;
+  if (simd) {
+    simd.load(set.source.subarray(0, set.size));
+    const max = simd.max();
+    if (max < Infinity) return max;
+  }
+  return set.maxLogit(); // validates, naming the bad token
 }

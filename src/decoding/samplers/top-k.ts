@@ -2,6 +2,7 @@ import type { CandidateSet } from './candidate-set';
 import type { Sampler } from './sampler';
 import { sortPairsDesc } from './sort';
 import { validLogit } from './candidate-set';
+import { simdKernel } from './simd-kernel';
 
 /**
  * Keeps the `k` highest logits (k ≤ 0: no-op; k ≥ size keeps all), as llama.cpp. Survivors
@@ -36,6 +37,7 @@ export function keepTopK(set: CandidateSet, k: number): void {
     set.truncate(k, true);
     return;
   }
+  if (set.identity && n >= SIMD_MIN_SIZE && keepTopKSimd(set, k)) return;
   const ids = set.scratchIds;
   const keys = set.scratchKeys;
   const src = set.logitArray();
@@ -60,6 +62,55 @@ export function keepTopK(set: CandidateSet, k: number): void {
   // Make equal logits follow id order, as a full sort would.
   sortPairsDesc(set.logits, set.ids, 0, size);
   set.truncate(size, true);
+}
+
+/** Below this size the copy into wasm memory costs more than it saves. */
+const SIMD_MIN_SIZE = 4096;
+const SAMPLE = 2048;
+
+/**
+ * Top-k over a large view with the SIMD kernel: the k-th largest of a sample is a lower
+ * bound t for the true k-th largest (a subset's k-th largest can only be smaller), so the
+ * values ≥ t, collected 16 at a time, contain the top k; an exact selection over those few
+ * finishes. Returns false (for the JS path, which names the bad token) on NaN/+Inf.
+ */
+function keepTopKSimd(set: CandidateSet, k: number): boolean {
+  const simd = simdKernel();
+  if (!simd) return false;
+  const src = set.source;
+  const n = set.size;
+  simd.load(src.subarray(0, n));
+  if (!(simd.max() < Infinity)) return false;
+  const keys = set.scratchKeys;
+  const ids = set.scratchIds;
+  // The sample: 8 contiguous blocks spread over the array (cache lines read whole; a
+  // strided sample would touch every line of the array).
+  const block = SAMPLE / 8;
+  const step = Math.floor((n - block) / 7);
+  let size = 0;
+  for (let b = 0; b < 8; b++) {
+    const from = b * step;
+    for (let i = from; i < from + block; i++) size = insertIfLarger(keys, ids, size, k, src[i], i);
+  }
+  if (size < k) return false;
+  // Optimistic cut first: the sample's j-th largest with j sized so that about 2k values
+  // pass; if fewer than k do, the sample's k-th largest is the guaranteed bound.
+  const j = Math.min(k, Math.max(1, Math.ceil((2 * k * SAMPLE) / n)));
+  let candidates = simd.collectAtLeast(keys[j - 1]);
+  if (candidates.length < k) candidates = simd.collectAtLeast(keys[k - 1]);
+  size = 0;
+  for (let j = 0; j < candidates.length; j++) size = insertIfLarger(keys, ids, size, k, src[candidates[j]], candidates[j]);
+  for (let j = 0; j < size; j++) {
+    set.ids[j] = ids[j];
+    set.logits[j] = keys[j];
+  }
+  sortPairsDesc(set.logits, set.ids, 0, size);
+  set.truncate(size, true);
+  return true;
+}
+
+function insertIfLarger(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
+  return size < k || x > keys[k - 1] ? insert(keys, ids, size, k, x, id) : size;
 }
 
 /** Inserts into a descending buffer of capacity k, dropping the smallest when full. */

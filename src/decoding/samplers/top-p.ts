@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import { validLogit } from './candidate-set';
+import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
@@ -36,13 +36,7 @@ export class TopPSampler implements Sampler {
     // Large unsorted set: one validating min/max pass, one exp pass, then the histogram cut.
     const n = set.size;
     const l = set.logitArray();
-    let max = -Infinity;
-    let min = Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = l[i];
-      if (!(x <= max)) max = validLogit(x, set.idAt(i));
-      if (x < min) min = x;
-    }
+    const { max, min } = logitRange(set);
     // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
     const h = this.histogram;
     h.begin(n, 0, max - min);

@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import { validLogit } from './candidate-set';
+import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
@@ -25,13 +25,7 @@ export class TypicalSampler implements Sampler {
     if (this.p >= 1 || set.size === 0) return;
     const n = set.size;
     const l = set.logitArray();
-    let max = -Infinity;
-    let min = Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = l[i];
-      if (!(x <= max)) max = validLogit(x, set.idAt(i));
-      if (x < min) min = x;
-    }
+    const { max, min } = logitRange(set);
     const mass = set.probs;
     let sum = 0;
     let weighted = 0;
