@@ -11,6 +11,7 @@ import { StatusBar } from './host/status-bar';
 import { setLogSink } from './model/llama-runtime';
 import { CandidatesView } from './webview/candidates-view';
 import { toPanelState } from './webview/panel-state';
+import type { PanelState } from './webview/protocol';
 
 let models: ModelHost | undefined;
 
@@ -23,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new StatusBar();
   status.update({ strategy: readStrategy(), enabled: readControllerSettings().enabled });
   const shown = new ShownSuggestions();
+  // The panel follows the active editor: each document's last completion.
+  const panelStates = new Map<string, PanelState>();
   const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
 
   const controller = new CompletionController(new EditorEngine(models), readControllerSettings, new RequestGate(() => vscode.workspace.getConfiguration('tokentree').get('debounceMs', 120)), {
@@ -36,7 +39,10 @@ export function activate(context: vscode.ExtensionContext): void {
     (document, position, suggestions) => {
       const id = shown.record(document, position, suggestions);
       const result = suggestions[0]?.result;
-      if (result) panel.show(toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result));
+      if (!result) return;
+      const state = toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result);
+      panelStates.set(document.uri.toString(), state);
+      panel.show(state);
     },
   );
 
@@ -68,9 +74,16 @@ export function activate(context: vscode.ExtensionContext): void {
       const change = e.contentChanges[0];
       if (change) remember(e.document, change.range.start.line);
     }),
-    vscode.window.onDidChangeActiveTextEditor((editor) => editor && remember(editor.document, editor.selection.active.line)),
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (!editor) return;
+      remember(editor.document, editor.selection.active.line);
+      const state = panelStates.get(editor.document.uri.toString());
+      if (state) panel.show(state);
+      else panel.clear(`No completion yet in ${vscode.workspace.asRelativePath(editor.document.uri)}.`);
+    }),
     vscode.workspace.onDidCloseTextDocument((d) => {
       controller.cache.forget(d.uri.toString());
+      panelStates.delete(d.uri.toString());
     }),
   );
   const lastChunk = new Map<string, number>();
