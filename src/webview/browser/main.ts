@@ -1,6 +1,6 @@
 /**
  * The candidates panel, browser side. Renders with DOM APIs and textContent only: every
- * string from the model is untrusted text and never reaches innerHTML.
+ * string from the model is untrusted text and is only ever assigned as text content.
  */
 import type { TreeNode } from '../../decoding/candidate-tree';
 import type { FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
