@@ -20,6 +20,8 @@ export interface MctsOptions {
   /** Hard budgets for the whole completion; when spent the best path found so far is returned. */
   readonly maxModelCalls: number;
   readonly maxMs: number;
+  /** Simulations expanded together in one model call (a virtual loss keeps them apart). */
+  readonly parallel: number;
   /** Value of a simulated completion; defaults to its mean log-probability. */
   readonly value?: ValueFunction;
 }
@@ -42,12 +44,13 @@ const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
  * Token-level Monte Carlo tree search (PUCT, as PPO-MCTS): the model's token probability
  * is the prior, a leaf's value is the mean log-probability of the path plus a short greedy
  * rollout (or a pluggable value function), and after `simulations` the root child with
- * the most visits is committed; its subtree is kept for the next token.
+ * the most visits is committed; its subtree is kept for the next token. Simulations run in
+ * batches of `parallel` that share each model call.
  */
 export const mcts: Strategy<MctsOptions> = {
   name: 'mcts',
   description: 'Tree search over tokens: simulates continuations and commits the most visited; best quality per token, most model calls',
-  defaults: { simulations: 12, cPuct: 1.5, expandTopK: 4, priorTemperature: 1, rolloutDepth: 3, maxModelCalls: 400, maxMs: 3000 },
+  defaults: { simulations: 12, cPuct: 1.5, expandTopK: 4, priorTemperature: 1, rolloutDepth: 3, maxModelCalls: 400, maxMs: 3000, parallel: 4 },
   async decode({ model, prompt, options: o, signal }: DecodeRequest<MctsOptions>): Promise<DecodeResult> {
     const tree = new CandidateTree(o.maxTreeNodes);
     const topN = topNFor(o, o.expandTopK);
@@ -68,8 +71,10 @@ export const mcts: Strategy<MctsOptions> = {
       let finish: FinishReason | undefined;
 
       while (!finish && committed.length < o.maxTokens) {
-        for (let s = 0; s < o.simulations && inBudget(); s++) {
-          await simulate(m, model, o, root, branch, committed, tree, topN, valueFn);
+        for (let s = 0; s < o.simulations && inBudget(); ) {
+          const ran = await simulateBatch(m, model, o, root, branch, committed, tree, topN, valueFn, Math.min(Math.max(1, o.parallel), o.simulations - s));
+          if (ran === 0) break;
+          s += ran;
         }
         snapshot();
         const best = mostVisited(root);
@@ -165,37 +170,85 @@ function selectChild(node: Node, c: number): Node {
   return best;
 }
 
-/** One simulation: select by PUCT, expand the leaf with one model call, roll out greedily, back up. */
-async function simulate(m: MeteredModel, model: LanguageModel, o: CommonOptions & MctsOptions, root: Node, rootBranch: Branch, committed: readonly TokenStep[], tree: CandidateTree, topN: number, valueFn: ValueFunction): Promise<void> {
-  const path: Node[] = [];
-  let node = root;
-  while (node.children && node.children.length > 0 && !node.terminal) {
-    node = selectChild(node, o.cPuct);
-    path.push(node);
+/** A pessimistic value given to in-flight simulations so a batch spreads over the tree. */
+const VIRTUAL_LOSS = -1;
+
+interface Simulation {
+  readonly path: Node[];
+  readonly leaf: Node;
+  readonly rollout: TokenStep[];
+  fork?: Branch;
+  dist?: Distribution;
+  done: boolean;
+}
+
+/**
+ * Up to `count` simulations at once: select by PUCT with a virtual loss on each chosen path
+ * (so the next selection looks elsewhere), expand every new leaf in one model call, roll
+ * them out greedily in one call per depth, then back up the real values. Returns how many
+ * simulations ran (0 when the tree has nothing left to explore).
+ */
+async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOptions & MctsOptions, root: Node, rootBranch: Branch, committed: readonly TokenStep[], tree: CandidateTree, topN: number, valueFn: ValueFunction, count: number): Promise<number> {
+  const sims: Simulation[] = [];
+  for (let b = 0; b < count; b++) {
+    const path: Node[] = [];
+    let node = root;
+    while (node.children && node.children.length > 0 && !node.terminal) {
+      node = selectChild(node, o.cPuct);
+      path.push(node);
+    }
+    if (path.length === 0 || sims.some((x) => x.leaf === node)) break;
+    for (const n of [root, ...path]) {
+      n.visits++;
+      n.total += VIRTUAL_LOSS;
+    }
+    sims.push({ path, leaf: node, rollout: [], done: node.terminal !== undefined });
   }
-  const pathSteps = path.map((n) => n.step!);
-  const rollout: TokenStep[] = [];
-  if (!node.terminal && path.length > 0) {
-    const fork = m.fork(rootBranch);
-    try {
-      let [scores] = await m.evaluate([{ branch: fork, tokens: pathSteps.map((s) => s.token), topN }]);
-      node.dist = stepDistribution(scores, topN);
-      expand(model, o, node, [...committed, ...pathSteps], tree);
-      let dist = node.dist;
-      const room = o.maxTokens - committed.length - pathSteps.length;
-      for (let d = 0; d < Math.min(o.rolloutDepth, room); d++) {
-        const token = dist.ids[0];
-        if (model.isEndOfGeneration(token)) break;
-        rollout.push(describeStep(model, dist, token, 0));
-        if (d + 1 >= Math.min(o.rolloutDepth, room) || m.stats.modelCalls >= o.maxModelCalls) break;
-        [scores] = await m.evaluate([{ branch: fork, tokens: [token], topN: 1 }]);
-        dist = stepDistribution(scores, 1);
+  const expanding = sims.filter((x) => !x.done);
+  try {
+    if (expanding.length > 0) {
+      for (const x of expanding) x.fork = m.fork(rootBranch);
+      const scores = await m.evaluate(expanding.map((x) => ({ branch: x.fork!, tokens: x.path.map((n) => n.step!.token), topN })));
+      expanding.forEach((x, i) => {
+        x.leaf.dist = stepDistribution(scores[i], topN);
+        expand(model, o, x.leaf, [...committed, ...x.path.map((n) => n.step!)], tree);
+        x.dist = x.leaf.dist;
+      });
+    }
+    for (let depth = 0; ; depth++) {
+      const active: Simulation[] = [];
+      for (const x of expanding) {
+        if (x.done) continue;
+        const limit = Math.min(o.rolloutDepth, o.maxTokens - committed.length - x.path.length);
+        const token = x.dist!.ids[0];
+        if (depth >= limit || model.isEndOfGeneration(token)) {
+          x.done = true;
+          continue;
+        }
+        x.rollout.push(describeStep(model, x.dist!, token, 0));
+        if (depth + 1 >= limit || m.stats.modelCalls >= o.maxModelCalls) x.done = true;
+        else active.push(x);
       }
-    } finally {
-      m.release(fork);
+      if (active.length === 0) break;
+      const scores = await m.evaluate(active.map((x) => ({ branch: x.fork!, tokens: [x.rollout[x.rollout.length - 1].token], topN: 1 })));
+      active.forEach((x, i) => (x.dist = stepDistribution(scores[i], 1)));
+    }
+  } finally {
+    for (const x of sims) {
+      if (x.fork) m.release(x.fork);
+      for (const n of [root, ...x.path]) {
+        n.visits--;
+        n.total -= VIRTUAL_LOSS;
+      }
     }
   }
-  const scored = [...pathSteps, ...rollout];
+  for (const x of sims) backUp(model, root, x.path, x.rollout, committed, valueFn);
+  return sims.length;
+}
+
+/** Value of a simulated completion (path + rollout), added along the path. */
+function backUp(model: LanguageModel, root: Node, path: readonly Node[], rollout: readonly TokenStep[], committed: readonly TokenStep[], valueFn: ValueFunction): void {
+  const scored = [...path.map((n) => n.step!), ...rollout];
   const mean = scored.length ? scored.reduce((a, s) => a + s.logprob, 0) / scored.length : 0;
   const tokens = [...committed, ...scored].map((s) => s.token);
   const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: mean });
