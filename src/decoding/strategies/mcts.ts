@@ -170,11 +170,17 @@ function selectChild(node: Node, c: number): Node {
   return best;
 }
 
-/** A pessimistic value given to in-flight simulations so a batch spreads over the tree. */
-const VIRTUAL_LOSS = -1;
+/**
+ * In-flight simulations count as a visit worth this much less than the node's mean value
+ * (nats per token), so the rest of a batch looks elsewhere. Relative, because values are
+ * mean log-probabilities whose scale depends on the model.
+ */
+const VIRTUAL_LOSS = 1;
 
 interface Simulation {
   readonly path: Node[];
+  /** The virtual loss added to each node of [root, ...path], to take back. */
+  readonly loss: number[];
   readonly leaf: Node;
   readonly rollout: TokenStep[];
   fork?: Branch;
@@ -198,11 +204,13 @@ async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOpt
       path.push(node);
     }
     if (path.length === 0 || sims.some((x) => x.leaf === node)) break;
-    for (const n of [root, ...path]) {
+    const loss = [root, ...path].map((n) => {
+      const added = q(n) - VIRTUAL_LOSS;
       n.visits++;
-      n.total += VIRTUAL_LOSS;
-    }
-    sims.push({ path, leaf: node, rollout: [], done: node.terminal !== undefined });
+      n.total += added;
+      return added;
+    });
+    sims.push({ path, loss, leaf: node, rollout: [], done: node.terminal !== undefined });
   }
   const expanding = sims.filter((x) => !x.done);
   try {
@@ -236,10 +244,10 @@ async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOpt
   } finally {
     for (const x of sims) {
       if (x.fork) m.release(x.fork);
-      for (const n of [root, ...x.path]) {
+      [root, ...x.path].forEach((n, i) => {
         n.visits--;
-        n.total -= VIRTUAL_LOSS;
-      }
+        n.total -= x.loss[i];
+      });
     }
   }
   for (const x of sims) backUp(model, root, x.path, x.rollout, committed, valueFn);
