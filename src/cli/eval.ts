@@ -50,8 +50,10 @@ function readFiles(globs: string | undefined, root: string): EvalFile[] {
   if (globs) patterns = globs.split(',');
   else {
     const heldout = join(root, 'models', 'heldout.json');
-    const packages: string[] = existsSync(heldout) ? JSON.parse(readFileSync(heldout, 'utf8')).packages ?? [] : [];
-    patterns = packages.length ? packages.map((p) => `node_modules/${p}/**/*.{ts,js,mjs,cjs}`) : ['examples/**/*.ts'];
+    // Entries are package names or {name, dir} records (models/heldout.json of the trained model).
+    const packages: (string | { name?: string; dir?: string })[] = existsSync(heldout) ? JSON.parse(readFileSync(heldout, 'utf8')).packages ?? [] : [];
+    const dirs = packages.map((p) => (typeof p === 'string' ? `node_modules/${p}` : (p.dir ?? `node_modules/${p.name}`)));
+    patterns = dirs.length ? dirs.map((d) => `${d}/**/*.{ts,js,mjs,cjs}`) : ['examples/**/*.ts'];
   }
   const names = globSync(patterns, { cwd: root, ignore: ['**/*.d.ts', '**/*.min.js', '**/node_modules/*/node_modules/**'] });
   const files = names
