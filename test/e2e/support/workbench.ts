@@ -1,0 +1,247 @@
+// Page objects for the VS Code workbench that code-server serves. Selectors are VS Code's own DOM
+// classes (stable across releases for years, but not an API): when an update breaks one, it
+// breaks here only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { chromiumBin, resultsDir } from './code-server';
+
+// No sandbox: CI runs as root. No /dev/shm: containers often give it 64 MB, which crashes tabs.
+// The rest keeps Chromium from reaching out to Google services.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumBin, headless: !process.env.E2E_HEADED, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const exactly = (s: string) => new RegExp(`^\\s*${escapeRegExp(s)}\\s*$`);
+// Monaco renders spaces as non-breaking spaces.
+const plain = (s: string | null) => (s ?? '').replace(/\u00a0/g, ' ');
+
+export class Workbench {
+  /** Uncaught page errors and console errors, for diagnosing a failure. */
+  readonly consoleErrors: string[] = [];
+
+  private constructor(readonly page: Page) {
+    page.on('pageerror', (e) => this.consoleErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && this.consoleErrors.push(`console: ${m.text()}`));
+  }
+
+  static async open(browser: Browser, url: string): Promise<Workbench> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const workbench = new Workbench(page);
+    try {
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await workbench.waitForReady();
+    } catch (err) {
+      const shot = await workbench.screenshot('startup-failed').catch(() => 'none');
+      throw new Error(`the workbench did not load at ${url} (screenshot: ${shot}): ${(err as Error).message}`);
+    }
+    return workbench;
+  }
+
+  /** The workbench is up and the explorer shows the workspace folder. */
+  async waitForReady(): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.part.statusbar').waitFor({ timeout: 60_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  }
+
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  private quickInputRows(): Locator {
+    return this.quickInput.locator('.quick-input-list .monaco-list-row');
+  }
+
+  /** F1 opens the palette; Ctrl+Shift+P can be taken by the browser. */
+  private async openQuickInput(text: string): Promise<void> {
+    await this.page.locator('.monaco-workbench').focus();
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+  }
+
+  async closeQuickInput(): Promise<void> {
+    if (await this.quickInput.isVisible()) await this.page.keyboard.press('Escape');
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** Labels the command palette shows for a query (closes the palette again). */
+  async commandPaletteItems(query: string): Promise<string[]> {
+    await this.openQuickInput(`>${query}`);
+    // The list filters asynchronously: read until two reads agree.
+    let previous = '';
+    let labels: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await this.page.waitForTimeout(150);
+      labels = (await this.quickInputRows().locator('.label-name').allTextContents()).map((l) => plain(l).trim());
+      const key = labels.join('\n');
+      if (key === previous && (labels.length > 0 || i > 6)) break;
+      previous = key;
+    }
+    await this.closeQuickInput();
+    return labels;
+  }
+
+  /**
+   * Waits until the palette offers a command: contributed commands appear only once the
+   * extension host has started, which is seconds after the workbench itself renders.
+   */
+  async waitForCommand(title: string, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let items: string[] = [];
+    while (Date.now() < deadline) {
+      items = await this.commandPaletteItems(title);
+      if (items.includes(title)) return;
+      await this.page.waitForTimeout(1000);
+    }
+    throw new Error(`the command palette did not offer "${title}" within ${timeoutMs / 1000}s; it showed ${JSON.stringify(items)}`);
+  }
+
+  /** Runs a command by its palette title, e.g. "TokenTree: Show Log". */
+  async runCommand(title: string): Promise<void> {
+    await this.openQuickInput(`>${title}`);
+    const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) }).first();
+    try {
+      await row.waitFor({ timeout: 10_000 });
+    } catch {
+      const shown = (await this.quickInputRows().locator('.label-name').allTextContents()).map(plain);
+      await this.closeQuickInput();
+      throw new Error(`command "${title}" is not in the command palette; it shows: ${JSON.stringify(shown)}`);
+    }
+    await row.click();
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** Opens a workspace-relative file through Quick Open and waits for its editor. */
+  async openFile(relativePath: string): Promise<Locator> {
+    const name = path.basename(relativePath);
+    await this.openQuickInput(relativePath);
+    const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(name) }) }).first();
+    await row.waitFor({ timeout: 20_000 });
+    await row.click();
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
+    const editor = this.activeEditor();
+    await editor.locator('.view-lines').waitFor();
+    return editor;
+  }
+
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first();
+  }
+
+  /** Focuses the active editor and puts the cursor at the end of the document. */
+  async focusEditorEnd(): Promise<void> {
+    await this.activeEditor().locator('.view-lines').click();
+    await this.page.keyboard.press('Control+End');
+  }
+
+  /** Types into the focused editor like a user (one key event per character). */
+  async typeText(text: string, delayMs = 15): Promise<void> {
+    await this.page.keyboard.type(text, { delay: delayMs });
+  }
+
+  /** The rendered (visible) lines of the active editor, top to bottom. */
+  async visibleEditorLines(): Promise<string[]> {
+    const lines = await this.activeEditor().locator('.view-lines .view-line').evaluateAll((els) =>
+      els.map((el) => ({ top: el.getBoundingClientRect().top, text: el.textContent ?? '' })),
+    );
+    return lines.sort((a, b) => a.top - b.top).map((l) => plain(l.text));
+  }
+
+  /** The rendered text of the cursor's line (inline ghost text, if shown, is part of it). */
+  async currentLineText(): Promise<string> {
+    const editor = this.activeEditor();
+    const cursorTop = await editor.locator('.cursor').first().evaluate((el) => el.getBoundingClientRect().top);
+    const lines = await editor.locator('.view-lines .view-line').evaluateAll((els, top) => {
+      const hit = els.find((el) => Math.abs(el.getBoundingClientRect().top - top) < 4);
+      return hit?.textContent ?? null;
+    }, cursorTop);
+    return plain(lines);
+  }
+
+  /** Texts of the status bar items, left to right (icons are not included). */
+  async readStatusBar(): Promise<string[]> {
+    const items = await this.page.locator('.part.statusbar .statusbar-item').evaluateAll((els) =>
+      els.map((el) => (el.textContent ?? '').trim()).filter((t) => t.length > 0),
+    );
+    return items.map(plain);
+  }
+
+  /** A status bar item by its extension-given id, e.g. "tokentree.status" (VS Code prefixes it with the extension id). */
+  statusBarItem(id: string): Locator {
+    return this.page.locator(`.part.statusbar .statusbar-item[id$="${id}"]`);
+  }
+
+  /** Asks the active editor for inline suggestions now, as Alt+\ does. */
+  async triggerInlineSuggestion(): Promise<void> {
+    await this.runCommand('Trigger Inline Suggestion');
+  }
+
+  /** Waits for inline-suggestion ghost text in the active editor and returns it. */
+  async waitForGhostText(timeoutMs = 30_000): Promise<string> {
+    const ghost = this.activeEditor().locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text');
+    await ghost.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return plain((await ghost.allTextContents()).join(''));
+  }
+
+  /** Visible notification toasts (errors from the extension show up here). */
+  async notifications(): Promise<string[]> {
+    return (await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map(plain);
+  }
+
+  /** Shows an output channel through the panel's channel picker and returns its text. */
+  async outputChannelText(channel: string): Promise<string> {
+    await this.runCommand('Output: Show Output Channels...');
+    const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(channel) }) }).first();
+    try {
+      await row.waitFor({ timeout: 10_000 });
+    } catch {
+      const shown = (await this.quickInputRows().locator('.label-name').allTextContents()).map(plain);
+      await this.closeQuickInput();
+      throw new Error(`output channel "${channel}" does not exist; channels: ${JSON.stringify(shown)}`);
+    }
+    await row.click();
+    return this.outputPanelText();
+  }
+
+  /** Text of the output view in the panel (what is rendered of it). */
+  async outputPanelText(): Promise<string> {
+    const view = this.page.locator('.part.panel .monaco-editor .view-lines').first();
+    await view.waitFor();
+    return plain(await view.innerText());
+  }
+
+  /**
+   * Runs the command that reveals a webview and returns the frame holding its content. Webviews
+   * are an iframe (VS Code's host page) around another iframe (#active-frame, the extension's HTML).
+   */
+  async openWebviewPanel(commandTitle: string): Promise<FrameLocator> {
+    await this.runCommand(commandTitle);
+    await this.page.locator('iframe.webview.ready').first().waitFor();
+    const frame = this.webviewFrame();
+    await frame.locator('body').waitFor();
+    return frame;
+  }
+
+  /** The content frame of the n-th ready webview (0: the first in the DOM). */
+  webviewFrame(index = 0): FrameLocator {
+    return this.page.locator('iframe.webview.ready').nth(index).contentFrame().locator('#active-frame').contentFrame();
+  }
+
+  async screenshot(name: string): Promise<string> {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
