@@ -95,6 +95,9 @@ export function activate(context: vscode.ExtensionContext): void {
     controller.ring.add(key, vscode.workspace.asRelativePath(document.uri), document.getText(new vscode.Range(first, 0, last, 0)));
   }
   log.info('TokenTree activated');
+  // Load the model in the background now: the first keystroke should not wait for it, and
+  // VS Code drops inline requests that take too long. A failure is reported once, as usual.
+  if (readControllerSettings().enabled) setTimeout(() => void models?.get().catch(() => undefined), 0);
 }
 
 async function insertFromPanel(shown: ShownSuggestions, id: number, index: number): Promise<void> {

@@ -43,4 +43,50 @@ describe('TokenTree in VS Code (code-server)', () => {
     await eventually('text in the candidates webview', async () => (await frame.locator('body').innerText()).trim());
     await wb.screenshot('03-candidates-view');
   });
+
+  it('shows ghost text from the built-in model while typing', async function () {
+    this.timeout(150_000);
+    const wb = getWorkbench();
+    const status = wb.statusBarItem('tokentree.status');
+    await eventually('the built-in model to be ready (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(23, 12); // after "    return " in isEmpty()
+    await wb.typeText('t');
+    const ghost = await wb.waitForGhostText(60_000);
+    assert.ok(ghost.trim().length > 0, 'ghost text is not empty');
+    await wb.screenshot('04-ghost-text');
+    // The status bar reports the completion's latency once one has run.
+    assert.match(await status.innerText(), /\d+ ms/);
+  });
+
+  it('switches the strategy through the command palette, and the status bar follows', async () => {
+    const wb = getWorkbench();
+    await wb.runCommand('TokenTree: Select Decoding Strategy');
+    const items = await wb.quickItems();
+    for (const name of ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts']) assert.ok(items.includes(name), `picker lists ${name}: ${JSON.stringify(items)}`);
+    await wb.pickQuickItem('beam');
+    await eventually('"beam" in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('beam'));
+    await wb.screenshot('05-strategy-beam');
+  });
+
+  it('renders the candidates in the panel, and clicking one inserts it', async function () {
+    this.timeout(150_000);
+    const wb = getWorkbench();
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(23, 13);
+    await wb.typeText('h');
+    await wb.waitForGhostText(60_000);
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    const candidates = frame.locator('.candidate');
+    await eventually('candidates in the panel', async () => (await candidates.count()) > 0, 60_000);
+    assert.match(await frame.locator('header .strategy').innerText(), /beam/);
+    assert.ok((await frame.locator('.candidate .token').count()) > 0, 'tokens are rendered');
+    await wb.screenshot('06-panel-candidates');
+    const before = (await wb.visibleEditorLines()).join('\n');
+    await candidates.first().click();
+    await eventually('the candidate inserted in the editor', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
+    const line = (await wb.visibleEditorLines()).find((l) => l.includes('return th'));
+    assert.ok(line && line.trim().length > 'return th'.length, `line 23 after insertion: ${JSON.stringify(line)}`);
+    await wb.screenshot('07-candidate-inserted');
+  });
 });

@@ -122,6 +122,27 @@ export class Workbench {
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
+  /** Moves the cursor of the active editor to a 1-based line and column (Go to Line/Column). */
+  async goTo(line: number, column: number): Promise<void> {
+    await this.openQuickInput(`:${line}:${column}`);
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** Picks the row of an open QuickPick whose label is exactly `label`. */
+  async pickQuickItem(label: string): Promise<void> {
+    const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await row.click();
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** Labels of the rows of the open QuickPick. */
+  async quickItems(): Promise<string[]> {
+    await this.quickInputRows().first().waitFor({ timeout: 10_000 });
+    return (await this.quickInputRows().locator('.label-name').allTextContents()).map((l) => plain(l).trim());
+  }
+
   /** Opens a workspace-relative file through Quick Open and waits for its editor. */
   async openFile(relativePath: string): Promise<Locator> {
     const name = path.basename(relativePath);
