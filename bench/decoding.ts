@@ -38,22 +38,24 @@ function softmaxPass(set: CandidateSet, logits: Float32Array): void {
 }
 
 /**
- * Median over batches of the CPU time this process spent per call (process.cpuUsage), not
- * wall time: on a shared machine other processes steal wall time but not our CPU time, so
- * the figures stay comparable with a single-threaded C++ run on a quiet machine.
+ * CPU time this process spends per call (process.cpuUsage), not wall time: on a shared
+ * machine other processes steal wall time but not our CPU time, so the figures stay
+ * comparable with a single-threaded C++ run on a quiet machine. Each case is measured in
+ * several rounds interleaved with the others (so a slow phase of the machine hits all
+ * cases alike) and the median round is reported.
  */
-function timeMs(fn: () => void): number {
-  for (let i = 0; i < 30; i++) fn();
-  const batches: number[] = [];
-  for (let b = 0; b < 15; b++) {
-    const iters = 30;
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < iters; i++) fn();
-    const d = process.cpuUsage(t0);
-    batches.push((d.user + d.system) / 1000 / iters);
+function measureAll(fns: (() => void)[], rounds = 9, iters = 25): number[] {
+  for (const fn of fns) for (let i = 0; i < 30; i++) fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, c) => {
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < iters; i++) fn();
+      const d = process.cpuUsage(t0);
+      samples[c].push((d.user + d.system) / 1000 / iters);
+    });
   }
-  batches.sort((a, b) => a - b);
-  return batches[7];
+  return samples.map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 }
 
 const cases: [string, SamplerSpec[]][] = [
@@ -96,20 +98,26 @@ for (const [inputName, logits] of [
   ['peaked (code-model-like)', peakedLogits()],
 ] as const) {
   const softmaxSet = new CandidateSet(VOCAB);
-  const softmaxMs = timeMs(() => softmaxPass(softmaxSet, logits));
+  const rng = createRng(3);
+  const fns = [
+    () => softmaxPass(softmaxSet, logits),
+    ...cases.map(([name, specs]) => {
+      const chain = new SamplerChain(specs);
+      const sample = name.includes('sample');
+      return () => {
+        chain.apply(logits, { history });
+        if (sample) chain.sample(rng);
+      };
+    }),
+  ];
+  const [softmaxMs, ...caseMs] = measureAll(fns);
   const rows: Record<string, { ms: number; vsSoftmax: number; llamaCppMs?: number }> = {
     softmax: { ms: softmaxMs, vsSoftmax: 1 },
   };
-  const rng = createRng(3);
-  for (const [name, specs] of cases) {
-    const chain = new SamplerChain(specs);
-    const sample = name.includes('sample');
-    const ms = timeMs(() => {
-      chain.apply(logits, { history });
-      if (sample) chain.sample(rng);
-    });
+  cases.forEach(([name], i) => {
+    const ms = caseMs[i];
     rows[name] = { ms, vsSoftmax: ms / softmaxMs, ...(inputName.startsWith('flat') && LLAMA_CPP_MS[name] ? { llamaCppMs: LLAMA_CPP_MS[name] } : {}) };
-  }
+  });
   report[inputName] = rows;
 }
 
