@@ -61,7 +61,7 @@ describe('TokenTree in VS Code (code-server)', () => {
 
   it('switches the strategy through the command palette, and the status bar follows', async () => {
     const wb = getWorkbench();
-    await wb.runCommand('TokenTree: Select Decoding Strategy');
+    await wb.runCommand('TokenTree: Select Decoding Strategy', { opensQuickPick: true });
     const items = await wb.quickItems();
     for (const name of ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts']) assert.ok(items.includes(name), `picker lists ${name}: ${JSON.stringify(items)}`);
     await wb.pickQuickItem('beam');

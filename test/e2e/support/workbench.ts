@@ -107,8 +107,11 @@ export class Workbench {
     throw new Error(`the command palette did not offer "${title}" within ${timeoutMs / 1000}s; it showed ${JSON.stringify(items)}`);
   }
 
-  /** Runs a command by its palette title, e.g. "TokenTree: Show Log". */
-  async runCommand(title: string): Promise<void> {
+  /**
+   * Runs a command by its palette title, e.g. "TokenTree: Show Log". A command that opens its
+   * own QuickPick keeps the quick input open: pass `opensQuickPick` to wait for that instead.
+   */
+  async runCommand(title: string, options: { opensQuickPick?: boolean } = {}): Promise<void> {
     await this.openQuickInput(`>${title}`);
     const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) }).first();
     try {
@@ -119,7 +122,8 @@ export class Workbench {
       throw new Error(`command "${title}" is not in the command palette; it shows: ${JSON.stringify(shown)}`);
     }
     await row.click();
-    await this.quickInput.waitFor({ state: 'hidden' });
+    if (options.opensQuickPick) await row.waitFor({ state: 'detached', timeout: 10_000 });
+    else await this.quickInput.waitFor({ state: 'hidden' });
   }
 
   /** Moves the cursor of the active editor to a 1-based line and column (Go to Line/Column). */
