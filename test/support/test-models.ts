@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BUILTIN_SPECIALS } from '../../tools/model/build-builtin';
 import { type SpecialToken, buildCodeModel } from '../../tools/model/code-model';
 import { type GgufValue, encodeGguf } from '../../tools/model/gguf-writer';
 import type { SpecialRole } from '../../tools/model/llama-gguf';
@@ -25,15 +26,7 @@ export interface FamilySpec {
 export const FIM_FAMILIES: Readonly<Record<FimFamily, FamilySpec>> = {
     // Qwen2.5-Coder
     qwen: {
-        specials: [
-            { text: '<|endoftext|>', roles: ['eos', 'bos'] },
-            { text: '<|fim_prefix|>', roles: ['fimPre'] },
-            { text: '<|fim_middle|>', roles: ['fimMid'] },
-            { text: '<|fim_suffix|>', roles: ['fimSuf'] },
-            { text: '<|fim_pad|>', roles: ['fimPad'] },
-            { text: '<|repo_name|>', roles: ['fimRep'] },
-            { text: '<|file_sep|>', roles: ['fimSep'] }
-        ],
+        specials: BUILTIN_SPECIALS,
         addBos: false,
         fimDetectedByText: true
     },
