@@ -64,10 +64,15 @@ const copy = (rel, filter) => {
 if (!copy('dist')) fail('dist/ is missing; run without --no-build');
 for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt', 'CHANGELOG.md', '.vscodeignore']) copy(f);
 copy('media');
-const builtin = path.join(root, 'models', 'tokentree-builtin.gguf');
-if (!fs.existsSync(builtin)) console.warn('package: warning: models/tokentree-builtin.gguf is missing, the VSIX has no built-in model');
-copy('models', (rel) => rel === '' || rel === 'MODEL_CARD.md' || (!rel.includes(path.sep) && rel.endsWith('.gguf')));
-// Every models/*.gguf ships, so say which: a stray large model would bloat the VSIX.
+// Only the default model ships (src/model/builtin.ts); the constructed bigram model is a
+// test fixture of the repository, not something users run.
+const BUILTIN = 'tokentree-code.gguf';
+if (!fs.existsSync(path.join(root, 'models', BUILTIN))) {
+  console.error(`package: models/${BUILTIN} is missing: the VSIX would have no built-in model`);
+  process.exit(1);
+}
+copy('models', (rel) => rel === '' || rel === 'MODEL_CARD.md' || rel === BUILTIN);
+// Say which model ships and its size: the VSIX size is mostly binaries and the model.
 for (const f of fs.existsSync(path.join(stage, 'models')) ? fs.readdirSync(path.join(stage, 'models')) : []) {
   if (f.endsWith('.gguf')) console.log(`package: model ${f} (${(fs.statSync(path.join(stage, 'models', f)).size / 1048576).toFixed(1)} MiB)`);
 }

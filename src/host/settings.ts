@@ -69,10 +69,10 @@ export function readStrategyOptions(strategy: StrategyName): Record<string, unkn
     case 'entropy':
       return {
         ...common,
-        lowEntropy: c.get('entropy.lowEntropy', 0.5),
-        lowVarentropy: c.get('entropy.lowVarentropy', 0.5),
-        highEntropy: c.get('entropy.highEntropy', 2.5),
-        highVarentropy: c.get('entropy.highVarentropy', 1.5),
+        lowEntropy: c.get('entropy.lowEntropy', 1.5),
+        lowVarentropy: c.get('entropy.lowVarentropy', 2.0),
+        highEntropy: c.get('entropy.highEntropy', 2.1),
+        highVarentropy: c.get('entropy.highVarentropy', 2.5),
         branches: clampInt(c.get('entropy.branches', 3), 2, 8, 3),
         lookahead: clampInt(c.get('entropy.lookahead', 4), 1, 32, 4),
       };

@@ -20,6 +20,8 @@ export class TableModel implements LanguageModel {
   readonly vocabSize: number;
   /** Every evaluate call, for assertions about batching and cancellation. */
   readonly calls: EvaluateRequest[][] = [];
+  /** Longest token sequence any branch reached (tests check strategies stay within budget). */
+  longestBranch = 0;
   /** Runs before each evaluate call returns (tests use it to abort mid-strategy). */
   onEvaluate?: (callIndex: number) => void;
   private readonly branches = new Map<number, number[]>();
@@ -87,6 +89,7 @@ export class TableModel implements LanguageModel {
     const out = requests.map((r) => {
       const state = this.state(r.branch);
       state.push(...r.tokens);
+      this.longestBranch = Math.max(this.longestBranch, state.length);
       return this.scores(state, r.topN);
     });
     await new Promise((resolve) => setImmediate(resolve));

@@ -63,7 +63,7 @@ describe('strategies on the in-memory model', () => {
 
   it('entropy-adaptive branches only at the high-varentropy step', async () => {
     const model = forkModel();
-    const { result } = await run('entropy', model, { maxTokens: 6 });
+    const { result } = await run('entropy', model, { maxTokens: 6, lowEntropy: 0.5, lowVarentropy: 0.5, highEntropy: 2.5, highVarentropy: 1.5 });
     const steps = result.candidates[0].steps;
     const regimes = steps.map((s) => s.regime);
     assert.equal(regimes[0], 'confident');
@@ -78,7 +78,7 @@ describe('strategies on the in-memory model', () => {
   });
 
   it('regime classification follows the thresholds', () => {
-    const o = entropy.defaults;
+    const o = { ...entropy.defaults, lowEntropy: 0.5, lowVarentropy: 0.5, highEntropy: 2.5, highVarentropy: 1.5 };
     assert.equal(classify(0.1, 0.1, o), 'confident');
     assert.equal(classify(1.0, 3.0, o), 'branch');
     assert.equal(classify(3.0, 3.0, o), 'lost');
@@ -136,10 +136,12 @@ describe('strategies on the in-memory model', () => {
     }
   });
 
-  it('maxTokens bounds every candidate', async () => {
+  it('maxTokens bounds every candidate and every branch the model evaluates', async () => {
     for (const name of STRATEGY_NAMES) {
-      const { result } = await run(name, forkModel(), { maxTokens: 2 });
+      const model = forkModel();
+      const { result } = await run(name, model, { maxTokens: 2, simulations: 40 });
       for (const c of result.candidates) assert.ok(c.tokens.length <= 2, `${name}: ${c.tokens.length}`);
+      assert.ok(model.longestBranch <= 2, `${name} evaluated a branch of ${model.longestBranch} tokens`);
     }
   });
 });

@@ -199,18 +199,20 @@ async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOpt
   for (let b = 0; b < count; b++) {
     const path: Node[] = [];
     let node = root;
-    while (node.children && node.children.length > 0 && !node.terminal) {
+    // Never deeper than the token budget: the model's context has room for maxTokens only.
+    while (node.children && node.children.length > 0 && !node.terminal && committed.length + path.length < o.maxTokens) {
       node = selectChild(node, o.cPuct);
       path.push(node);
     }
     if (path.length === 0 || sims.some((x) => x.leaf === node)) break;
+    const atLimit = committed.length + path.length >= o.maxTokens;
     const loss = [root, ...path].map((n) => {
       const added = q(n) - VIRTUAL_LOSS;
       n.visits++;
       n.total += added;
       return added;
     });
-    sims.push({ path, loss, leaf: node, rollout: [], done: node.terminal !== undefined });
+    sims.push({ path, loss, leaf: node, rollout: [], done: node.terminal !== undefined || (atLimit && node.children !== undefined) });
   }
   const expanding = sims.filter((x) => !x.done);
   try {
