@@ -20,6 +20,8 @@
  * split at random points (see fimSplit), and whole examples are packed into
  * rows (first fit), the rest of a row padded and masked.
  */
+import { createRng } from '../../src/decoding/rng';
+import { BUILTIN_SPECIALS } from '../model/build-builtin';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpeTokenizer, trainBpe } from '../model/bpe';
@@ -32,28 +34,11 @@ export const ROW = CONTEXT + 1;
 export const PAD = 0xffff;
 export const VOCAB_SIZE = 8192;
 
-/** Qwen2.5-Coder spellings and order (as in the built-in model), appended after the BPE tokens. */
-export const SPECIALS = [
-    { text: '<|endoftext|>', roles: ['eos', 'bos'] },
-    { text: '<|fim_prefix|>', roles: ['fimPre'] },
-    { text: '<|fim_middle|>', roles: ['fimMid'] },
-    { text: '<|fim_suffix|>', roles: ['fimSuf'] },
-    { text: '<|fim_pad|>', roles: ['fimPad'] },
-    { text: '<|repo_name|>', roles: ['fimRep'] },
-    { text: '<|file_sep|>', roles: ['fimSep'] }
-] as const;
+/** Qwen2.5-Coder spellings and order, shared with the constructed model; appended after the BPE tokens. */
+export const SPECIALS = BUILTIN_SPECIALS;
 
-/** mulberry32: small, seedable, 32-bit integer arithmetic only. */
-export function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+/** The engine's seeded RNG (mulberry32: 32-bit integer arithmetic only). */
+export const rng = createRng;
 
 function shuffle<T>(xs: T[], rand: () => number): T[] {
     for (let i = xs.length - 1; i > 0; i--) {
@@ -263,7 +248,7 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
     const roles: Record<string, number> = {};
     for (const s of SPECIALS) {
         if (tokens.includes(s.text)) throw new Error(`special ${s.text} collides with a BPE token`);
-        for (const r of s.roles) roles[r] = tokens.length;
+        for (const r of s.roles ?? []) roles[r] = tokens.length;
         tokens.push(s.text);
     }
     const sp: Specials = { eos: roles.eos, fimPre: roles.fimPre, fimMid: roles.fimMid, fimSuf: roles.fimSuf };
