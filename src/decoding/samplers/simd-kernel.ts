@@ -68,11 +68,14 @@ export class SimdKernel {
     return this.k.minF32(0, this.size);
   }
 
-  /** Indices of loaded values ≥ threshold, ascending (a view, valid until the next call). */
-  collectAtLeast(threshold: number): Int32Array {
+  /**
+   * Indices of loaded values ≥ threshold, ascending (a view, valid until the next call), or
+   * undefined if any loaded value is NaN.
+   */
+  collectAtLeast(threshold: number): Int32Array | undefined {
     const out = this.outOffset(this.size);
     const count = this.k.collectAtLeast(0, this.size, f32AtLeast(threshold), out);
-    return this.i32.subarray(out / 4, out / 4 + count);
+    return count < 0 ? undefined : this.i32.subarray(out / 4, out / 4 + count);
   }
 
   /** Copies the ids and values of loaded values ≥ threshold into `ids`/`values`; returns the count. */

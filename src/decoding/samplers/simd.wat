@@ -77,10 +77,10 @@
     (local.get $r))
 
   ;; Writes the indices of values ≥ thr in f32[p .. p + 4n) to i32[out ..], in order, and
-  ;; returns how many. Sixteen values are compared per step (four SIMD compares, one
+  ;; returns how many, or -1 if any value is NaN. Sixteen values are compared per step (four SIMD compares, one
   ;; branch) and a block with no hit is skipped, so a selective threshold is nearly a memcpy.
   (func (export "collectAtLeast") (param $p i32) (param $n i32) (param $thr f32) (param $out i32) (result i32)
-    (local $i i32) (local $vend i32) (local $end i32) (local $t v128) (local $c i32) (local $j i32) (local $idx i32)
+    (local $i i32) (local $vend i32) (local $end i32) (local $t v128) (local $c i32) (local $j i32) (local $idx i32) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $nan v128)
     (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -16)) (i32.const 2))))
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $t (f32x4.splat (local.get $thr)))
@@ -88,9 +88,17 @@
     (block $done
       (loop $vec
         (br_if $done (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $v0 (v128.load (local.get $i)))
+        (local.set $v1 (v128.load offset=16 (local.get $i)))
+        (local.set $v2 (v128.load offset=32 (local.get $i)))
+        (local.set $v3 (v128.load offset=48 (local.get $i)))
+        ;; NaN never compares ≥, so it is tracked here: the caller must not miss one.
+        (local.set $nan (v128.or (local.get $nan) (v128.or
+          (v128.or (f32x4.ne (local.get $v0) (local.get $v0)) (f32x4.ne (local.get $v1) (local.get $v1)))
+          (v128.or (f32x4.ne (local.get $v2) (local.get $v2)) (f32x4.ne (local.get $v3) (local.get $v3))))))
         (if (v128.any_true (v128.or
-              (v128.or (f32x4.ge (v128.load (local.get $i)) (local.get $t)) (f32x4.ge (v128.load offset=16 (local.get $i)) (local.get $t)))
-              (v128.or (f32x4.ge (v128.load offset=32 (local.get $i)) (local.get $t)) (f32x4.ge (v128.load offset=48 (local.get $i)) (local.get $t)))))
+              (v128.or (f32x4.ge (local.get $v0) (local.get $t)) (f32x4.ge (local.get $v1) (local.get $t)))
+              (v128.or (f32x4.ge (local.get $v2) (local.get $t)) (f32x4.ge (local.get $v3) (local.get $t)))))
           (then
             (local.set $j (i32.const 0))
             (loop $lanes
@@ -111,8 +119,10 @@
             (i32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
               (i32.shr_u (i32.sub (local.get $i) (local.get $p)) (i32.const 2)))
             (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+        (if (f32.ne (f32.load (local.get $i)) (f32.load (local.get $i))) (then (return (i32.const -1))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $tail)))
+    (if (v128.any_true (local.get $nan)) (then (return (i32.const -1))))
     (local.get $c))
 
   ;; As collectAtLeast, and also writes the values to f32[vals ..] (a min-p cut in one pass).

@@ -72,7 +72,8 @@ const SAMPLE = 2048;
  * Top-k over a large view with the SIMD kernel: the k-th largest of a sample is a lower
  * bound t for the true k-th largest (a subset's k-th largest can only be smaller), so the
  * values ≥ t, collected 16 at a time, contain the top k; an exact selection over those few
- * finishes. Returns false (for the JS path, which names the bad token) on NaN/+Inf.
+ * finishes. Returns false (for the JS path, which names the bad token) on NaN/+Inf; the
+ * sample may see them first, but only the collect's NaN report and the candidates decide.
  */
 function keepTopKSimd(set: CandidateSet, k: number): boolean {
   const simd = simdKernel();
@@ -80,7 +81,6 @@ function keepTopKSimd(set: CandidateSet, k: number): boolean {
   const src = set.source;
   const n = set.size;
   simd.load(src.subarray(0, n));
-  if (!(simd.max() < Infinity)) return false;
   const keys = set.scratchKeys;
   const ids = set.scratchIds;
   // The sample: 8 contiguous blocks spread over the array (cache lines read whole; a
@@ -96,10 +96,16 @@ function keepTopKSimd(set: CandidateSet, k: number): boolean {
   // Optimistic cut first: the sample's j-th largest with j sized so that about 2k values
   // pass; if fewer than k do, the sample's k-th largest is the guaranteed bound.
   const j = Math.min(k, Math.max(1, Math.ceil((2 * k * SAMPLE) / n)));
+  // The collect also reports any NaN in the whole array; +Infinity is among the collected.
   let candidates = simd.collectAtLeast(keys[j - 1]);
-  if (candidates.length < k) candidates = simd.collectAtLeast(keys[k - 1]);
+  if (candidates && candidates.length < k) candidates = simd.collectAtLeast(keys[k - 1]);
+  if (!candidates) return false;
   size = 0;
-  for (let j = 0; j < candidates.length; j++) size = insertIfLarger(keys, ids, size, k, src[candidates[j]], candidates[j]);
+  for (let c = 0; c < candidates.length; c++) {
+    const x = src[candidates[c]];
+    if (x === Infinity) return false;
+    size = insertIfLarger(keys, ids, size, k, x, candidates[c]);
+  }
   for (let j = 0; j < size; j++) {
     set.ids[j] = ids[j];
     set.logits[j] = keys[j];
