@@ -91,6 +91,11 @@ export function readStrategyOptions(strategy: StrategyName): Record<string, unkn
   }
 }
 
+/** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off (the default). */
+export function readCodeAwareValue(): number {
+  return clampNumber(section().get('codeAwareValue.weight', 0), 0, 10, 0);
+}
+
 export function acceptEntropy(): number {
   return clampNumber(section().get('acceptUntilUncertain.entropy', 1.5), 0, 20, 1.5);
 }

@@ -13,6 +13,7 @@ export interface CompletionEngine {
 export interface EngineRequest {
   readonly prefix: string;
   readonly suffix: string;
+  readonly languageId: string;
   readonly isComplete: (text: string) => boolean;
   readonly timeBudgetMs: number;
 }
@@ -82,7 +83,7 @@ export class CompletionController {
     let result: CompletionResult;
     try {
       result = await this.engine.complete(
-        { prefix: this.promptPrefix(req, s), suffix: req.suffix.slice(0, s.suffixChars), isComplete: isCompleteFor(req), timeBudgetMs: s.timeBudgetMs },
+        { prefix: this.promptPrefix(req, s), suffix: req.suffix.slice(0, s.suffixChars), languageId: req.languageId, isComplete: isCompleteFor(req), timeBudgetMs: s.timeBudgetMs },
         signal,
       );
     } catch (error) {
