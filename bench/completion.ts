@@ -30,9 +30,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** A distinct first line per run defeats prefix reuse, so every run pays for its prompt. */
 const coldPrefix = (run: number) => `// bench run ${run}\n${prefix}`;
 
-async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], prefixText: string) {
+async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], prefixText: string, ignoreEndOfGeneration = false) {
   const t0 = performance.now();
-  const r = await completeAt(m, { prefix: prefixText, suffix, strategy, options: { maxTokens, seed: 1 } });
+  const r = await completeAt(m, { prefix: prefixText, suffix, strategy, options: { maxTokens, seed: 1, ignoreEndOfGeneration } });
   return { ms: performance.now() - t0, r };
 }
 
@@ -64,13 +64,14 @@ async function main() {
     runs,
   };
   try {
-    // Greedy versus native, same prompts, same generated token count, cold prompts on both sides.
+    // Greedy versus native: same prompts (cold on both sides), exactly maxTokens tokens each
+    // (end of generation ignored on both sides, as llama.cpp's benchmarks do).
     const oursMs: number[] = [];
     const nativeMs: number[] = [];
     for (let run = -1; run < runs; run++) {
       const text = coldPrefix(run);
-      const o = await ours(m, 'greedy', text);
-      const generated = o.r.candidates[0].tokens.length + (o.r.candidates[0].finish === 'eog' ? 1 : 0);
+      const o = await ours(m, 'greedy', text, true);
+      const generated = o.r.candidates[0].tokens.length;
       const prompt = m.buildPrompt(text, suffix, { maxNewTokens: maxTokens }).tokens;
       const n = await native(m, prompt, generated);
       if (run >= 0) {
@@ -83,7 +84,7 @@ async function main() {
     report.greedyVsNative = median(oursMs) / median(nativeMs);
 
     const strategies: Record<string, unknown>[] = [];
-    for (const strategy of STRATEGY_NAMES) {
+    for (const strategy of args.includes('--greedy-only') ? [] : STRATEGY_NAMES) {
       const times: number[] = [];
       let last = await ours(m, strategy, coldPrefix(1000));
       for (let run = 0; run < runs; run++) {
@@ -115,7 +116,7 @@ async function main() {
         promptTokens,
       });
     }
-    const greedyPerToken = (strategies[0].msPerCommittedToken as number) || 1;
+    const greedyPerToken = (strategies[0]?.msPerCommittedToken as number) || 1;
     for (const s of strategies) s.costVsGreedy = (s.msPerCommittedToken as number) / greedyPerToken;
     report.strategies = strategies;
   } finally {

@@ -67,6 +67,8 @@ export interface CommonOptions {
    * has (finish reason 'budget'), so a slow model cannot stall typing.
    */
   readonly timeBudgetMs?: number;
+  /** Greedy only, for benchmarks (as llama.cpp's ignore_eos): generate maxTokens tokens regardless. */
+  readonly ignoreEndOfGeneration?: boolean;
 }
 
 export const COMMON_DEFAULTS: CommonOptions = { maxTokens: 64, seed: 0, alternatives: 5, maxTreeNodes: 2000 };

@@ -76,9 +76,17 @@ export class LlamaLanguageModel implements LanguageModel {
     return this.options.endTokens.has(token) || this.model.isEogToken(token as never);
   }
 
+  /** Token texts are fixed per model: cached, since every step asks for several of them. */
+  private readonly tokenTexts = new Map<number, string>();
+
   tokenText(token: number): string {
-    this.checkTokens([token]);
-    return this.model.detokenize([token as never], true);
+    let text = this.tokenTexts.get(token);
+    if (text === undefined) {
+      this.checkTokens([token]);
+      text = this.model.detokenize([token as never], true);
+      this.tokenTexts.set(token, text);
+    }
+    return text;
   }
 
   detokenize(tokens: readonly number[]): string {

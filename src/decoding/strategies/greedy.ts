@@ -19,7 +19,7 @@ export const greedy: Strategy = {
       while (steps.length < options.maxTokens) {
         const dist = stepDistribution(scores, topN);
         const token = dist.ids[0];
-        if (model.isEndOfGeneration(token)) {
+        if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) {
           finish = 'eog';
           break;
         }
