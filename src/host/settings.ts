@@ -10,7 +10,7 @@ export interface ModelSettings {
   readonly modelPath: string;
   readonly gpu: 'auto' | false;
   readonly threads: number | 'auto';
-  readonly contextSize: number;
+  readonly contextSize: number | undefined;
 }
 
 /**
@@ -26,7 +26,9 @@ export function readModelSettings(): ModelSettings {
     modelPath: String(user('modelPath', '')).trim(),
     gpu: user<string>('gpu', 'auto') === 'off' ? false : 'auto',
     threads: typeof threads === 'number' && Number.isInteger(threads) && threads > 0 ? threads : 'auto',
-    contextSize: clampInt(user('contextSize', 2048), 256, 32768, 2048),
+    // 0: the model's own training context (at most 2048): a larger one feeds a small model
+    // positions it never saw, and its completions fall apart.
+    contextSize: clampInt(user('contextSize', 0), 0, 32768, 0) || undefined,
   };
 }
 
