@@ -19,7 +19,7 @@ export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, 
 export type SpecialRole = 'bos' | 'eos' | 'eot' | 'pad' | 'fimPre' | 'fimSuf' | 'fimMid' | 'fimPad' | 'fimRep' | 'fimSep';
 
 /** GGUF keys for each role; llama.cpp also reads the deprecated prefix/suffix/middle keys. */
-const ROLE_KEYS: Record<SpecialRole, string> = {
+export const ROLE_KEYS: Record<SpecialRole, string> = {
     bos: 'tokenizer.ggml.bos_token_id',
     eos: 'tokenizer.ggml.eos_token_id',
     eot: 'tokenizer.ggml.eot_token_id',

@@ -10,6 +10,7 @@
  * No tensor is permuted or transposed: train.py's RoPE is ggml's NORM mode and
  * torch's (out, in) row-major matrices are GGUF tensors of ggml shape [in, out].
  */
+import { ROLE_KEYS as LLAMA_ROLE_KEYS } from '../model/llama-gguf';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -39,16 +40,8 @@ interface WeightsFile {
     };
 }
 
-const ROLE_KEYS: Record<string, string> = {
-    bos: 'tokenizer.ggml.bos_token_id',
-    eos: 'tokenizer.ggml.eos_token_id',
-    fimPre: 'tokenizer.ggml.fim_pre_token_id',
-    fimSuf: 'tokenizer.ggml.fim_suf_token_id',
-    fimMid: 'tokenizer.ggml.fim_mid_token_id',
-    fimPad: 'tokenizer.ggml.fim_pad_token_id',
-    fimRep: 'tokenizer.ggml.fim_rep_token_id',
-    fimSep: 'tokenizer.ggml.fim_sep_token_id'
-};
+/** GGUF metadata keys per special-token role: the writer's own table. */
+const ROLE_KEYS: Record<string, string> = LLAMA_ROLE_KEYS;
 
 export function exportGguf(dataDir: string, runDir: string, outPath: string): { bytes: number; sha256: string } {
     const tok = JSON.parse(readFileSync(join(dataDir, 'tokenizer.json'), 'utf8')) as TokenizerFile;
