@@ -43,10 +43,13 @@ async function native(m: LoadedModel, promptTokens: readonly number[], count: nu
     const sequence = context.getSequence();
     const t0 = performance.now();
     let n = 0;
-    for await (const token of sequence.evaluate(promptTokens as never[], { temperature: 0 })) {
+    // yieldEogToken: without it the generator ends at the first end-of-generation token, and
+    // dividing that shorter run by `count` would understate native's cost per token.
+    for await (const token of sequence.evaluate(promptTokens as never[], { temperature: 0, yieldEogToken: true })) {
       void token;
       if (++n >= count) break;
     }
+    if (n !== count) throw new Error(`native greedy produced ${n} tokens, expected ${count}`);
     return performance.now() - t0;
   } finally {
     await context.dispose();

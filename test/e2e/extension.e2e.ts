@@ -18,23 +18,21 @@ async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 
 /**
  * Types `text` one character at a time until ghost text shows. The demo model is small: at a
  * given cursor its best completion can be empty (it ends the line), which VS Code shows as
- * nothing, so the test keeps typing like a user would rather than bet on one position.
+ * nothing, so the test keeps typing like a user would rather than bet on one position. A
+ * completion takes well under a second here; on failure the message says what the extension
+ * did (the status bar shows the last completion's latency once one ran).
  */
 async function typeUntilGhostText(wb: ReturnType<typeof getWorkbench>, text: string): Promise<string> {
+  const seen: string[] = [];
   for (const ch of text) {
     await wb.typeText(ch);
-    const ghost = await wb.waitForGhostText(15_000).catch(() => '');
+    const ghost = await wb.waitForGhostText(8_000).catch(() => '');
     if (ghost.trim()) return ghost;
+    seen.push(`${JSON.stringify(await wb.currentLineText())} · status ${JSON.stringify(await wb.statusBarItem('tokentree.status').innerText())}`);
   }
-  throw new Error(`no ghost text appeared while typing ${JSON.stringify(text)}`);
+  const log = await wb.outputChannelText('TokenTree').catch((e: unknown) => `(log unavailable: ${String(e)})`);
+  throw new Error(`no ghost text appeared while typing ${JSON.stringify(text)}; after each key: ${seen.join('; ')}; TokenTree log: ${log}`);
 }
-
-/**
- * The completion tests (ghost text, panel insert) pass on a developer's working tree but time
- * out in a fresh CI clone for a reason not yet found (the model loads; no ghost text shows);
- * until that is fixed they run on request: E2E_COMPLETIONS=1 npm run test:e2e.
- */
-const completionIt = process.env.E2E_COMPLETIONS === '1' ? it : it.skip;
 
 describe('TokenTree in VS Code (code-server)', () => {
   it('is installed: the command palette lists its commands', async () => {
@@ -65,7 +63,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('03-candidates-view');
   });
 
-  completionIt('shows ghost text from the built-in model while typing', async function () {
+  it('shows ghost text from the built-in model while typing', async function () {
     this.timeout(150_000);
     const wb = getWorkbench();
     const status = wb.statusBarItem('tokentree.status');
@@ -92,7 +90,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     await eventually('"beam" in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('beam'));
   });
 
-  completionIt('renders the candidates in the panel, and clicking one inserts it', async function () {
+  it('renders the candidates in the panel, and clicking one inserts it', async function () {
     this.timeout(150_000);
     const wb = getWorkbench();
     // The panel shows the completion of the ghost-text test (same document, unchanged since).
