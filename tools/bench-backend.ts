@@ -37,11 +37,14 @@ async function nativeGreedy(m: LoadedModel, prompt: number[], n: number): Promis
     const seq = context.getSequence();
     const out: number[] = [];
     let t0 = 0;
-    for await (const t of seq.evaluate(prompt as Token[], { temperature: 0 })) {
+    // yieldEogToken: otherwise the generator ends at an end-of-generation token and fewer than n
+    // steps would be divided by n.
+    for await (const t of seq.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true })) {
       if (out.length === 0) t0 = performance.now(); // the first token carries the prompt
       out.push(t);
       if (out.length > n) break;
     }
+    if (out.length !== n + 1) throw new Error(`native greedy stopped after ${out.length - 1} of ${n} steps`);
     return { ms: (performance.now() - t0) / n, tokens: out.slice(0, n + 1) };
   } finally {
     await context.dispose();

@@ -64,6 +64,7 @@ export class LlamaLanguageModel implements LanguageModel {
   ) {
     this.table = table;
     this.vocabSize = options.vocabSize;
+    this.eogKnown = new Uint8Array(options.vocabSize);
     this.contextSize = options.contextSize;
     this.maxBranches = table.slots.length;
   }
@@ -72,8 +73,15 @@ export class LlamaLanguageModel implements LanguageModel {
     return { ...this.counts, decodeCalls: this.batches.batches, maxBatchSequences: this.batches.maxBatchSequences };
   }
 
+  /** Per token id: 0 unknown, 1 ends generation, 2 does not. Strategies ask at every step, and each answer is a native call. */
+  private readonly eogKnown: Uint8Array;
+
   isEndOfGeneration(token: number): boolean {
-    return this.options.endTokens.has(token) || this.model.isEogToken(token as never);
+    const known = this.eogKnown[token];
+    if (known !== undefined && known !== 0) return known === 1;
+    const eog = this.options.endTokens.has(token) || this.model.isEogToken(token as never);
+    if (Number.isInteger(token) && token >= 0 && token < this.vocabSize) this.eogKnown[token] = eog ? 1 : 2;
+    return eog;
   }
 
   /** Token texts are fixed per model: cached, since every step asks for several of them. */
