@@ -81,10 +81,10 @@ async function main() {
       const o = await ours(m, 'greedy', text, true);
       const generated = o.r.candidates[0].tokens.length;
       if (generated !== maxTokens) throw new Error(`greedy produced ${generated} of ${maxTokens} tokens`);
-      const n = n0 ?? await native(m, prompt, generated);
+      const n = n0 ?? await native(m, prompt, maxTokens);
       if (run >= 0) {
-        oursMs.push(o.ms / generated);
-        nativeMs.push(n / generated);
+        oursMs.push(o.ms / maxTokens);
+        nativeMs.push(n / maxTokens);
       }
     }
     report.greedyMsPerTokenOurs = median(oursMs);

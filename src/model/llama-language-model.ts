@@ -64,7 +64,6 @@ export class LlamaLanguageModel implements LanguageModel {
   ) {
     this.table = table;
     this.vocabSize = options.vocabSize;
-    this.eogKnown = new Uint8Array(options.vocabSize);
     this.contextSize = options.contextSize;
     this.maxBranches = table.slots.length;
   }
@@ -73,14 +72,15 @@ export class LlamaLanguageModel implements LanguageModel {
     return { ...this.counts, decodeCalls: this.batches.batches, maxBatchSequences: this.batches.maxBatchSequences };
   }
 
-  /** Per token id: 0 unknown, 1 ends generation, 2 does not. Strategies ask at every step, and each answer is a native call. */
-  private readonly eogKnown: Uint8Array;
+  /** Which tokens end generation is fixed per model: cached like token texts, since strategies ask at every step and each answer is a native call. */
+  private readonly endOfGeneration = new Map<number, boolean>();
 
   isEndOfGeneration(token: number): boolean {
-    const known = this.eogKnown[token];
-    if (known !== undefined && known !== 0) return known === 1;
-    const eog = this.options.endTokens.has(token) || this.model.isEogToken(token as never);
-    if (Number.isInteger(token) && token >= 0 && token < this.vocabSize) this.eogKnown[token] = eog ? 1 : 2;
+    let eog = this.endOfGeneration.get(token);
+    if (eog === undefined) {
+      eog = this.options.endTokens.has(token) || this.model.isEogToken(token as never);
+      this.endOfGeneration.set(token, eog);
+    }
     return eog;
   }
 
