@@ -78,6 +78,11 @@ export interface DecodeRequest<O> {
   readonly prompt: PromptState;
   readonly options: CommonOptions & O;
   readonly signal?: AbortSignal;
+  /**
+   * The caller hands `prompt.branch` over: it will only release it afterwards, so the strategy
+   * may extend it in place instead of forking it (see MeteredModel.adopt).
+   */
+  readonly promptHandedOver?: boolean;
 }
 
 export interface Strategy<O = object> {

@@ -27,7 +27,8 @@ export async function completeAt(loaded: LoadedModel, request: CompletionRequest
   const prompt = loaded.buildPrompt(request.prefix, request.suffix, { maxNewTokens: maxTokens });
   const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal);
   try {
-    const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, request.signal);
+    // The prompt's branch is released right after, so the strategy may extend it in place.
+    const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, request.signal, true);
     return { ...result, fim: prompt.fim, promptTokens: prompt.tokens.length };
   } finally {
     loaded.languageModel.release(state.branch);

@@ -17,6 +17,8 @@ export interface Slot {
   scores: NextTokenScores | undefined;
   /** Settles when the slot's last scheduled operation has; never rejects. */
   queue: Promise<void>;
+  /** Operations scheduled on the slot and not yet finished. */
+  pending: number;
   owner: Branch | undefined;
   /** Set when an operation left the slot in an unknown state (e.g. a failed fork copy). */
   error: unknown;
@@ -39,7 +41,7 @@ export class SlotTable {
 
   constructor(sequences: readonly LlamaContextSequence[]) {
     this.slots = sequences.map((seq, index) => ({
-      index, seq, tokens: [], scores: undefined, queue: Promise.resolve(), owner: undefined, error: undefined, releasedAt: 0,
+      index, seq, tokens: [], scores: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
     }));
   }
 
@@ -101,15 +103,20 @@ export class SlotTable {
    * operations on them wait for it. This orders forks, evaluations and copies per slot.
    */
   exclusive<T>(slots: readonly Slot[], work: () => Promise<T>): Promise<T> {
-    const prior = slots.map((s) => s.queue);
+    // Idle slots (the usual case: one strategy stepping its branches) start at once.
+    const prior = slots.some((s) => s.pending > 0) ? slots.map((s) => s.queue) : undefined;
     let done!: () => void;
     const gate = new Promise<void>((resolve) => (done = resolve));
-    for (const s of slots) s.queue = gate;
+    for (const s of slots) {
+      s.queue = gate;
+      s.pending++;
+    }
     return (async () => {
       try {
-        await Promise.all(prior);
+        if (prior !== undefined) await Promise.all(prior);
         return await work();
       } finally {
+        for (const s of slots) s.pending--;
         done();
       }
     })();

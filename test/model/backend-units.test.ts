@@ -3,6 +3,8 @@ import { ContextOverflowError, NonFiniteLogitsError } from '../../src/model/erro
 import { budgetPrompt } from '../../src/model/prompt-budget';
 import { scoresFromFull, scoresFromTop, sliceScores } from '../../src/model/scores';
 import { chooseThreads } from '../../src/model/threads';
+import { SlotTable, type Slot } from '../../src/model/slots';
+import type { LlamaContextSequence } from 'node-llama-cpp';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -57,5 +59,31 @@ describe('scores from llama.cpp output', () => {
     assert.throws(() => scoresFromTop([1, 2], 2, NaN), NonFiniteLogitsError);
     assert.throws(() => scoresFromTop([1, Infinity], Infinity, NaN), NonFiniteLogitsError);
     assert.throws(() => scoresFromFull([0, 1, 1, NaN], 2), NonFiniteLogitsError);
+  });
+});
+
+describe('slot table: exclusive()', () => {
+  it('runs work on idle slots at once and queues work behind whatever a slot already has', async () => {
+    const table = new SlotTable([{}, {}] as unknown as LlamaContextSequence[]);
+    const [s0, s1] = table.slots as [Slot, Slot];
+    const log: string[] = [];
+    let finishA!: () => void;
+    const a = table.exclusive([s0], async () => {
+      log.push('A starts');
+      await new Promise<void>((resolve) => (finishA = resolve));
+      log.push('A ends');
+    });
+    const b = table.exclusive([s0], async () => void log.push('B'));
+    const c = table.exclusive([s1], async () => void log.push('C'));
+    const d = table.exclusive([s0, s1], async () => void log.push('D'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(log, ['A starts', 'C']);
+    finishA();
+    await Promise.all([a, b, c, d]);
+    assert.deepEqual(log, ['A starts', 'C', 'A ends', 'B', 'D']);
+    assert.deepEqual([s0.pending, s1.pending], [0, 0]);
+    await assert.rejects(table.exclusive([s1], async () => { throw new Error('boom'); }), /boom/);
+    assert.equal(s1.pending, 0, 'a failed operation frees its slot');
+    assert.equal(await table.exclusive([s1], async () => 'after'), 'after');
   });
 });

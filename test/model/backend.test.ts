@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import { AbortError, type Branch } from '../../src/decoding/language-model';
 import { BranchLimitError, ContextOverflowError, InvalidBranchError, InvalidTokenError } from '../../src/model/errors';
 import type { LoadedModel } from '../../src/model/load';
+import { completeAt } from '../../src/model/complete';
+import { decode } from '../../src/decoding/strategies';
 import { abortAfterChecks, loadTestModel, logProbs, maxAbsDiff, requireTestModel } from './backend-fixtures';
 
 const PREFIX = 'export function add(a: number, b: number): number {\n  return a';
@@ -166,6 +168,28 @@ describe('llama.cpp backend', function () {
       const deeper = await lm.start(typed, 32);
       lm.release(deeper.branch);
       assert.equal(fresh.stats.tokensEvaluated, prompt.length + (typed.length - shared) + 1, 'more scores than cached: the last token only');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('a completion extends the prompt branch in place: no fork, same text as a forked run, and the prefix cache still serves the next keystroke', async () => {
+    const fresh = await loadTestModel({ maxBranches: 2 });
+    try {
+      const request = { prefix: PREFIX, suffix: SUFFIX, strategy: 'greedy' as const, options: { maxTokens: 8 } };
+      const inPlace = await completeAt(fresh, request);
+      assert.equal(fresh.stats.forks, 0);
+      const state = await fresh.languageModel.start(prompt, 64);
+      const forked = await decode('greedy', fresh.languageModel, state, { maxTokens: 8 });
+      fresh.languageModel.release(state.branch);
+      assert.equal(fresh.stats.forks, 1);
+      assert.deepEqual(inPlace.candidates[0]!.tokens, forked.candidates[0]!.tokens);
+      assert.equal(inPlace.candidates[0]!.sumLogprob, forked.candidates[0]!.sumLogprob);
+      const before = fresh.stats.tokensEvaluated;
+      const next = await completeAt(fresh, { ...request, prefix: `${PREFIX} ` });
+      const typed = fresh.buildPrompt(`${PREFIX} `, SUFFIX, { maxNewTokens: 8 }).tokens;
+      const evaluatedForPrompt = fresh.stats.tokensEvaluated - before - next.stats.tokensEvaluated;
+      assert.ok(evaluatedForPrompt < typed.length / 4, `the next prompt evaluated ${evaluatedForPrompt} of ${typed.length} tokens`);
     } finally {
       await fresh.dispose();
     }

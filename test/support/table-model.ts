@@ -20,6 +20,8 @@ export class TableModel implements LanguageModel {
   readonly vocabSize: number;
   /** Every evaluate call, for assertions about batching and cancellation. */
   readonly calls: EvaluateRequest[][] = [];
+  /** fork() calls so far. */
+  forks = 0;
   /** Longest token sequence any branch reached (tests check strategies stay within budget). */
   longestBranch = 0;
   /** Runs before each evaluate call returns (tests use it to abort mid-strategy). */
@@ -76,6 +78,7 @@ export class TableModel implements LanguageModel {
   }
 
   fork(branch: Branch): Branch {
+    this.forks++;
     return this.newBranch([...this.state(branch)]);
   }
 

@@ -136,6 +136,20 @@ describe('strategies on the in-memory model', () => {
     }
   });
 
+  it('a handed-over prompt branch is extended in place: same candidates, one fork fewer, still released by the caller', async () => {
+    for (const name of ['greedy', 'top-p', 'min-p'] as const) {
+      const forked = forkModel();
+      const adopted = forkModel();
+      const a = await run(name, forked, { seed: 3, samples: 3 });
+      const promptB = await adopted.start([], Infinity);
+      const b = await decode(name, adopted, promptB, { maxTokens: 8, seed: 3, samples: 3 }, undefined, true);
+      assert.deepEqual(b.candidates.map((c) => [c.text, c.sumLogprob]), a.result.candidates.map((c) => [c.text, c.sumLogprob]), name);
+      assert.equal(adopted.forks, forked.forks - 1, name);
+      assert.equal(adopted.liveBranches, 1, `${name}: the strategy released its forks, not the handed-over branch`);
+      adopted.release(promptB.branch);
+    }
+  });
+
   it('maxTokens bounds every candidate and every branch the model evaluates', async () => {
     for (const name of STRATEGY_NAMES) {
       const model = forkModel();

@@ -8,11 +8,11 @@ export const greedy: Strategy = {
   name: 'greedy',
   description: 'Always the most likely token: fastest, deterministic, one candidate',
   defaults: {},
-  async decode({ model, prompt, options, signal }: DecodeRequest<object>): Promise<DecodeResult> {
+  async decode({ model, prompt, options, signal, promptHandedOver }: DecodeRequest<object>): Promise<DecodeResult> {
     const tree = new CandidateTree(options.maxTreeNodes);
     const topN = topNFor(options, 1);
     const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
-      const branch = m.fork(prompt.branch);
+      const branch = m.adopt(prompt.branch);
       const steps: TokenStep[] = [];
       let scores = prompt.next;
       let finish: FinishReason = 'length';
@@ -38,7 +38,7 @@ export const greedy: Strategy = {
       }
       tree.addPath(steps);
       return makeCandidate(model, steps, finish);
-    });
+    }, promptHandedOver ? prompt.branch : undefined);
     return finalize('greedy', [value], tree, stats);
   },
 };

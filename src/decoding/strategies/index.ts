@@ -22,14 +22,18 @@ export function isStrategyName(name: string): name is StrategyName {
   return Object.prototype.hasOwnProperty.call(STRATEGIES, name);
 }
 
-/** Runs a strategy with its defaults under whatever options the caller sets. */
+/**
+ * Runs a strategy with its defaults under whatever options the caller sets. With
+ * `promptHandedOver` the caller promises to do nothing with `prompt.branch` but release it.
+ */
 export function decode(
   name: StrategyName,
   model: LanguageModel,
   prompt: PromptState,
   options: Partial<CommonOptions> & Record<string, unknown> = {},
   signal?: AbortSignal,
+  promptHandedOver = false,
 ): Promise<DecodeResult> {
   const strategy = STRATEGIES[name];
-  return strategy.decode({ model, prompt, options: { ...COMMON_DEFAULTS, ...strategy.defaults, ...options }, signal });
+  return strategy.decode({ model, prompt, options: { ...COMMON_DEFAULTS, ...strategy.defaults, ...options }, signal, promptHandedOver });
 }

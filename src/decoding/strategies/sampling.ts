@@ -56,14 +56,16 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
     name,
     description,
     defaults: { samples: 4, chain },
-    async decode({ model, prompt, options, signal }: DecodeRequest<SamplingOptions>): Promise<DecodeResult> {
+    async decode({ model, prompt, options, signal, promptHandedOver }: DecodeRequest<SamplingOptions>): Promise<DecodeResult> {
       const tree = new CandidateTree(options.maxTreeNodes);
       const topN = topNFor(options, chainReach(options.chain));
       const sampler = new SamplerChain(options.chain);
       const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
         const samples: Sample[] = [];
-        for (let i = 0; i < Math.max(1, options.samples); i++) {
-          samples.push({ branch: m.fork(prompt.branch), rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
+        const count = Math.max(1, options.samples);
+        for (let i = 0; i < count; i++) {
+          const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
+          samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
         }
         for (;;) {
           const stepping: Sample[] = [];
@@ -91,7 +93,7 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
           tree.addPath(s.steps);
           return makeCandidate(model, s.steps, s.finish ?? 'length');
         });
-      });
+      }, promptHandedOver ? prompt.branch : undefined);
       return finalize(name, value, tree, stats);
     },
   };
