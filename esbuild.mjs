@@ -23,7 +23,15 @@ const builds = [
   // The candidates panel's browser side: no Node, no modules, loaded under a nonce CSP.
   { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: false, logLevel: 'info', entryPoints: ['src/webview/browser/main.ts'], outfile: 'media/panel.js' },
 ];
-if (watch) {
+// Benchmarks run the code as it ships, bundled like dist/ (into out/bench/, which is not packaged).
+// Under tsx every closure the engine creates also gets a __name() call (tsx keeps function names),
+// which cost 2-4% of a greedy step on the built-in model: a cost users never pay.
+const benches = ['bench/completion.ts', 'bench/decoding.ts', 'tools/bench-step.ts', 'tools/bench-backend.ts'];
+if (process.argv.includes('--bench')) {
+  await Promise.all(benches.map((entry) => esbuild.build({
+    ...common, entryPoints: [entry], outfile: `out/bench/${entry.split('/').pop().replace(/\.ts$/, '.js')}`, logLevel: 'warning',
+  })));
+} else if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));

@@ -1,20 +1,20 @@
 /**
  * ms/token of the llama.cpp backend against node-llama-cpp's own greedy generation, on one model,
- * same threads and context. Run: npx tsx tools/bench-backend.ts [--model PATH] [--tokens N] [--threads N] [--json]
+ * same threads and context. Run: npm run bench:backend -- [--model PATH] [--tokens N] [--threads N] [--json]
  *
  * Rows: native `sequence.evaluate` greedy; our evaluate() for topN = 1, 8, 64 and the whole
  * vocabulary (direct path: two native samplers); the public controlledEvaluate path for the same
  * topN (its top list sorts the whole vocabulary); and a 4-branch step (one batch) per token.
  */
 
-import { join } from 'node:path';
 import type { Token } from 'node-llama-cpp';
+import { FIXTURE_MODEL_FILE, modelsPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
 
 interface Args { model: string; tokens: number; threads: number; repeats: number; json: boolean }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { model: join(__dirname, '..', 'models', 'tokentree-builtin.gguf'), tokens: 200, threads: 1, repeats: 3, json: false };
+  const args: Args = { model: modelsPath(FIXTURE_MODEL_FILE), tokens: 200, threads: 1, repeats: 3, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model') args.model = argv[++i]!;
