@@ -90,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): void {
   function remember(document: vscode.TextDocument, line: number): void {
     const key = document.uri.toString();
     if (document.uri.scheme !== 'file' || Date.now() - (lastChunk.get(key) ?? 0) < 2000) return;
+    // Only files the user has in an editor: VS Code edits some in the background (it rewrites the
+    // user's settings.json when it migrates a setting), and those must not reach the prompt.
+    if (!vscode.window.visibleTextEditors.some((editor) => editor.document === document)) return;
     lastChunk.set(key, Date.now());
     const { first, last } = controller.ring.window(line, document.lineCount);
     controller.ring.add(key, vscode.workspace.asRelativePath(document.uri), document.getText(new vscode.Range(first, 0, last, 0)));
