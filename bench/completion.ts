@@ -6,6 +6,7 @@
  *
  *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N]
  */
+import { nativeGreedy } from './native';
 import { benchPosition } from './position';
 import { STRATEGY_NAMES } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
@@ -35,28 +36,13 @@ async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], p
 }
 
 /**
- * node-llama-cpp's own greedy loop on a fresh sequence: the prompt, then `count` tokens. Like ours,
- * it starts from the text: the timed part includes making the same FIM prompt tokens (node-llama-cpp's
- * tokenizer, about 0.4 ms here), so the ratio compares generation, not who was handed tokens.
+ * node-llama-cpp's own greedy generation. Like ours it starts from the text: the timed part
+ * includes making the same FIM prompt tokens (node-llama-cpp's tokenizer, about 0.4 ms here), so
+ * the ratio compares generation, not who was handed tokens.
  */
 async function native(m: LoadedModel, prefixText: string, count: number): Promise<number> {
-  const context = await m.llamaModel.createContext({ contextSize: m.info.contextSize, sequences: 1, threads: m.info.threads });
-  try {
-    const sequence = context.getSequence();
-    const t0 = performance.now();
-    const promptTokens = m.buildPrompt(prefixText, suffix, { maxNewTokens: count }).tokens;
-    let n = 0;
-    // yieldEogToken: without it the generator ends at the first end-of-generation token, and
-    // dividing that shorter run by `count` would understate native's cost per token.
-    for await (const token of sequence.evaluate(promptTokens as never[], { temperature: 0, yieldEogToken: true })) {
-      void token;
-      if (++n >= count) break;
-    }
-    if (n !== count) throw new Error(`native greedy produced ${n} tokens, expected ${count}`);
-    return performance.now() - t0;
-  } finally {
-    await context.dispose();
-  }
+  const run = await nativeGreedy(m, () => m.buildPrompt(prefixText, suffix, { maxNewTokens: count }).tokens, count);
+  return run.end - run.start;
 }
 
 async function main() {

@@ -7,7 +7,7 @@
  * topN (its top list sorts the whole vocabulary); and a 4-branch step (one batch) per token.
  */
 
-import type { Token } from 'node-llama-cpp';
+import { nativeGreedy } from '../bench/native';
 import { FIXTURE_MODEL_FILE, modelsPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
 
@@ -31,24 +31,10 @@ const PROMPT = 'export function parseConfig(text: string): Config {\n  const lin
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function nativeGreedy(m: LoadedModel, prompt: number[], n: number): Promise<{ ms: number; tokens: number[] }> {
-  const context = await m.llamaModel.createContext({ contextSize: m.info.contextSize, sequences: 1, threads: m.info.threads });
-  try {
-    const seq = context.getSequence();
-    const out: number[] = [];
-    let t0 = 0;
-    // yieldEogToken: otherwise the generator ends at an end-of-generation token and fewer than n
-    // steps would be divided by n.
-    for await (const t of seq.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true })) {
-      if (out.length === 0) t0 = performance.now(); // the first token carries the prompt
-      out.push(t);
-      if (out.length > n) break;
-    }
-    if (out.length !== n + 1) throw new Error(`native greedy stopped after ${out.length - 1} of ${n} steps`);
-    return { ms: (performance.now() - t0) / n, tokens: out.slice(0, n + 1) };
-  } finally {
-    await context.dispose();
-  }
+/** Native greedy per step after the first token (which carries the prompt), over n steps. */
+async function nativeSteps(m: LoadedModel, prompt: number[], n: number): Promise<{ ms: number; tokens: number[] }> {
+  const run = await nativeGreedy(m, () => prompt, n + 1);
+  return { ms: (run.end - run.first) / n, tokens: run.tokens };
 }
 
 async function ours(m: LoadedModel, prompt: number[], n: number, topN: number, width = 1): Promise<{ ms: number; tokens: number[] }> {
@@ -85,7 +71,7 @@ async function main(): Promise<void> {
   try {
     const prompt = direct.buildPrompt(PROMPT, '\n  }\n}\n', { maxNewTokens: args.tokens + 8 }).tokens as number[];
     const n = args.tokens;
-    const cases: Case[] = [{ name: 'native sequence.evaluate greedy', run: () => nativeGreedy(direct, prompt, n) }];
+    const cases: Case[] = [{ name: 'native sequence.evaluate greedy', run: () => nativeSteps(direct, prompt, n) }];
     for (const topN of [1, 8, 64, Infinity]) cases.push({ name: `direct topN=${topN}`, run: () => ours(direct, prompt, n, topN) });
     for (const topN of [1, 8, 64, Infinity]) cases.push({ name: `public controlledEvaluate topN=${topN}`, run: () => ours(pub, prompt, n, topN) });
     cases.push({ name: 'direct topN=8, 4 branches/step (per step)', perStep: true, run: () => ours(direct, prompt, Math.ceil(n / 4), 8, 4) });

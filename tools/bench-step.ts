@@ -11,6 +11,7 @@
  * the rows take turns going first.
  */
 import { readFileSync } from 'node:fs';
+import { nativeGreedy } from '../bench/native';
 import { benchPosition } from '../bench/position';
 import { decode } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
@@ -36,20 +37,10 @@ const perStep = (t0: number, c0: number): [number, number] => [(performance.now(
 
 const measure: Record<Row, Measure> = {
   async native(m, prompt) {
-    const context = await m.llamaModel.createContext({ contextSize: m.info.contextSize, sequences: 1, threads: m.info.threads });
-    try {
-      let n = 0;
-      let t0 = 0;
-      let c0 = 0;
-      for await (const token of context.getSequence().evaluate(prompt as never[], { temperature: 0, yieldEogToken: true })) {
-        void token;
-        if (++n === 1) [t0, c0] = [performance.now(), mainThreadNs()];
-        if (n === tokens) break;
-      }
-      return perStep(t0, c0);
-    } finally {
-      await context.dispose();
-    }
+    let c0 = 0;
+    let c1 = 0;
+    const run = await nativeGreedy(m, () => prompt, tokens, { first: () => (c0 = mainThreadNs()), last: () => (c1 = mainThreadNs()) });
+    return [(run.end - run.first) / steps, (c1 - c0) / 1000 / steps];
   },
   async model(m, prompt) {
     const lm = m.languageModel;
