@@ -12,6 +12,7 @@ import { STRATEGY_NAMES } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
 import { completeAt } from '../src/model/complete';
 import { loadModel, type LoadedModel } from '../src/model/load';
+import { partsFromText } from '../src/decoding/prompt-parts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -31,7 +32,7 @@ const coldPrefix = (run: number) => `// bench run ${run}\n${prefix}`;
 
 async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], prefixText: string, ignoreEndOfGeneration = false) {
   const t0 = performance.now();
-  const r = await completeAt(m, { prefix: prefixText, suffix, strategy, options: { maxTokens, seed: 1, ignoreEndOfGeneration } });
+  const r = await completeAt(m, { parts: partsFromText(prefixText, suffix), strategy, options: { maxTokens, seed: 1, ignoreEndOfGeneration } });
   return { ms: performance.now() - t0, r };
 }
 
@@ -41,7 +42,7 @@ async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], p
  * the ratio compares generation, not who was handed tokens.
  */
 async function native(m: LoadedModel, prefixText: string, count: number): Promise<number> {
-  const run = await nativeGreedy(m, () => m.buildPrompt(prefixText, suffix, { maxNewTokens: count }).tokens, count);
+  const run = await nativeGreedy(m, () => m.buildPrompt(partsFromText(prefixText, suffix), { maxNewTokens: count }).tokens, count);
   return run.end - run.start;
 }
 

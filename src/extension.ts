@@ -3,7 +3,7 @@ import { CompletionController } from './providers/completion-controller';
 import { TokenTreeInlineProvider } from './providers/inline-provider';
 import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
-import { EditorEngine } from './host/engine';
+import { editorEngine } from './host/engine';
 import { ModelHost } from './host/model-host';
 import { acceptEntropy, readControllerSettings, readStrategy } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
@@ -28,14 +28,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const panelStates = new Map<string, PanelState>();
   const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
 
-  const controller = new CompletionController(new EditorEngine(models), readControllerSettings, new RequestGate(() => vscode.workspace.getConfiguration('tokentree').get('debounceMs', 120)), {
-    onResult: (_req, result) => status.update({ last: { ms: result.stats.ms, promptTokens: result.promptTokens, generated: result.candidates[0]?.tokens.length ?? 0 } }),
+  const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(() => vscode.workspace.getConfiguration('tokentree').get('debounceMs', 120)), {
+    onResult: (_req, result) => status.update({
+      last: { ms: result.stats.ms, promptTokens: result.promptTokens, promptTokensEvaluated: result.promptTokensEvaluated, generated: result.candidates[0]?.tokens.length ?? 0 },
+    }),
     onError: (e) => log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   const provider = new TokenTreeInlineProvider(
     controller,
-    () => readControllerSettings().prefixChars,
-    () => readControllerSettings().suffixChars,
     (document, position, suggestions) => {
       const id = shown.record(document, position, suggestions);
       const result = suggestions[0]?.result;
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     log,
+    { dispose: () => controller.dispose() },
     status,
     panel,
     { dispose: () => setLogSink(undefined) },

@@ -10,6 +10,7 @@
 import { nativeGreedy } from '../bench/native';
 import { FIXTURE_MODEL_FILE, modelsPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
+import { partsFromText } from '../src/decoding/prompt-parts';
 
 interface Args { model: string; tokens: number; threads: number; repeats: number; json: boolean }
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const direct = await loadModel({ modelPath: args.model, threads: args.threads, contextSize: 1024, maxBranches: 8 });
   const pub = await loadModel({ modelPath: args.model, threads: args.threads, contextSize: 1024, maxBranches: 8, scoring: 'public' });
   try {
-    const prompt = direct.buildPrompt(PROMPT, '\n  }\n}\n', { maxNewTokens: args.tokens + 8 }).tokens as number[];
+    const prompt = direct.buildPrompt(partsFromText(PROMPT, '\n  }\n}\n'), { maxNewTokens: args.tokens + 8 }).tokens as number[];
     const n = args.tokens;
     const cases: Case[] = [{ name: 'native sequence.evaluate greedy', run: () => nativeSteps(direct, prompt, n) }];
     for (const topN of [1, 8, 64, Infinity]) cases.push({ name: `direct topN=${topN}`, run: () => ours(direct, prompt, n, topN) });

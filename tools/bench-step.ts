@@ -16,6 +16,7 @@ import { benchPosition } from '../bench/position';
 import { decode } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
+import { partsFromText } from '../src/decoding/prompt-parts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -76,7 +77,7 @@ async function main() {
     for (let run = -1; run < runs; run++) {
       for (let k = 0; k < rows.length; k++) {
         const row = rows[(k + run + rows.length) % rows.length]!;
-        const prompt = m.buildPrompt(`// step bench ${run} ${row}\n${prefix}`, suffix, { maxNewTokens: tokens }).tokens;
+        const prompt = m.buildPrompt(partsFromText(`// step bench ${run} ${row}\n${prefix}`, suffix), { maxNewTokens: tokens }).tokens;
         const [ms, us] = await measure[row](m, prompt);
         if (run >= 0) {
           wall[row].push(ms);

@@ -13,6 +13,7 @@ import { pickPositions } from '../src/eval/positions';
 import { builtinModelPath } from '../src/model/builtin';
 import { completeAt } from '../src/model/complete';
 import { loadModel } from '../src/model/load';
+import { partsFromText } from '../src/decoding/prompt-parts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const v: number[] = [];
   try {
     for (const p of positions) {
-      const r = await completeAt(model, { prefix: p.prefix, suffix: p.suffix, strategy: 'greedy', options: { maxTokens: 24, alternatives: 27 } }); // the entropy strategy's top-27 view
+      const r = await completeAt(model, { parts: partsFromText(p.prefix, p.suffix), strategy: 'greedy', options: { maxTokens: 24, alternatives: 27 } }); // the entropy strategy's top-27 view
       for (const s of r.candidates[0]?.steps ?? []) {
         h.push(s.entropy);
         v.push(s.varentropy);

@@ -1,9 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
+import { partsFromText } from '../decoding/prompt-parts';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { builtinModelPath } from '../model/builtin';
 import { completeAt, type CompletionResult } from '../model/complete';
 import { loadModel, type LoadedModel } from '../model/load';
+import { finishCompletion, isCompleteFor, type StopContext } from '../providers/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
@@ -11,7 +13,9 @@ const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', str
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-interface Position {
+export interface Position {
+  file: string;
+  text: string;
   prefix: string;
   suffix: string;
   model: string;
@@ -21,8 +25,8 @@ interface Position {
   strategy: StrategyName;
 }
 
-function readPosition(argv: readonly string[]): Position {
-  const f = parseFlags(argv, FLAGS);
+export function readPosition(argv: readonly string[], extraFlags: Record<string, 'string' | 'int' | 'bool'> = {}, defaultMaxTokens = 32): Position & { flags: Record<string, string | number | boolean> } {
+  const f = parseFlags(argv, { ...FLAGS, ...extraFlags });
   for (const required of ['file', 'line', 'column']) if (f[required] === undefined) throw new CliUsageError(`--${required} is required`);
   const file = String(f.file);
   let size: number;
@@ -34,19 +38,23 @@ function readPosition(argv: readonly string[]): Position {
   if (size > MAX_FILE_BYTES) throw new CliUsageError(`--file ${file} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
   const strategy = String(f.strategy ?? 'greedy');
   if (!isStrategyName(strategy)) throw new CliUsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
-  const maxTokens = Number(f['max-tokens'] ?? 32);
+  const maxTokens = Number(f['max-tokens'] ?? defaultMaxTokens);
   if (maxTokens < 1 || maxTokens > 1024) throw new CliUsageError('--max-tokens must be between 1 and 1024');
+  const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
   return {
-    ...splitAt(readFileSync(file, 'utf8'), Number(f.line), Number(f.column)),
+    file,
+    text,
+    ...splitAt(text, Number(f.line), Number(f.column)),
     model: String(f.model ?? builtinModelPath()),
     maxTokens,
     seed: Number(f.seed ?? 0),
     json: f.json === true,
     strategy,
+    flags: f,
   };
 }
 
-async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>): Promise<T> {
+export async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>): Promise<T> {
   const loaded = await loadModel({ modelPath: path });
   try {
     return await body(loaded);
@@ -55,25 +63,44 @@ async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>):
   }
 }
 
+/** The stop rules' view of the cursor, as the editor has it: its line, and the window's suffix. */
+function stopContext(prefix: string, suffix: string, windowSuffix: string): StopContext {
+  const lineEnd = suffix.indexOf('\n');
+  return { linePrefix: prefix.slice(prefix.lastIndexOf('\n') + 1), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), suffix: windowSuffix };
+}
+
+/** The editor's completion at a position: its prompt window and layout, and its stop rules. */
+async function completeAsEditor(m: LoadedModel, p: Position, strategy: StrategyName): Promise<{ result: CompletionResult; stop: StopContext }> {
+  const parts = partsFromText(p.prefix, p.suffix);
+  const stop = stopContext(p.prefix, p.suffix, parts.suffix);
+  const result = await completeAt(m, { parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed, isComplete: isCompleteFor(stop) } });
+  return { result, stop };
+}
+
 /** The contract other tools rely on (see README). */
-export function completionJson(r: CompletionResult): object {
+export function completionJson(r: CompletionResult, stop?: StopContext): object {
   return {
     strategy: r.strategy,
     fim: r.fim,
-    candidates: r.candidates.map((c) => ({ text: c.text, score: c.score, tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })) })),
-    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms },
+    candidates: r.candidates.map((c) => ({
+      text: c.text,
+      ...(stop ? { suggestion: finishCompletion(c.text, stop) } : {}),
+      score: c.score,
+      tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })),
+    })),
+    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms, promptTokens: r.promptTokens },
   };
 }
 
-const oneLine = (text: string, width = 60) => {
+export const oneLine = (text: string, width = 60) => {
   const flat = JSON.stringify(text).slice(1, -1);
   return flat.length > width ? flat.slice(0, width - 1) + '…' : flat;
 };
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const result = await withModel(p.model, (m) => completeAt(m, { prefix: p.prefix, suffix: p.suffix, strategy: p.strategy, options: { maxTokens: p.maxTokens, seed: p.seed } }));
-  if (p.json) return JSON.stringify(completionJson(result));
+  const { result, stop } = await withModel(p.model, (m) => completeAsEditor(m, p, p.strategy));
+  if (p.json) return JSON.stringify(completionJson(result, stop));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.text, 100)}`));
   return lines.join('\n');
@@ -84,7 +111,7 @@ export async function runCompare(argv: readonly string[]): Promise<string> {
   const rows: string[][] = [['strategy', 'first candidate', 'score', 'calls', 'ms']];
   await withModel(p.model, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
-      const r = await completeAt(m, { prefix: p.prefix, suffix: p.suffix, strategy, options: { maxTokens: p.maxTokens, seed: p.seed } });
+      const { result: r } = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];
       rows.push([strategy, oneLine(best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
     }

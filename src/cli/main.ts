@@ -2,12 +2,14 @@ import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
 import { runSample } from './sample';
+import { runType } from './type';
 
 const USAGE = `usage: tokentree <command>
   sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates
   complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
   compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
-  eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--json]
+  type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
+  eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--json]
 strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
 
 async function readStdin(): Promise<string> {
@@ -31,6 +33,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'compare':
         process.stdout.write((await runCompare(argv.slice(1))) + '\n');
+        return 0;
+      case 'type':
+        process.stdout.write((await runType(argv.slice(1))) + '\n');
         return 0;
       case undefined:
       case '--help':

@@ -5,4 +5,10 @@ export interface CompletionResult extends DecodeResult {
   /** Whether the suffix was in the prompt (the model has fill-in-the-middle tokens). */
   readonly fim: boolean;
   readonly promptTokens: number;
+  /** Prompt tokens evaluated for this request; the rest came from the model's cache. */
+  readonly promptTokensEvaluated: number;
+  /** Cached prompt tokens kept by shifting them past a dropped stretch (close to, not equal to, a fresh evaluation). */
+  readonly promptTokensShifted: number;
+  /** First line of the prefix in the prompt, when it starts at a line: the next request's hint. */
+  readonly topLine?: number;
 }

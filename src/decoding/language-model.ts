@@ -41,6 +41,20 @@ export interface PromptState {
   /** The prompt's tokens, for penalties and display. */
   readonly tokens: readonly number[];
   readonly next: NextTokenScores;
+  /** Prompt tokens this start() evaluated; the rest came from the model's cache. */
+  readonly evaluated?: number;
+  /** Prompt tokens kept from the cache by dropping a stale stretch before them (a KV shift). */
+  readonly shifted?: number;
+}
+
+export interface StartOptions {
+  /**
+   * Work the user is not waiting for (prefetching, warming the cache): it leaves the cache of
+   * the latest foreground prompt as it is, copying from it instead of extending it.
+   */
+  readonly background?: boolean;
+  /** Reuse only cache that an evaluation from scratch would have produced (no KV-shifted stretches). */
+  readonly exact?: boolean;
 }
 
 export interface LanguageModel {
@@ -52,7 +66,7 @@ export interface LanguageModel {
   /** Text of a token sequence, decoding multi-byte characters across token boundaries. */
   detokenize(tokens: readonly number[]): string;
   /** Evaluates the prompt into a fresh branch. */
-  start(tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<PromptState>;
+  start(tokens: readonly number[], topN: number, signal?: AbortSignal, options?: StartOptions): Promise<PromptState>;
   /** A new branch holding the same state as `branch`. */
   fork(branch: Branch): Branch;
   /** Frees a branch's state; using it afterwards is an error. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isStrategyName } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import type { ControllerSettings } from '../providers/completion-controller';
+import { DEFAULT_CONTROLLER_SETTINGS as D, type ControllerSettings } from '../providers/controller-settings';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
 
@@ -35,17 +35,17 @@ export function readModelSettings(): ModelSettings {
 export function readControllerSettings(): ControllerSettings {
   const c = section();
   return {
-    enabled: c.get('enabled', true),
-    languages: c.get<string[]>('languages', []),
-    candidates: clampInt(c.get('candidates', 3), 1, 10, 3),
-    autoTriggerMaxLineSuffix: clampInt(c.get('autoTriggerMaxLineSuffix', 8), 0, 1000, 8),
-    timeBudgetMs: clampInt(c.get('timeBudgetMs', 3000), 100, 60000, 3000),
-    otherFiles: c.get('context.otherFiles', true),
-    contextBudgetChars: clampInt(c.get('context.budgetChars', 3000), 0, 100000, 3000),
-    prefixChars: clampInt(c.get('context.prefixChars', 6000), 100, 200000, 6000),
-    suffixChars: clampInt(c.get('context.suffixChars', 2000), 0, 100000, 2000),
-    confidenceThreshold: clampNumber(c.get('confidence.threshold', 0), 0, 1, 0),
-    confidenceMode: c.get<string>('confidence.mode', 'cut') === 'suppress' ? 'suppress' : 'cut',
+    enabled: c.get('enabled', D.enabled),
+    languages: c.get<string[]>('languages', [...D.languages]),
+    candidates: clampInt(c.get('candidates'), 1, 10, D.candidates),
+    autoTriggerMaxLineSuffix: clampInt(c.get('autoTriggerMaxLineSuffix'), 0, 1000, D.autoTriggerMaxLineSuffix),
+    timeBudgetMs: clampInt(c.get('timeBudgetMs'), 100, 60000, D.timeBudgetMs),
+    otherFiles: c.get('context.otherFiles', D.otherFiles),
+    contextBudgetChars: clampInt(c.get('context.budgetChars'), 0, 100000, D.contextBudgetChars),
+    prefixChars: clampInt(c.get('context.prefixChars'), 100, 200000, D.prefixChars),
+    suffixChars: clampInt(c.get('context.suffixChars'), 0, 100000, D.suffixChars),
+    confidenceThreshold: clampNumber(c.get('confidence.threshold'), 0, 1, D.confidenceThreshold),
+    confidenceMode: c.get<string>('confidence.mode', D.confidenceMode) === 'suppress' ? 'suppress' : 'cut',
   };
 }
 

@@ -2,12 +2,19 @@ import * as vscode from 'vscode';
 import type { StrategyName } from '../decoding/strategy';
 import type { ModelState } from './model-host';
 
+interface LastCompletion {
+  readonly ms: number;
+  readonly promptTokens: number;
+  readonly promptTokensEvaluated: number;
+  readonly generated: number;
+}
+
 /** Strategy, model state and the last completion's latency; a click opens the strategy picker. */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('tokentree.status', vscode.StatusBarAlignment.Right, 100);
   private strategy: StrategyName = 'greedy';
   private model: ModelState = { kind: 'idle' };
-  private last?: { ms: number; promptTokens: number; generated: number };
+  private last?: LastCompletion;
   private enabled = true;
 
   constructor() {
@@ -17,7 +24,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: { ms: number; promptTokens: number; generated: number } }): void {
+  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: LastCompletion }): void {
     if (change.strategy) this.strategy = change.strategy;
     if (change.model) this.model = change.model;
     if (change.enabled !== undefined) this.enabled = change.enabled;
@@ -40,7 +47,10 @@ export class StatusBar implements vscode.Disposable {
     const latency = this.last ? ` · ${Math.round(this.last.ms)} ms` : '';
     this.item.text = `${icon} ${this.strategy} · ${model}${latency}`;
     const tip = new vscode.MarkdownString(`**TokenTree** — strategy \`${this.strategy}\`, model: ${model}${this.model.kind === 'error' ? ` (${this.model.message})` : ''}`);
-    if (this.last) tip.appendMarkdown(`\n\nLast completion: ${this.last.promptTokens} prompt tokens, ${this.last.generated} generated, ${Math.round(this.last.ms)} ms`);
+    if (this.last) {
+      const l = this.last;
+      tip.appendMarkdown(`\n\nLast completion: ${l.promptTokens} prompt tokens (${l.promptTokensEvaluated} evaluated, the rest cached), ${l.generated} generated, ${Math.round(l.ms)} ms`);
+    }
     tip.appendMarkdown('\n\nClick to choose the decoding strategy.');
     this.item.tooltip = tip;
     this.item.backgroundColor = this.model.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;

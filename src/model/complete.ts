@@ -1,18 +1,22 @@
 import { decode } from '../decoding/strategies';
 import type { CompletionResult } from '../decoding/completion';
+import type { StartOptions } from '../decoding/language-model';
+import type { PromptParts } from '../decoding/prompt-parts';
 import type { CommonOptions, StrategyName } from '../decoding/strategy';
-import type { LoadedModel } from './load';
+import type { LoadedModel, PromptOptions } from './load';
 
 export type { CompletionResult };
 
 export interface CompletionRequest {
-  readonly prefix: string;
-  readonly suffix: string;
+  /** The text around the cursor (partsFromText() cuts a prefix and suffix as the editor does). */
+  readonly parts: PromptParts;
   readonly strategy: StrategyName;
   readonly options?: Partial<CommonOptions> & Record<string, unknown>;
   readonly signal?: AbortSignal;
+  readonly layout?: PromptOptions['layout'];
+  /** Background work (a prefetched suggestion) leaves the foreground's cached prompt alone. */
+  readonly background?: boolean;
 }
-
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
 const FIRST_STEP_TOP_N = 64;
@@ -24,13 +28,40 @@ const FIRST_STEP_TOP_N = 64;
  */
 export async function completeAt(loaded: LoadedModel, request: CompletionRequest): Promise<CompletionResult> {
   const maxTokens = request.options?.maxTokens ?? 32;
-  const prompt = loaded.buildPrompt(request.prefix, request.suffix, { maxNewTokens: maxTokens });
-  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal);
+  const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
+  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal, { background: request.background });
   try {
     // The prompt's branch is released right after, so the strategy may extend it in place.
     const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, request.signal, true);
-    return { ...result, fim: prompt.fim, promptTokens: prompt.tokens.length };
+    return {
+      ...result,
+      fim: prompt.fim,
+      promptTokens: prompt.tokens.length,
+      promptTokensEvaluated: state.evaluated ?? prompt.tokens.length,
+      promptTokensShifted: state.shifted ?? 0,
+      topLine: prompt.topLine,
+    };
   } finally {
     loaded.languageModel.release(state.branch);
+  }
+}
+
+/**
+ * Brings the model's cache to the prompt at a cursor without generating: the exact state an
+ * evaluation from scratch gives (no shifted stretch), in a slot of its own so the foreground's
+ * cached prompt stays usable until this one is ready. Evaluates in pieces of `chunk` tokens, so
+ * that cancelling it frees the model quickly and keeps what was done.
+ */
+export async function warmAt(
+  loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal, chunk = 64,
+): Promise<{ promptTokens: number; evaluated: number }> {
+  const { tokens } = loaded.buildPrompt(parts, { maxNewTokens });
+  const options: StartOptions = { background: true, exact: true };
+  let evaluated = 0;
+  for (let end = Math.min(tokens.length, chunk); ; end = Math.min(tokens.length, end + chunk)) {
+    const state = await loaded.languageModel.start(tokens.slice(0, end), 1, signal, options);
+    loaded.languageModel.release(state.branch);
+    evaluated += state.evaluated ?? 0;
+    if (end === tokens.length) return { promptTokens: tokens.length, evaluated };
   }
 }

@@ -17,6 +17,8 @@ export interface VocabView {
   findTokens(spellings: readonly string[]): ReadonlyMap<string, number>;
   /** The vocabulary entry's text, as stored in the GGUF. */
   tokenPiece(id: number): string;
+  /** A token's text as detokenizing it alone gives (partial UTF-8 characters come out lossy). */
+  tokenText(id: number): string;
   /** Plain text to tokens: no BOS, and special-token spellings in the text stay plain text. */
   tokenize(text: string): number[];
 }
@@ -32,6 +34,8 @@ export interface FimFormat {
   /** Tokens that end a FIM completion beyond llama.cpp's own end-of-generation set. */
   readonly endTokens: readonly number[];
   readonly source: 'llama.cpp' | 'spelling';
+  /** Repository-level markers (Qwen2.5-Coder: `<|repo_name|>`, `<|file_sep|>`), or null. */
+  readonly repository: { readonly repoName: number; readonly fileSep: number } | null;
 }
 
 interface FamilySpelling {
@@ -41,6 +45,8 @@ interface FamilySpelling {
   readonly middle: readonly string[] | null;
   readonly order: 'psm' | 'spm';
   readonly ends: readonly string[];
+  /** Repository-level format markers, where the family documents one (llama.cpp's infill uses Qwen's). */
+  readonly repository?: { readonly repoName: readonly string[]; readonly fileSep: readonly string[] };
 }
 
 /** Spellings from the models' tokenizer configs (and llama.cpp's src/llama-vocab.cpp). */
@@ -49,6 +55,7 @@ export const FIM_FAMILIES: readonly FamilySpelling[] = [
     family: 'qwen', order: 'psm',
     prefix: ['<|fim_prefix|>'], suffix: ['<|fim_suffix|>'], middle: ['<|fim_middle|>'],
     ends: ['<|endoftext|>', '<|fim_pad|>', '<|file_sep|>', '<|repo_name|>', '<|im_end|>'],
+    repository: { repoName: ['<|repo_name|>'], fileSep: ['<|file_sep|>'] },
   },
   {
     family: 'deepseek', order: 'psm',
@@ -72,7 +79,16 @@ export const FIM_FAMILIES: readonly FamilySpelling[] = [
   },
 ];
 
-const allSpellings = FIM_FAMILIES.flatMap((f) => [...f.prefix, ...f.suffix, ...(f.middle ?? []), ...f.ends]);
+const allSpellings = FIM_FAMILIES.flatMap((f) => [
+  ...f.prefix, ...f.suffix, ...(f.middle ?? []), ...f.ends, ...(f.repository?.repoName ?? []), ...(f.repository?.fileSep ?? []),
+]);
+
+function repository(found: ReadonlyMap<string, number>, family: FamilySpelling | undefined): FimFormat['repository'] {
+  if (family?.repository === undefined) return null;
+  const repoName = first(found, family.repository.repoName);
+  const fileSep = first(found, family.repository.fileSep);
+  return repoName === undefined || fileSep === undefined ? null : { repoName, fileSep };
+}
 
 function first(found: ReadonlyMap<string, number>, spellings: readonly string[]): number | undefined {
   for (const s of spellings) {
@@ -104,7 +120,7 @@ export function detectFim(vocab: VocabView): FimFormat | null {
     const mid = family?.middle === null ? null : middle;
     return {
       family: family?.family ?? 'other', prefix, suffix, middle: mid, order: family?.order ?? 'psm',
-      endTokens: ends(found, family, [prefix, suffix, middle]), source: 'llama.cpp',
+      endTokens: ends(found, family, [prefix, suffix, middle]), source: 'llama.cpp', repository: repository(found, family),
     };
   }
   for (const f of FIM_FAMILIES) {
@@ -112,7 +128,10 @@ export function detectFim(vocab: VocabView): FimFormat | null {
     const s = first(found, f.suffix);
     const m = f.middle === null ? null : first(found, f.middle);
     if (p === undefined || s === undefined || m === undefined) continue;
-    return { family: f.family, prefix: p, suffix: s, middle: m, order: f.order, endTokens: ends(found, f, [p, s, m]), source: 'spelling' };
+    return {
+      family: f.family, prefix: p, suffix: s, middle: m, order: f.order, endTokens: ends(found, f, [p, s, m]), source: 'spelling',
+      repository: repository(found, f),
+    };
   }
   return null;
 }
@@ -123,6 +142,8 @@ export interface CompletionPrompt {
   readonly fim: boolean;
   readonly droppedPrefixTokens: number;
   readonly droppedSuffixTokens: number;
+  /** First line of the prefix in the prompt, when the prefix starts at a line (stable layout only). */
+  readonly topLine?: number;
 }
 
 export interface CompletionPromptOptions {
@@ -132,7 +153,11 @@ export interface CompletionPromptOptions {
   readonly suffixShare?: number;
 }
 
-/** Prompt tokens for completing between `prefix` and `suffix`, cut to fit the context. */
+/**
+ * The layout before the stable one (src/model/prompt-layout.ts), kept for side-by-side
+ * benchmarks and evaluation: prefix and suffix as two texts, the prefix cut by tokens from its
+ * top, so that its first token moves with every typed character.
+ */
 export function buildCompletionPrompt(
   vocab: VocabView, fim: FimFormat | null, prefix: string, suffix: string, options: CompletionPromptOptions,
 ): CompletionPrompt {

@@ -7,10 +7,11 @@
 import type { LlamaModel } from 'node-llama-cpp';
 import {
   AbortError, throwIfAborted,
-  type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores, type PromptState,
+  type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores, type PromptState, type StartOptions,
 } from '../decoding/language-model';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError, ModelError } from './errors';
 import type { BatchCounters } from './batching';
+import { findHeadDrop } from './kv-shift';
 import type { SequenceDriver } from './llama-internals';
 import { scoresDepth, sliceScores } from './scores';
 import { commonPrefixLength, SlotTable, type Slot } from './slots';
@@ -20,6 +21,10 @@ export interface BackendStats {
   tokensEvaluated: number;
   /** Prompt tokens that start() found already evaluated in a cached sequence. */
   promptTokensReused: number;
+  /** Of those, tokens kept by erasing a stale stretch before them (KV shift). */
+  promptTokensShifted: number;
+  /** KV shifts made. */
+  shifts: number;
   starts: number;
   /** evaluate() calls (the engine's "model calls"). */
   evaluateCalls: number;
@@ -51,6 +56,8 @@ export interface LlamaLanguageModelOptions {
   readonly endTokens: ReadonlySet<number>;
   /** Prompt tokens per llama_decode in start(); the abort signal is checked between chunks. */
   readonly promptChunk: number;
+  /** Whether start() may drop a stale stretch of a cached prompt and shift the rest (kv-shift.ts). */
+  readonly kvShift: boolean;
 }
 
 export class LlamaLanguageModel implements LanguageModel {
@@ -59,7 +66,7 @@ export class LlamaLanguageModel implements LanguageModel {
   readonly maxBranches: number;
   private readonly table: SlotTable;
   private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
-  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
+  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
   private nextId = 1;
   private closed = false;
 
@@ -110,7 +117,7 @@ export class LlamaLanguageModel implements LanguageModel {
     return this.model.detokenize(tokens as never[], false);
   }
 
-  async start(tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<PromptState> {
+  async start(tokens: readonly number[], topN: number, signal?: AbortSignal, options: StartOptions = {}): Promise<PromptState> {
     this.ensureOpen();
     throwIfAborted(signal);
     this.checkTokens(tokens);
@@ -120,12 +127,12 @@ export class LlamaLanguageModel implements LanguageModel {
     }
     this.counts.starts++;
     const branch = new LlamaBranch(this.nextId++, this);
-    const { slot, copyFrom } = this.table.claimForPrompt(tokens, branch);
+    const { slot, copyFrom } = this.table.claimForPrompt(tokens, branch, options);
     this.slotOfBranch.set(branch, slot);
     try {
       if (copyFrom !== undefined) await this.table.exclusive([copyFrom, slot], () => this.copyInto(slot, copyFrom));
-      const next = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal));
-      return { branch, tokens: [...tokens], next: sliceScores(next, topN) };
+      const done = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal, options.exact === true));
+      return { branch, tokens: [...tokens], next: sliceScores(done.scores, topN), evaluated: done.evaluated, shifted: done.shifted };
     } catch (err) {
       this.release(branch);
       throw err;
@@ -182,11 +189,8 @@ export class LlamaLanguageModel implements LanguageModel {
   }
 
   private async truncate(slot: Slot, length: number, scores: NextTokenScores | undefined): Promise<void> {
-    if (slot.tokens.length > length) {
-      await slot.seq.eraseContextTokenRanges([{ start: length, end: slot.tokens.length }]);
-      slot.tokens.length = length;
-    }
-    slot.scores = scores;
+    if (slot.tokens.length > length) await slot.seq.eraseContextTokenRanges([{ start: length, end: slot.tokens.length }]);
+    this.table.truncated(slot, length, scores);
   }
 
   /** Waits for pending work, then frees the native samplers. The LlamaModel's owner frees the rest. */
@@ -210,8 +214,11 @@ export class LlamaLanguageModel implements LanguageModel {
     // Scores were not kept (or not deep enough): evaluate the last token again.
     if (slot.tokens.length === 0) throw new ModelError('An empty branch has no next-token scores');
     const last = slot.tokens.length - 1;
-    return slot.seq.eraseContextTokenRanges([{ start: last, end: slot.tokens.length }])
-      .then(() => ({ slot, tokens: slot.tokens.splice(last), topN: r.topN }));
+    return slot.seq.eraseContextTokenRanges([{ start: last, end: slot.tokens.length }]).then(() => {
+      const tokens = slot.tokens.slice(last);
+      this.table.truncated(slot, last);
+      return { slot, tokens, topN: r.topN };
+    });
   }
 
   private async decodeInto(slot: Slot, tokens: number[], topN: number): Promise<NextTokenScores> {
@@ -228,19 +235,36 @@ export class LlamaLanguageModel implements LanguageModel {
     }
   }
 
-  /** Brings the slot to `tokens` evaluating only what it does not already hold. */
-  private async extendTo(slot: Slot, tokens: readonly number[], topN: number, signal?: AbortSignal): Promise<NextTokenScores> {
-    let keep = commonPrefixLength(slot.tokens, tokens);
+  /**
+   * Brings the slot to `tokens` evaluating only what it does not already hold: its shared prefix,
+   * and, unless `exact`, a later stretch that a KV shift can move next to it.
+   */
+  private async extendTo(
+    slot: Slot, tokens: readonly number[], topN: number, signal: AbortSignal | undefined, exact: boolean,
+  ): Promise<{ scores: NextTokenScores; evaluated: number; shifted: number }> {
+    let keep = this.table.reusable(slot, tokens, exact);
     if (keep === tokens.length && slot.tokens.length === keep && slot.scores !== undefined && this.depth(slot.scores) >= topN) {
       this.counts.promptTokensReused += keep;
-      return slot.scores;
+      return { scores: slot.scores, evaluated: 0, shifted: 0 };
     }
-    if (keep === tokens.length) keep--;
+    let shifted = 0;
     try {
+      const drop = exact || !this.options.kvShift ? undefined : findHeadDrop(slot.tokens, tokens, keep);
+      if (drop !== undefined) {
+        await slot.seq.eraseContextTokenRanges([{ start: keep, end: drop.end }]);
+        slot.tokens.splice(keep, drop.end - keep);
+        slot.scores = undefined;
+        slot.approximateFrom = Math.min(slot.approximateFrom ?? keep, keep);
+        const kept = commonPrefixLength(slot.tokens, tokens);
+        shifted = kept - keep;
+        keep = kept;
+        this.counts.shifts++;
+        this.counts.promptTokensShifted += shifted;
+      }
+      if (keep === tokens.length) keep--;
       if (keep < slot.tokens.length) {
         await slot.seq.eraseContextTokenRanges([{ start: keep, end: slot.tokens.length }]);
-        slot.tokens.length = keep;
-        slot.scores = undefined;
+        this.table.truncated(slot, keep);
       }
       this.counts.promptTokensReused += keep;
       let scores: NextTokenScores | undefined;
@@ -253,7 +277,7 @@ export class LlamaLanguageModel implements LanguageModel {
         this.counts.tokensEvaluated += part.length;
       }
       slot.scores = scores;
-      return scores!;
+      return { scores: scores!, evaluated: tokens.length - keep, shifted };
     } catch (err) {
       this.resync(slot);
       throw err;
@@ -268,6 +292,7 @@ export class LlamaLanguageModel implements LanguageModel {
       this.counts.tokensEvaluated += replayed;
       target.tokens = source.tokens.slice();
       target.scores = source.scores;
+      target.approximateFrom = source.approximateFrom;
     } catch (err) {
       // Set before anything queued behind this copy can run: the target's state is unknown.
       target.error = err;
@@ -278,12 +303,12 @@ export class LlamaLanguageModel implements LanguageModel {
 
   /** After a failure, trust node-llama-cpp's record of what the sequence holds. */
   private resync(slot: Slot): void {
-    slot.scores = undefined;
     try {
       slot.tokens = slot.seq.contextTokens.map(Number);
     } catch {
       slot.tokens = [];
     }
+    this.table.truncated(slot, slot.tokens.length);
   }
 
   private depth(scores: NextTokenScores): number {

@@ -6,10 +6,13 @@
 import { resolve } from 'node:path';
 import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { AbortError } from '../decoding/language-model';
+import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import { createBatchPlanner } from './batching';
 import { ModelError, ModelFileError, ModelLoadError, NoGenerationHeadError } from './errors';
 import { buildCompletionPrompt, detectFim, type CompletionPrompt, type FimFormat, type VocabView } from './fim';
 import { checkModelFile } from './gguf-check';
+import { canShiftKv } from './kv-shift';
+import { PromptLayout } from './prompt-layout';
 import { createDriver } from './llama-internals';
 import { LlamaLanguageModel, type BackendStats } from './llama-language-model';
 import { flushLog, getRuntime } from './llama-runtime';
@@ -34,6 +37,8 @@ export interface LoadModelOptions {
   readonly scoring?: 'direct' | 'public';
   /** 'native' (default) copies KV state on fork where node-llama-cpp allows; 'replay' re-evaluates. */
   readonly stateCopy?: 'native' | 'replay';
+  /** Reuse a cached prompt past a stale stretch by shifting it (default true where the architecture allows: kv-shift.ts). */
+  readonly kvShift?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -51,6 +56,8 @@ export interface ModelInfo {
   readonly fim: FimFormat | null;
   readonly scoring: 'direct' | 'public';
   readonly copying: 'native' | 'replay';
+  /** Whether prompts may reuse cache past a stale stretch (KV shift). */
+  readonly kvShift: boolean;
 }
 
 export interface PromptOptions {
@@ -58,6 +65,11 @@ export interface PromptOptions {
   readonly maxNewTokens: number;
   /** Largest share of the prompt room the suffix may take; default 0.25. */
   readonly suffixShare?: number;
+  /**
+   * 'stable' (default): src/model/prompt-layout.ts. 'legacy': the layout before it (prefix and
+   * suffix as two texts, other files as comments at the top), for side-by-side measurements.
+   */
+  readonly layout?: 'stable' | 'legacy';
 }
 
 export interface LoadedModel {
@@ -66,8 +78,8 @@ export interface LoadedModel {
   readonly llamaModel: LlamaModel;
   readonly info: ModelInfo;
   readonly stats: BackendStats;
-  /** Prompt tokens for completing between prefix and suffix (FIM when the model has it). */
-  buildPrompt(prefix: string, suffix: string, options: PromptOptions): CompletionPrompt;
+  /** Prompt tokens for completing at a cursor (FIM when the model has it). */
+  buildPrompt(parts: PromptParts, options: PromptOptions): CompletionPrompt;
   /** Plain text to tokens (no BOS; special-token spellings stay text). */
   tokenize(text: string): number[];
   dispose(): Promise<void>;
@@ -116,6 +128,8 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     const sequences = Array.from({ length: maxBranches }, () => context!.getSequence());
     const vocab = vocabView(model, tokenList as string[]);
     const fim = detectFim(vocab);
+    const layout = new PromptLayout(vocab, fim);
+    const kvShift = (options.kvShift ?? true) && canShiftKv(file.architecture);
     const driver = createDriver(context, sequences[0]!, tokenList.length, {
       scoring: options.scoring ?? 'direct', copying: options.stateCopy ?? 'native',
     });
@@ -124,11 +138,12 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       contextSize: context.contextSize,
       endTokens: new Set(fim?.endTokens ?? []),
       promptChunk: options.promptChunk ?? 256,
+      kvShift,
     });
     const info: ModelInfo = {
       path, architecture: file.architecture, sizeBytes: file.sizeBytes, backend: runtime.backend,
       threads: threads.threads, threadsReason: threads.reason, contextSize: context.contextSize, maxBranches,
-      vocabSize: tokenList.length, fim, scoring: driver.scoring, copying: driver.copying,
+      vocabSize: tokenList.length, fim, scoring: driver.scoring, copying: driver.copying, kvShift,
     };
     const ownedContext = context;
     return {
@@ -138,9 +153,11 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       get stats() {
         return languageModel.stats;
       },
-      buildPrompt: (prefix, suffix, o) => buildCompletionPrompt(vocab, fim, prefix, suffix, {
-        contextSize: ownedContext.contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare,
-      }),
+      buildPrompt: (parts, o) => {
+        const sizes = { contextSize: ownedContext.contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare };
+        if (o.layout !== 'legacy') return layout.build(parts, sizes);
+        return buildCompletionPrompt(vocab, fim, legacyPrefix(parts) + textBeforeCursor(parts), parts.suffix, sizes);
+      },
       tokenize: (text) => vocab.tokenize(text),
       dispose: async () => {
         await languageModel.close();
@@ -154,6 +171,12 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     if (err instanceof ModelError || err instanceof RangeError) throw err;
     throw new ModelLoadError(path, [`creating the context failed: ${(err as Error).message}`], { cause: err });
   }
+}
+
+/** Other files as the legacy layout put them: comment-labelled text at the top of the prefix. */
+function legacyPrefix(parts: PromptParts): string {
+  if (!parts.comment) return '';
+  return (parts.extra ?? []).map((c) => `${parts.comment} ${c.path}\n${c.text}\n`).join('');
 }
 
 /** Maps what llama.cpp logged while refusing a file to the matching error. */
@@ -185,6 +208,7 @@ function vocabView(model: LlamaModel, pieces: readonly string[]): VocabView {
       return found;
     },
     tokenPiece: (id) => pieces[id] ?? '',
+    tokenText: (id) => model.detokenize([id as never], true),
     tokenize: (text) => model.tokenize(text, false).map(Number),
   };
 }

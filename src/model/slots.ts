@@ -5,7 +5,7 @@
  */
 
 import type { LlamaContextSequence } from 'node-llama-cpp';
-import type { Branch, NextTokenScores } from '../decoding/language-model';
+import type { Branch, NextTokenScores, StartOptions } from '../decoding/language-model';
 import { BranchLimitError } from './errors';
 
 export interface Slot {
@@ -15,6 +15,11 @@ export interface Slot {
   tokens: number[];
   /** Next-token scores after `tokens`, while known. */
   scores: NextTokenScores | undefined;
+  /**
+   * Index from which the KV state is not what evaluating `tokens` from scratch gives: a stale
+   * stretch before it was erased and the rest shifted back (kv-shift.ts). Undefined: exact.
+   */
+  approximateFrom: number | undefined;
   /** Settles when the slot's last scheduled operation has; never rejects. */
   queue: Promise<void>;
   /** Operations scheduled on the slot and not yet finished. */
@@ -25,6 +30,9 @@ export interface Slot {
   /** Bumped on release; the least recently released free slot is reused first. */
   releasedAt: number;
 }
+
+/** 1 for a slot whose cache is exact, 0 for one holding a shifted stretch. */
+const exactness = (s: Slot) => (s.approximateFrom === undefined ? 1 : 0);
 
 export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
@@ -37,11 +45,13 @@ export class SlotTable {
   readonly slots: Slot[];
   /** The slot that evaluated the latest prompt; kept free of forks while another slot is free. */
   promptSlot: Slot | undefined;
+  /** The slot of the latest foreground prompt, which background prompts copy from but never reuse in place. */
+  foregroundSlot: Slot | undefined;
   private clock = 0;
 
   constructor(sequences: readonly LlamaContextSequence[]) {
     this.slots = sequences.map((seq, index) => ({
-      index, seq, tokens: [], scores: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
+      index, seq, tokens: [], scores: undefined, approximateFrom: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
     }));
   }
 
@@ -49,47 +59,59 @@ export class SlotTable {
     return this.slots.filter((s) => s.owner === undefined).length;
   }
 
-  /** A free slot for a fork: the least recently released, sparing the prompt cache. */
-  claimForFork(owner: Branch): Slot {
-    const free = this.slots.filter((s) => s.owner === undefined);
-    const others = free.filter((s) => s !== this.promptSlot);
+  /** A free slot for a fork: the least recently released, sparing the prompt caches. */
+  claimForFork(owner: Branch, spare?: Slot): Slot {
+    const free = this.slots.filter((s) => s.owner === undefined && s !== spare);
+    const others = free.filter((s) => s !== this.promptSlot && s !== this.foregroundSlot);
     const pool = others.length > 0 ? others : free;
     if (pool.length === 0) {
       throw new BranchLimitError(`All ${this.slots.length} branches are in use; release branches or load the model with a larger maxBranches.`);
     }
     const slot = pool.reduce((a, b) => (b.releasedAt < a.releasedAt ? b : a));
     if (slot === this.promptSlot) this.promptSlot = undefined;
+    if (slot === this.foregroundSlot) this.foregroundSlot = undefined;
     return this.claim(slot, owner);
   }
 
+  /** How many of `tokens` the slot holds as a prefix; with `exact`, only what is not shifted. */
+  reusable(slot: Slot, tokens: readonly number[], exact = false): number {
+    if (slot.error !== undefined) return 0;
+    const shared = commonPrefixLength(slot.tokens, tokens);
+    return exact && slot.approximateFrom !== undefined ? Math.min(shared, slot.approximateFrom) : shared;
+  }
+
   /**
-   * Where a new prompt should go: the free slot sharing the longest prefix with it, or, when an
-   * owned slot shares more, a free slot to copy that one into.
+   * Where a new prompt should go: the free slot sharing the longest prefix with it (an exact one
+   * on a tie), or, when a slot it may not extend (owned, or the foreground prompt's for a
+   * background prompt) shares more, a free slot to copy that one into.
    */
-  claimForPrompt(tokens: readonly number[], owner: Branch): { slot: Slot; copyFrom: Slot | undefined } {
+  claimForPrompt(tokens: readonly number[], owner: Branch, options: StartOptions = {}): { slot: Slot; copyFrom: Slot | undefined } {
     let bestFree: Slot | undefined;
     let bestFreeLen = -1;
-    let bestOwned: Slot | undefined;
-    let bestOwnedLen = 0;
+    let bestOther: Slot | undefined;
+    let bestOtherLen = 0;
+    const better = (s: Slot, len: number, than: Slot | undefined, thanLen: number) => len > thanLen
+      || (len === thanLen && than !== undefined && (exactness(s) > exactness(than) || (exactness(s) === exactness(than) && s.releasedAt < than.releasedAt)));
     for (const s of this.slots) {
-      const len = s.error === undefined ? commonPrefixLength(s.tokens, tokens) : 0;
-      if (s.owner === undefined) {
-        if (len > bestFreeLen || (len === bestFreeLen && bestFree !== undefined && s.releasedAt < bestFree.releasedAt)) {
+      const len = this.reusable(s, tokens, options.exact);
+      if (s.owner === undefined && !(options.background && s === this.foregroundSlot)) {
+        if (better(s, len, bestFree, bestFreeLen)) {
           bestFree = s;
           bestFreeLen = len;
         }
-      } else if (len > bestOwnedLen) {
-        bestOwned = s;
-        bestOwnedLen = len;
+      } else if (better(s, len, bestOther, bestOtherLen)) {
+        bestOther = s;
+        bestOtherLen = len;
       }
     }
     if (bestFree === undefined) {
       throw new BranchLimitError(`All ${this.slots.length} branches are in use; release the previous request's branches before starting another.`);
     }
-    const copyFrom = bestOwned !== undefined && bestOwnedLen > bestFreeLen ? bestOwned : undefined;
-    const slot = copyFrom === undefined ? bestFree : this.claimForFork(owner);
+    const copyFrom = bestOther !== undefined && bestOtherLen > bestFreeLen ? bestOther : undefined;
+    const slot = copyFrom === undefined ? bestFree : this.claimForFork(owner, copyFrom);
     if (copyFrom === undefined) this.claim(slot, owner);
     this.promptSlot = slot;
+    if (!options.background) this.foregroundSlot = slot;
     return { slot, copyFrom };
   }
 
@@ -120,6 +142,13 @@ export class SlotTable {
         done();
       }
     })();
+  }
+
+  /** The slot now holds only its first `length` tokens (with `scores` after them, if known). */
+  truncated(slot: Slot, length: number, scores: NextTokenScores | undefined = undefined): void {
+    slot.tokens.length = Math.min(slot.tokens.length, length);
+    slot.scores = scores;
+    if (slot.approximateFrom !== undefined && slot.approximateFrom >= slot.tokens.length) slot.approximateFrom = undefined;
   }
 
   private claim(slot: Slot, owner: Branch): Slot {

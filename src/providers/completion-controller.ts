@@ -1,42 +1,42 @@
 import type { CompletionResult } from '../decoding/completion';
-import { CompletionCache } from './completion-cache';
-import { confidentLength, type ConfidenceMode } from './confidence';
-import { ContextRing, lineComment } from './context-ring';
+import { cursorWindow, textBeforeCursor, withInsertion, type ContextChunk, type LineSource, type PromptParts } from '../decoding/prompt-parts';
+import { CompletionCache, type CachePosition } from './completion-cache';
+import { confidentLength } from './confidence';
+import { ContextRing, lineComment, sameChunks } from './context-ring';
+import type { ControllerSettings } from './controller-settings';
 import type { RequestGate } from './request-gate';
 import { finishCompletion, isCompleteFor, type StopContext } from './stop-rules';
 
-/** What the provider needs from the model side (the real one wraps completeAt). */
+export type { ControllerSettings };
+
+/** What the controller needs from the model side (the real one wraps completeAt). */
 export interface CompletionEngine {
   complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult>;
+  /** Brings the model's cache to the request's prompt as a fresh evaluation would, without generating. */
+  warm(request: EngineRequest, signal: AbortSignal): Promise<void>;
 }
 
 export interface EngineRequest {
-  readonly prefix: string;
-  readonly suffix: string;
+  readonly parts: PromptParts;
   readonly languageId: string;
   readonly isComplete: (text: string) => boolean;
   readonly timeBudgetMs: number;
+  /** Work the user is not waiting for: it leaves the foreground's cached prompt alone. */
+  readonly background: boolean;
 }
 
-export interface ControllerSettings {
-  readonly enabled: boolean;
-  readonly languages: readonly string[];
-  readonly candidates: number;
-  readonly autoTriggerMaxLineSuffix: number;
-  readonly timeBudgetMs: number;
-  readonly otherFiles: boolean;
-  readonly contextBudgetChars: number;
-  readonly prefixChars: number;
-  readonly suffixChars: number;
-  readonly confidenceThreshold: number;
-  readonly confidenceMode: ConfidenceMode;
-}
-
-export interface CompletionRequest extends StopContext {
+/** A request for suggestions at a cursor, from the editor or the CLI's typing replay. */
+export interface CursorRequest {
   readonly documentKey: string;
   readonly languageId: string;
-  /** Whole text before the cursor. */
-  readonly prefix: string;
+  /** The document's lines as they are now. */
+  readonly document: LineSource;
+  /** 0-based cursor position. */
+  readonly line: number;
+  readonly character: number;
+  /** The file's path in its workspace and the workspace's name, for models with a repository-level format. */
+  readonly path?: string;
+  readonly repo?: string;
   /** Typing triggered it (as opposed to an explicit request). */
   readonly automatic: boolean;
   /** Registers a callback for the editor's own cancellation. */
@@ -51,67 +51,177 @@ export interface Suggestion {
 }
 
 export interface ControllerEvents {
-  onResult?(request: CompletionRequest, result: CompletionResult, suggestions: readonly Suggestion[]): void;
+  onResult?(request: CursorRequest, result: CompletionResult, suggestions: readonly Suggestion[]): void;
   onError?(error: unknown): void;
+}
+
+export interface ControllerOptions {
+  /** Quiet time after the last request before the cache is brought up to date. */
+  readonly idleMs?: number;
+}
+
+/** A request resolved against the document and the settings. */
+interface Resolved {
+  readonly request: CursorRequest;
+  readonly parts: PromptParts;
+  readonly stop: StopContext;
+  readonly at: CachePosition;
 }
 
 /**
  * The inline-completion policy, free of VS Code types so it is tested over a fake engine:
- * trigger rules, cache, debounce with one request in flight, prompt assembly, stop rules
- * and the confidence filter.
+ * trigger rules, the prompt window, cache, debounce with one request in flight, stop rules,
+ * the confidence filter, and the work done while the user is not typing: the suggestion that
+ * follows accepting the one shown, and, when the editor is idle, other files' context folded
+ * into the model's cache (and a KV-shifted prompt re-evaluated exactly) before a keystroke
+ * needs it.
  */
 export class CompletionController {
   readonly cache = new CompletionCache<Suggestion>();
   readonly ring = new ContextRing();
+  /** Per document: the other files' chunks its prompts use, updated only when idle. */
+  private readonly snapshots = new Map<string, readonly ContextChunk[]>();
+  /** Per document: the first line of the last prompt's prefix (the layout's hysteresis). */
+  private readonly tops = new Map<string, number | undefined>();
+  private last?: { resolved: Resolved; shifted: boolean };
+  private idleTimer?: ReturnType<typeof setTimeout>;
+  private disposed = false;
 
   constructor(
     private readonly engine: CompletionEngine,
     private readonly settings: () => ControllerSettings,
     private readonly gate: RequestGate,
     private readonly events: ControllerEvents = {},
+    private readonly options: ControllerOptions = {},
   ) {}
 
-  async provide(req: CompletionRequest): Promise<Suggestion[] | undefined> {
+  async provide(request: CursorRequest): Promise<Suggestion[] | undefined> {
     const s = this.settings();
-    if (!s.enabled || !s.languages.includes(req.languageId)) return undefined;
-    if (req.automatic && blockingSuffix(req.lineSuffix).length > s.autoTriggerMaxLineSuffix) return undefined;
-    const cached = this.cache.lookup(req.documentKey, req.prefix, req.suffix);
+    if (this.disposed || !s.enabled || !s.languages.includes(request.languageId)) return undefined;
+    const r = this.resolve(request, s);
+    if (request.automatic && blockingSuffix(r.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix) return undefined;
+    this.last = { resolved: r, shifted: this.last?.resolved.request.documentKey === request.documentKey && this.last.shifted };
+    this.armIdle();
+    const cached = this.cache.lookup(r.at);
     if (cached) return cached;
 
-    const signal = await this.gate.begin(req.onCancel);
-    if (!signal) return undefined;
-    let result: CompletionResult;
+    // A prefetch computing exactly this position is waited for, not cancelled.
+    const ticket = await this.gate.begin(request.onCancel, positionKey(r.at));
+    if (!ticket) return undefined;
+    let suggestions: Suggestion[];
     try {
-      result = await this.engine.complete(
-        { prefix: this.promptPrefix(req, s), suffix: req.suffix.slice(0, s.suffixChars), languageId: req.languageId, isComplete: isCompleteFor(req), timeBudgetMs: s.timeBudgetMs },
-        signal,
-      );
+      const prefetched = this.cache.lookup(r.at);
+      if (prefetched) return prefetched;
+      const result = await this.engine.complete(this.engineRequest(r, s, false), ticket.signal);
+      if (ticket.signal.aborted) return undefined;
+      suggestions = this.shape(result, r.stop, s);
+      this.cache.store(r.at, suggestions);
+      this.tops.set(request.documentKey, result.topLine);
+      this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
+      this.events.onResult?.(request, result, suggestions);
     } catch (error) {
-      if (signal.aborted) return undefined;
-      this.events.onError?.(error);
+      if (!ticket.signal.aborted) this.events.onError?.(error);
       return undefined;
+    } finally {
+      ticket.end();
     }
-    if (signal.aborted) return undefined;
-    const suggestions = this.shape(result, req, s);
-    this.cache.store(req.documentKey, req.prefix, req.suffix, suggestions);
-    this.events.onResult?.(req, result, suggestions);
+    if (suggestions[0]) this.prefetch(r, suggestions[0], s);
     return suggestions;
   }
 
-  private promptPrefix(req: CompletionRequest, s: ControllerSettings): string {
-    const own = req.prefix.slice(-s.prefixChars);
-    if (!s.otherFiles || s.contextBudgetChars <= 0) return own;
-    const comment = lineComment(req.languageId);
-    return comment ? this.ring.render(s.contextBudgetChars, req.documentKey, comment) + own : own;
+  /** Stops timers and background work; later requests get nothing. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.idleTimer);
+    this.gate.cancelAll();
+  }
+
+  private resolve(request: CursorRequest, s: ControllerSettings): Resolved {
+    const window = cursorWindow(request.document, request.line, request.character, { prefixChars: s.prefixChars, suffixChars: s.suffixChars });
+    const lineText = request.document.lineAt(request.line);
+    const parts: PromptParts = {
+      ...window,
+      extra: this.snapshotFor(request.documentKey, s),
+      path: request.path,
+      repo: request.repo,
+      comment: lineComment(request.languageId),
+      topHint: this.tops.get(request.documentKey),
+    };
+    const stop = { linePrefix: lineText.slice(0, request.character), lineSuffix: lineText.slice(request.character), suffix: window.suffix };
+    const at = { documentKey: request.documentKey, line: request.line, character: request.character, before: textBeforeCursor(window), suffix: window.suffix };
+    return { request, parts, stop, at };
+  }
+
+  /** The document's snapshot of other files; the first request of a document takes the current one. */
+  private snapshotFor(documentKey: string, s: ControllerSettings): readonly ContextChunk[] {
+    if (!s.otherFiles || s.contextBudgetChars <= 0) return [];
+    let chunks = this.snapshots.get(documentKey);
+    if (chunks === undefined) {
+      chunks = this.ring.snapshot(s.contextBudgetChars, documentKey);
+      this.snapshots.set(documentKey, chunks);
+    }
+    return chunks;
+  }
+
+  private engineRequest(r: Resolved, s: ControllerSettings, background: boolean): EngineRequest {
+    return { parts: r.parts, languageId: r.request.languageId, isComplete: isCompleteFor(r.stop), timeBudgetMs: s.timeBudgetMs, background };
+  }
+
+  /** Computes, in the background, what to suggest once `shown` is accepted (as llama.vscode does). */
+  private prefetch(r: Resolved, shown: Suggestion, s: ControllerSettings): void {
+    const after = withInsertion(r.request.document, r.request.line, r.request.character, shown.text);
+    const next = this.resolve({ ...r.request, ...after, automatic: true, onCancel: undefined }, s);
+    if (blockingSuffix(next.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix || this.cache.lookup(next.at)) return;
+    this.gate.background(positionKey(next.at), async (signal) => {
+      const result = await this.engine.complete(this.engineRequest(next, s, true), signal);
+      if (!signal.aborted) this.cache.store(next.at, this.shape(result, next.stop, s));
+    });
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.onIdle(), this.options.idleMs ?? 1000);
+    this.idleTimer.unref?.();
+  }
+
+  /**
+   * While nothing is typed: takes a new snapshot of other files where it changed, and brings the
+   * model's cache to the last cursor's prompt exactly (with that snapshot, and without a shifted
+   * stretch). The snapshot is switched to only once its prompt is in the cache, so a keystroke
+   * never waits for it; typing cancels the work and what was evaluated stays cached.
+   */
+  private onIdle(): void {
+    const last = this.last;
+    if (this.disposed || last === undefined) return;
+    if (!this.gate.idle) return this.armIdle();
+    const s = this.settings();
+    const key = last.resolved.request.documentKey;
+    const current = this.snapshots.get(key) ?? [];
+    const fresh = s.otherFiles && s.contextBudgetChars > 0 ? this.ring.snapshot(s.contextBudgetChars, key) : [];
+    const changed = !sameChunks(current, fresh);
+    if (!changed && !last.shifted) return;
+    let r: Resolved;
+    try {
+      r = this.resolve(last.resolved.request, s);
+    } catch {
+      return; // the document changed under the last cursor (or closed): nothing to warm
+    }
+    const request = this.engineRequest({ ...r, parts: { ...r.parts, extra: fresh } }, s, true);
+    this.gate.background(`warm:${key}`, async (signal) => {
+      await this.engine.warm(request, signal);
+      if (signal.aborted) return;
+      this.snapshots.set(key, fresh);
+      if (this.last === last) this.last = { resolved: last.resolved, shifted: false };
+    });
   }
 
   /** Candidates → suggestions: stop rules, confidence, no empties or duplicates, best first. */
-  private shape(result: CompletionResult, req: CompletionRequest, s: ControllerSettings): Suggestion[] {
+  private shape(result: CompletionResult, stop: StopContext, s: ControllerSettings): Suggestion[] {
     const out: Suggestion[] = [];
     const seen = new Set<string>();
     result.candidates.forEach((c, i) => {
       const keep = confidentLength(c.steps, s.confidenceThreshold, s.confidenceMode);
-      const text = finishCompletion(c.text.slice(0, keep), req);
+      const text = finishCompletion(c.text.slice(0, keep), stop);
       if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
       seen.add(text);
       out.push({ text, candidate: i, result });
@@ -119,6 +229,8 @@ export class CompletionController {
     return out;
   }
 }
+
+const positionKey = (at: CachePosition) => `${at.documentKey}\n${at.line}:${at.character}\n${at.before.slice(-200)}\n${at.suffix.slice(0, 200)}`;
 
 /** Text right of the cursor that makes a suggestion awkward: closers and spaces don't count. */
 export function blockingSuffix(lineSuffix: string): string {

@@ -1,6 +1,8 @@
+import type { ContextChunk } from '../decoding/prompt-parts';
+
 /**
  * Context from other files, as llama.vscode does it: a ring buffer of chunks of recently
- * edited, saved or opened files, rendered into the prompt within a character budget, newest
+ * edited, saved or opened files, taken into the prompt within a character budget, newest
  * first. Chunks are lines around where the user worked, so the model sees the names and
  * shapes the user is using right now.
  */
@@ -37,19 +39,18 @@ export class ContextRing {
     this.chunks = this.chunks.filter((c) => c.uri !== uri);
   }
 
-  /** Newest chunks of other files that fit in `budgetChars`, as one block of text. */
-  render(budgetChars: number, excludeUri: string, commentPrefix: string): string {
-    const parts: string[] = [];
+  /** The newest chunks of other files whose labels and texts fit in `budgetChars`, oldest first. */
+  snapshot(budgetChars: number, excludeUri: string): ContextChunk[] {
+    const taken: ContextChunk[] = [];
     let used = 0;
     for (let i = this.chunks.length - 1; i >= 0; i--) {
-      const c = this.chunks[i];
-      if (c.uri === excludeUri) continue;
-      const part = `${commentPrefix} ${c.label}\n${c.text}\n`;
-      if (used + part.length > budgetChars) continue;
-      parts.push(part);
-      used += part.length;
+      const c = this.chunks[i]!;
+      const size = c.label.length + c.text.length + 2;
+      if (c.uri === excludeUri || used + size > budgetChars) continue;
+      taken.push({ path: c.label, text: c.text });
+      used += size;
     }
-    return parts.reverse().join('');
+    return taken.reverse();
   }
 
   get size(): number {
@@ -63,6 +64,10 @@ function overlaps(a: string, b: string): boolean {
   if (linesB.length === 0) return false;
   const shared = linesB.filter((l) => linesA.has(l)).length;
   return shared / linesB.length > 0.5;
+}
+
+export function sameChunks(a: readonly ContextChunk[], b: readonly ContextChunk[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.path === b[i]!.path && c.text === b[i]!.text);
 }
 
 /** Line-comment spelling per language, to label chunks without breaking the syntax. */

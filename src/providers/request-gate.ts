@@ -1,9 +1,29 @@
 /**
- * One generation in flight: each new request aborts the previous one, and waits out a
- * debounce first so that fast typing asks the model only once it pauses.
+ * One piece of work on the model at a time. A foreground request (a keystroke) cancels whatever
+ * runs, waits out a debounce so that fast typing asks the model only once it pauses, and then
+ * waits until the cancelled work has let go of the model. Background work (the suggestion that
+ * follows an accepted one, warming the cache) runs only while nothing else does, and the next
+ * keystroke cancels it, unless that keystroke asks for exactly what it is computing: then the
+ * keystroke waits for it instead.
  */
+
+export interface Ticket {
+  readonly signal: AbortSignal;
+  /** Frees the model for the next piece of work; call once the work has settled. */
+  end(): void;
+}
+
+interface Running {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+  /** Set for background work: what it computes. */
+  readonly key?: string;
+}
+
 export class RequestGate {
-  private current?: AbortController;
+  private running?: Running;
+  /** The newest foreground request, from its keystroke until it runs or is superseded. */
+  private waiting?: AbortController;
 
   constructor(
     private readonly debounceMs: () => number,
@@ -11,16 +31,18 @@ export class RequestGate {
   ) {}
 
   /**
-   * Starts a request: cancels the one in flight, links the editor's own cancellation, and
-   * debounces. Resolves to the request's signal, or undefined if it was superseded or
-   * cancelled while waiting.
+   * Starts a foreground request: supersedes the one waiting, cancels the one running (unless it
+   * is background work under `adopt`), links the editor's own cancellation, debounces, and
+   * resolves once the model is free. Undefined if the request was superseded or cancelled first.
    */
-  async begin(onCancel?: (listener: () => void) => void): Promise<AbortSignal | undefined> {
-    this.current?.abort();
+  async begin(onCancel?: (listener: () => void) => void, adopt?: string): Promise<Ticket | undefined> {
+    this.waiting?.abort();
     const controller = new AbortController();
-    this.current = controller;
+    this.waiting = controller;
     onCancel?.(() => controller.abort());
-    const wait = this.debounceMs();
+    const adopting = adopt !== undefined && this.running?.key === adopt;
+    if (!adopting) this.running?.controller.abort();
+    const wait = adopting ? 0 : this.debounceMs();
     if (wait > 0) {
       try {
         await this.sleep(wait, controller.signal);
@@ -28,11 +50,52 @@ export class RequestGate {
         return undefined;
       }
     }
-    return controller.signal.aborted ? undefined : controller.signal;
+    while (this.running !== undefined && !controller.signal.aborted) await this.running.done;
+    if (controller.signal.aborted) return undefined;
+    if (this.waiting === controller) this.waiting = undefined;
+    return this.occupy(controller).ticket;
   }
 
-  cancel(): void {
-    this.current?.abort();
+  /**
+   * Runs background work under `key` if the model is free and no keystroke waits for it;
+   * returns its completion (never rejects), or undefined when it did not start.
+   */
+  background(key: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> | undefined {
+    if (this.running !== undefined || this.waiting !== undefined) return undefined;
+    const { ticket } = this.occupy(new AbortController(), key);
+    return work(ticket.signal).catch(() => undefined).finally(() => ticket.end());
+  }
+
+  /** Whether background work under `key` is running. */
+  isRunning(key: string): boolean {
+    return this.running?.key === key;
+  }
+
+  /** Whether nothing runs or waits. */
+  get idle(): boolean {
+    return this.running === undefined && this.waiting === undefined;
+  }
+
+  /** Settles once nothing runs (after cancelAll(), once the cancelled work has let go of the model). */
+  async settled(): Promise<void> {
+    while (this.running !== undefined) await this.running.done;
+  }
+
+  /** Cancels everything, waiting or running (the editor is going away). */
+  cancelAll(): void {
+    this.waiting?.abort();
+    this.running?.controller.abort();
+  }
+
+  private occupy(controller: AbortController, key?: string): { ticket: Ticket } {
+    let release!: () => void;
+    const running: Running = { controller, done: new Promise<void>((resolve) => (release = resolve)), key };
+    this.running = running;
+    const end = () => {
+      if (this.running === running) this.running = undefined;
+      release();
+    };
+    return { ticket: { signal: controller.signal, end } };
   }
 }
 

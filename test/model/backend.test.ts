@@ -9,6 +9,7 @@ import type { LoadedModel } from '../../src/model/load';
 import { completeAt } from '../../src/model/complete';
 import { decode } from '../../src/decoding/strategies';
 import { abortAfterChecks, loadTestModel, logProbs, maxAbsDiff, requireTestModel } from './backend-fixtures';
+import { partsFromText } from '../../src/decoding/prompt-parts';
 
 const PREFIX = 'export function add(a: number, b: number): number {\n  return a';
 const SUFFIX = ';\n}\n';
@@ -21,7 +22,7 @@ describe('llama.cpp backend', function () {
   before(async () => {
     requireTestModel();
     m = await loadTestModel();
-    prompt = [...m.buildPrompt(PREFIX, SUFFIX, { maxNewTokens: 32 }).tokens];
+    prompt = [...m.buildPrompt(partsFromText(PREFIX, SUFFIX), { maxNewTokens: 32 }).tokens];
   });
   after(async () => {
     await m?.dispose();
@@ -176,7 +177,7 @@ describe('llama.cpp backend', function () {
   it('a completion extends the prompt branch in place: no fork, same text as a forked run, and the prefix cache still serves the next keystroke', async () => {
     const fresh = await loadTestModel({ maxBranches: 2 });
     try {
-      const request = { prefix: PREFIX, suffix: SUFFIX, strategy: 'greedy' as const, options: { maxTokens: 8 } };
+      const request = { parts: partsFromText(PREFIX, SUFFIX), strategy: 'greedy' as const, options: { maxTokens: 8 } };
       const inPlace = await completeAt(fresh, request);
       assert.equal(fresh.stats.forks, 0);
       const state = await fresh.languageModel.start(prompt, 64);
@@ -186,8 +187,8 @@ describe('llama.cpp backend', function () {
       assert.deepEqual(inPlace.candidates[0]!.tokens, forked.candidates[0]!.tokens);
       assert.equal(inPlace.candidates[0]!.sumLogprob, forked.candidates[0]!.sumLogprob);
       const before = fresh.stats.tokensEvaluated;
-      const next = await completeAt(fresh, { ...request, prefix: `${PREFIX} ` });
-      const typed = fresh.buildPrompt(`${PREFIX} `, SUFFIX, { maxNewTokens: 8 }).tokens;
+      const next = await completeAt(fresh, { ...request, parts: partsFromText(`${PREFIX} `, SUFFIX) });
+      const typed = fresh.buildPrompt(partsFromText(`${PREFIX} `, SUFFIX), { maxNewTokens: 8 }).tokens;
       const evaluatedForPrompt = fresh.stats.tokensEvaluated - before - next.stats.tokensEvaluated;
       assert.ok(evaluatedForPrompt < typed.length / 4, `the next prompt evaluated ${evaluatedForPrompt} of ${typed.length} tokens`);
     } finally {
@@ -215,7 +216,7 @@ describe('llama.cpp backend', function () {
     const reference = await loadTestModel({ maxBranches: 1, promptChunk: 8 });
     try {
       const lm = fresh.languageModel;
-      const long = [...fresh.buildPrompt(PREFIX.repeat(4), SUFFIX, { maxNewTokens: 8 }).tokens];
+      const long = [...fresh.buildPrompt(partsFromText(PREFIX.repeat(4), SUFFIX), { maxNewTokens: 8 }).tokens];
       assert.ok(long.length > 24);
       await assert.rejects(lm.start(long, 4, abortAfterChecks(2)), AbortError);
       assert.equal(fresh.stats.tokensEvaluated, 8, 'stopped after one chunk');
@@ -279,11 +280,11 @@ describe('llama.cpp backend', function () {
   });
 
   it('budgets a prompt longer than the context: prefix cut from the top, suffix kept', () => {
-    const long = m.buildPrompt('let x = 1;\n'.repeat(200) + PREFIX, SUFFIX, { maxNewTokens: 32 });
+    const long = m.buildPrompt(partsFromText('let x = 1;\n'.repeat(200) + PREFIX, SUFFIX), { maxNewTokens: 32 });
     assert.ok(long.tokens.length <= 256 - 1 - 32);
     assert.ok(long.droppedPrefixTokens > 0);
     assert.equal(long.droppedSuffixTokens, 0);
-    const end = m.buildPrompt(PREFIX, SUFFIX, { maxNewTokens: 32 }).tokens;
+    const end = m.buildPrompt(partsFromText(PREFIX, SUFFIX), { maxNewTokens: 32 }).tokens;
     assert.deepEqual(long.tokens.slice(-12), end.slice(-12), 'the text at the cursor and the suffix survive');
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/model/load';
 import { FIM_FAMILIES, writeTestModel, type FimFamily } from '../support/test-models';
+import { partsFromText } from '../../src/decoding/prompt-parts';
 
 const EXPECTED: Record<FimFamily, { family: string | null; order?: 'psm' | 'spm' }> = {
   qwen: { family: 'qwen', order: 'psm' },
@@ -35,7 +36,7 @@ describe('FIM detection per model family (fixture GGUFs through llama.cpp)', fun
         try {
           const expected = EXPECTED[fim];
           const info = m.info.fim;
-          const prompt = m.buildPrompt('const a = ', ';\n', { maxNewTokens: 16 });
+          const prompt = m.buildPrompt(partsFromText('const a = ', ';\n'), { maxNewTokens: 16 });
           const bos = written.family.addBos ? [written.ids.bos!] : [];
           const pre = m.tokenize('const a = ');
           const suf = m.tokenize(';\n');
@@ -51,9 +52,10 @@ describe('FIM detection per model family (fixture GGUFs through llama.cpp)', fun
             assert.equal(info.source, byText ? 'llama.cpp' : 'spelling');
             assert.deepEqual([info.prefix, info.suffix], [written.ids.fimPre, written.ids.fimSuf]);
             assert.equal(prompt.fim, true);
+            // The cursor's line is the middle: after the middle marker (psm), or after the prefix marker (spm).
             const expectedTokens = expected.order === 'spm'
               ? [...bos, info.suffix, ...suf, info.prefix, ...pre]
-              : [...bos, info.prefix, ...pre, info.suffix, ...suf, info.middle!];
+              : [...bos, info.prefix, info.suffix, ...suf, info.middle!, ...pre];
             assert.deepEqual(prompt.tokens, expectedTokens);
             for (const t of [info.prefix, info.suffix]) assert.ok(m.languageModel.isEndOfGeneration(t));
           }

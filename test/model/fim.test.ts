@@ -14,6 +14,7 @@ function fakeVocab(specials: readonly string[], opts: { llamaFim?: [number, numb
     addBos: opts.bos !== undefined,
     findTokens: (spellings) => new Map(spellings.filter((s) => pieces.includes(s)).map((s) => [s, pieces.indexOf(s)])),
     tokenPiece: (id) => pieces[id] ?? '',
+    tokenText: (id) => pieces[id] ?? [...chars].find(([, v]) => v === id)?.[0] ?? '',
     tokenize: (text) => [...text].map((c) => {
       if (!chars.has(c)) chars.set(c, base + chars.size);
       return chars.get(c)!;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { type LoadedModel, loadModel } from '../../src/model/load';
 import { FIM_CASES, type ProbeFixture, greedyFim, probeAgreement, readFixture } from '../../tools/train/check';
 import { importNodeLlamaCpp } from '../support/test-models';
+import { partsFromText } from '../../src/decoding/prompt-parts';
 
 const ROOT = join(__dirname, '..', '..');
 const MODEL = join(ROOT, 'models', 'tokentree-code.gguf');
@@ -57,10 +58,11 @@ describe('trained code model (models/tokentree-code.gguf) in llama.cpp', functio
         assert.equal(fim.order, 'psm');
         const piece = (id: number | null): string => (id === null ? '' : loaded.languageModel.tokenText(id));
         assert.deepEqual([piece(fim.prefix), piece(fim.suffix), piece(fim.middle)], ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>']);
-        const prompt = loaded.buildPrompt('let a = ', ';\n', { maxNewTokens: 16 });
+        const prompt = loaded.buildPrompt(partsFromText('let a = ', ';\n'), { maxNewTokens: 16 });
         assert.ok(prompt.fim);
         assert.equal(prompt.tokens[0], fim.prefix);
-        assert.equal(prompt.tokens[prompt.tokens.length - 1], fim.middle);
+        const middle = loaded.tokenize('let a = ');
+        assert.deepEqual(prompt.tokens.slice(-middle.length - 1), [fim.middle, ...middle], 'the cursor line follows the middle marker');
     });
 
     it('computes the log-probs torch computed for the same token ids (within 1e-2 nats)', async () => {

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { CandidateTree } from '../../src/decoding/candidate-tree';
 import type { CompletionResult } from '../../src/decoding/completion';
+import { textBeforeCursor, textLines } from '../../src/decoding/prompt-parts';
 import { acceptUntilUncertain, confidentLength } from '../../src/providers/confidence';
-import { blockingSuffix, CompletionController, type CompletionEngine, type ControllerSettings, type EngineRequest } from '../../src/providers/completion-controller';
+import { blockingSuffix, CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
 import { ContextRing } from '../../src/providers/context-ring';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
 
@@ -23,7 +24,13 @@ const SETTINGS: ControllerSettings = {
 /** A fake engine: answers with fixed candidates, records requests, can be slow. */
 class FakeEngine implements CompletionEngine {
   requests: EngineRequest[] = [];
+  warmed: EngineRequest[] = [];
+  /** Foreground and background requests that were aborted. */
   aborted = 0;
+  abortedBackground = 0;
+  /** Requests started and not yet settled. */
+  active = 0;
+  shifted = 0;
   constructor(
     private readonly texts: string[],
     private readonly delayMs = 0,
@@ -31,11 +38,17 @@ class FakeEngine implements CompletionEngine {
   ) {}
   async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
     this.requests.push(request);
-    if (this.delayMs) {
-      await abortableSleep(this.delayMs, signal).catch(() => {
-        this.aborted++;
-        throw new Error('aborted');
-      });
+    this.active++;
+    try {
+      if (this.delayMs) {
+        await abortableSleep(this.delayMs, signal).catch(() => {
+          if (request.background) this.abortedBackground++;
+          else this.aborted++;
+          throw new Error('aborted');
+        });
+      }
+    } finally {
+      this.active--;
     }
     const candidates = this.texts.map((text, i) => ({
       text,
@@ -46,24 +59,40 @@ class FakeEngine implements CompletionEngine {
       score: -i,
       finish: 'eog' as const,
     }));
-    return { strategy: 'greedy', candidates, tree: new CandidateTree(), stats: { modelCalls: 1, tokensEvaluated: 1, ms: 1 }, fim: true, promptTokens: 10 };
+    return {
+      strategy: 'greedy', candidates, tree: new CandidateTree(), stats: { modelCalls: 1, tokensEvaluated: 1, ms: 1 }, fim: true,
+      promptTokens: 10, promptTokensEvaluated: 1, promptTokensShifted: this.shifted,
+    };
+  }
+  async warm(request: EngineRequest, signal: AbortSignal): Promise<void> {
+    this.warmed.push(request);
+    if (this.delayMs) await abortableSleep(this.delayMs, signal);
   }
 }
 
-const request = (prefix: string, extra: Partial<Parameters<CompletionController['provide']>[0]> = {}) => ({
-  documentKey: 'file:///a.ts',
-  languageId: 'typescript',
-  prefix,
-  suffix: '',
-  linePrefix: prefix.split('\n').pop()!,
-  lineSuffix: '',
-  automatic: true,
-  ...extra,
-});
+/** A request with the cursor after `prefix`; `after` is the rest of the document. */
+const request = (prefix: string, extra: Partial<CursorRequest> & { after?: string } = {}): CursorRequest => {
+  const { after = '', ...rest } = extra;
+  const line = prefix.split('\n').length - 1;
+  return {
+    documentKey: 'file:///a.ts',
+    languageId: 'typescript',
+    document: textLines(prefix + after),
+    line,
+    character: prefix.length - (prefix.lastIndexOf('\n') + 1),
+    automatic: true,
+    ...rest,
+  };
+};
 
-function controller(engine: CompletionEngine, settings: Partial<ControllerSettings> = {}, debounceMs = 0) {
-  return new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => debounceMs));
+function controller(engine: CompletionEngine, settings: Partial<ControllerSettings> = {}, debounceMs = 0, idleMs = 60_000) {
+  return new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => debounceMs), {}, { idleMs });
 }
+
+/** Requests a keystroke made (prefetches left out). */
+const foreground = (engine: FakeEngine) => engine.requests.filter((r) => !r.background).length;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('completion policy (fake engine)', () => {
   it('returns ranked, stop-ruled suggestions and caches them', async () => {
@@ -74,13 +103,13 @@ describe('completion policy (fake engine)', () => {
     // Typing what the suggestion contains reuses it: no model call.
     const again = await c.provide(request('const x = val'));
     assert.deepEqual(again?.map((i) => i.text), ['ue;']);
-    assert.equal(engine.requests.length, 1);
+    assert.equal(foreground(engine), 1);
     // Going back re-shows it.
     assert.deepEqual((await c.provide(request('const x = ')))?.map((i) => i.text), ['value;', 'other;']);
-    assert.equal(engine.requests.length, 1);
+    assert.equal(foreground(engine), 1);
     // Typing something else asks the model again.
     await c.provide(request('const x = q'));
-    assert.equal(engine.requests.length, 2);
+    assert.equal(foreground(engine), 2);
   });
 
   it('debounces and keeps one generation in flight: a newer keystroke cancels the older', async () => {
@@ -91,7 +120,7 @@ describe('completion policy (fake engine)', () => {
     const second = c.provide(request('let a = 12'));
     assert.equal(await first, undefined, 'the first request was superseded during its debounce');
     assert.deepEqual((await second)?.map((i) => i.text), ['a;']);
-    assert.equal(engine.requests.length, 1, 'only the last keystroke reached the model');
+    assert.equal(foreground(engine), 1, 'only the last keystroke reached the model');
 
     const slowFirst = c.provide(request('let b = 1'));
     await new Promise((r) => setTimeout(r, 40)); // past the debounce, generation running
@@ -115,9 +144,9 @@ describe('completion policy (fake engine)', () => {
   it('does not trigger automatically with much text right of the cursor, but does when invoked', async () => {
     const engine = new FakeEngine(['a']);
     const c = controller(engine);
-    assert.equal(await c.provide(request('f(', { lineSuffix: 'someLongArgument, other)' })), undefined);
+    assert.equal(await c.provide(request('f(', { after: 'someLongArgument, other)' })), undefined);
     assert.equal(engine.requests.length, 0);
-    assert.ok(await c.provide(request('f(', { lineSuffix: 'someLongArgument, other)', automatic: false })));
+    assert.ok(await c.provide(request('f(', { after: 'someLongArgument, other)', automatic: false })));
     assert.equal(blockingSuffix(') ];'), '');
   });
 
@@ -135,8 +164,9 @@ describe('completion policy (fake engine)', () => {
     await c.provide(request('const y = '));
     const sent = engine.requests[0];
     assert.equal(sent.timeBudgetMs, 250);
-    assert.ok(sent.prefix.startsWith('// b.ts\nexport function helperFromB'), sent.prefix);
-    assert.ok(sent.prefix.endsWith('const y = '));
+    assert.deepEqual(sent.parts.extra, [{ path: 'b.ts', text: 'export function helperFromB(value: number) {\n  return value * 2;\n}\n' }]);
+    assert.equal(sent.parts.comment, '//');
+    assert.ok(textBeforeCursor(sent.parts).endsWith('const y = '));
     assert.equal(sent.isComplete('a;\n'), true);
   });
 
@@ -145,6 +175,84 @@ describe('completion policy (fake engine)', () => {
     assert.deepEqual(cut?.map((i) => i.text), ['one two']);
     const suppressed = await controller(new FakeEngine(['one two three'], 0, -2.5), { confidenceThreshold: 0.2, confidenceMode: 'suppress' }).provide(request('x = '));
     assert.deepEqual(suppressed, []);
+  });
+});
+
+describe('work while the user is not typing (fake engine)', () => {
+  it('prefetches the suggestion that follows the one shown, and accepting it is served from the cache', async () => {
+    const engine = new FakeEngine(['value;'], 20);
+    const c = controller(engine);
+    assert.deepEqual((await c.provide(request('const x = ', { after: '\nnext();' })))?.map((i) => i.text), ['value;']);
+    assert.equal(engine.requests.length, 2, 'the prefetch started');
+    const prefetch = engine.requests[1]!;
+    assert.equal(prefetch.background, true);
+    assert.ok(textBeforeCursor(prefetch.parts).endsWith('const x = value;'), 'at the position after accepting');
+    await sleep(40);
+    // Accepting inserts the suggestion: the next request is at its end, and the answer is ready.
+    const accepted = await c.provide(request('const x = value;', { after: '\nnext();' }));
+    assert.deepEqual(accepted?.map((i) => i.text), ['value;']);
+    assert.equal(engine.requests.length, 2, 'no model call for the accepted position');
+    c.dispose();
+  });
+
+  it('typing something else cancels the prefetch at once, and nothing is left running', async () => {
+    const engine = new FakeEngine(['value;'], 50);
+    const gate = new RequestGate(() => 0);
+    const c = new CompletionController(engine, () => SETTINGS, gate, {}, { idleMs: 60_000 });
+    await c.provide(request('const x = '));
+    assert.equal(engine.active, 1, 'the prefetch is running');
+    const other = await c.provide(request('const x = q'));
+    assert.ok(other);
+    assert.equal(engine.abortedBackground, 1, 'the prefetch was aborted');
+    assert.equal(foreground(engine), 2);
+    c.dispose();
+    await gate.settled();
+    assert.equal(engine.active, 0, 'no engine request is left running');
+    assert.ok(gate.idle);
+    assert.equal(await c.provide(request('const x = qq')), undefined, 'a disposed controller answers nothing');
+  });
+
+  it('a keystroke at the prefetched position waits for the prefetch instead of cancelling it', async () => {
+    const engine = new FakeEngine(['value;'], 40);
+    const c = controller(engine);
+    await c.provide(request('const x = '));
+    const accepted = await c.provide(request('const x = value;'));
+    assert.deepEqual(accepted?.map((i) => i.text), ['value;']);
+    assert.equal(engine.aborted + engine.abortedBackground, 0);
+    assert.equal(foreground(engine), 1, 'the keystroke took the prefetched answer');
+    c.dispose();
+  });
+
+  it('folds a new snapshot of other files into the cache only when idle, then prompts use it', async () => {
+    const engine = new FakeEngine(['a;']);
+    const c = controller(engine, { otherFiles: true, contextBudgetChars: 500 }, 0, 30);
+    c.ring.add('file:///b.ts', 'b.ts', 'export function helperFromB(value: number) {\n  return value * 2;\n}\n');
+    await c.provide(request('const y = '));
+    c.ring.add('file:///c.ts', 'c.ts', 'export const fromC = [1, 2, 3].map((n) => n * 10);\n');
+    await c.provide(request('const y = q'));
+    const paths = (r: EngineRequest) => (r.parts.extra ?? []).map((x) => x.path);
+    assert.deepEqual(paths(engine.requests.at(-1)!), ['b.ts'], 'while typing, the snapshot stays');
+    assert.equal(engine.warmed.length, 0);
+    await sleep(80);
+    assert.equal(engine.warmed.length, 1, 'warmed once when idle');
+    assert.deepEqual(paths(engine.warmed[0]!), ['b.ts', 'c.ts']);
+    assert.equal(engine.warmed[0]!.background, true);
+    await c.provide(request('const y = qq'));
+    assert.deepEqual(paths(engine.requests.filter((r) => !r.background).at(-1)!), ['b.ts', 'c.ts'], 'then prompts use it');
+    await sleep(80);
+    assert.equal(engine.warmed.length, 1, 'nothing changed since: no more warming');
+    c.dispose();
+  });
+
+  it('re-evaluates a KV-shifted prompt exactly when idle', async () => {
+    const engine = new FakeEngine(['a;']);
+    engine.shifted = 40;
+    const c = controller(engine, {}, 0, 30);
+    await c.provide(request('const y = '));
+    await sleep(80);
+    assert.equal(engine.warmed.length, 1);
+    assert.ok(textBeforeCursor(engine.warmed[0]!.parts).endsWith('const y = '));
+    c.dispose();
   });
 });
 
@@ -173,9 +281,10 @@ describe('context ring', () => {
     ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\n');
     ring.add('b', 'b.ts', 'function gamma() { return 3; }\n');
     ring.add('c', 'c.ts', 'function delta() { return 4; }\n');
-    const text = ring.render(1000, 'c', '//');
-    assert.ok(text.includes('// a.ts') && text.includes('// b.ts') && !text.includes('delta'));
-    assert.ok(ring.render(50, 'x', '//').length <= 50);
+    assert.deepEqual(ring.snapshot(1000, 'c').map((c) => c.path), ['a.ts', 'b.ts']);
+    const small = ring.snapshot(50, 'x');
+    assert.ok(small.reduce((n, c) => n + c.path.length + c.text.length + 2, 0) <= 50);
+    assert.deepEqual(small.map((c) => c.path), ['c.ts'], 'the newest chunk that fits');
     ring.add('a', 'a.ts', 'const alpha = 1;\nconst beta = 2;\nconst more = 3;\n');
     assert.deepEqual(ring.window(10, 100), { first: 8, last: 12 });
     assert.deepEqual(ring.window(1, 3), { first: 0, last: 3 });

@@ -22,6 +22,8 @@ describe('candidates panel protocol', () => {
       strategy: 'mcts',
       fim: true,
       promptTokens: 12,
+      promptTokensEvaluated: 12,
+      promptTokensShifted: 0,
       stats: { modelCalls: 3, tokensEvaluated: 9, ms: 5 },
       tree,
       candidates: [

@@ -39,9 +39,11 @@ export const i32Arr = (value: ArrayLike<number>): GgufValue => ({ kind: 'int32[]
 export const f32Arr = (value: ArrayLike<number>): GgufValue => ({ kind: 'float32[]', value });
 
 /** ggml tensor types this writer can emit (values are ggml_type ids). */
-export type TensorType = 'F32' | 'F16';
-const GGML_TYPE: Record<TensorType, number> = { F32: 0, F16: 1 };
-const TYPE_SIZE: Record<TensorType, number> = { F32: 4, F16: 2 };
+export type TensorType = 'F32' | 'F16' | 'Q8_0';
+const GGML_TYPE: Record<TensorType, number> = { F32: 0, F16: 1, Q8_0: 8 };
+/** Bytes per block of BLOCK_VALUES[type] values (ggml's type traits). */
+const BLOCK_BYTES: Record<TensorType, number> = { F32: 4, F16: 2, Q8_0: 34 };
+const BLOCK_VALUES: Record<TensorType, number> = { F32: 1, F16: 1, Q8_0: 32 };
 
 export interface GgufTensor {
     readonly name: string;
@@ -158,6 +160,12 @@ class ByteSink {
         bytes.copy(this.buf, this.len);
         this.len += bytes.length;
     }
+    /** Appends `n` bytes that `fill` writes into the buffer at the given offset. */
+    bytes(n: number, fill: (buf: Buffer, at: number) => void): void {
+        this.reserve(n);
+        fill(this.buf, this.len);
+        this.len += n;
+    }
     padTo(alignment: number): void {
         while (this.len % alignment !== 0) this.u8(0);
     }
@@ -223,7 +231,23 @@ function writeValue(out: ByteSink, key: string, v: GgufValue): void {
 }
 
 function tensorBytes(t: GgufTensor): number {
-    return t.shape.reduce((a, b) => a * b, 1) * TYPE_SIZE[t.type];
+    return (t.shape.reduce((a, b) => a * b, 1) / BLOCK_VALUES[t.type]) * BLOCK_BYTES[t.type];
+}
+
+/**
+ * ggml's reference Q8_0 quantisation (ggml-quants.c quantize_row_q8_0_ref): per block of 32
+ * values one f16 scale d = max|x| / 127 and 32 int8 values round(x / d).
+ */
+export function quantizeQ8_0(data: ArrayLike<number>, out: Buffer, at: number): void {
+    for (let b = 0; b < data.length; b += 32) {
+        let amax = 0;
+        for (let i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(data[b + i]));
+        const d = amax / 127;
+        const id = d === 0 ? 0 : 1 / d;
+        out.writeUInt16LE(toFloat16Bits(d), at);
+        for (let i = 0; i < 32; i++) out.writeInt8(Math.round(data[b + i] * id), at + 2 + i);
+        at += 34;
+    }
 }
 
 /** Serialise a complete GGUF v3 file into memory. */
@@ -245,6 +269,7 @@ export function encodeGguf(file: GgufFile): Buffer {
         if (t.shape.length < 1 || t.shape.length > 4) throw new Error(`${t.name}: 1-4 dimensions required`);
         const n = t.shape.reduce((a, b) => a * b, 1);
         if (n !== t.data.length) throw new Error(`${t.name}: shape has ${n} elements, data ${t.data.length}`);
+        if (t.shape[0] % BLOCK_VALUES[t.type] !== 0) throw new Error(`${t.name}: rows of ${t.shape[0]} do not split into ${t.type} blocks`);
     }
 
     const out = new ByteSink();
@@ -270,7 +295,8 @@ export function encodeGguf(file: GgufFile): Buffer {
 
     for (const t of file.tensors) {
         if (t.type === 'F32') for (let i = 0; i < t.data.length; i++) out.f32(t.data[i]);
-        else for (let i = 0; i < t.data.length; i++) out.u16(toFloat16Bits(t.data[i]));
+        else if (t.type === 'F16') for (let i = 0; i < t.data.length; i++) out.u16(toFloat16Bits(t.data[i]));
+        else out.bytes(tensorBytes(t), (buf, at) => quantizeQ8_0(t.data, buf, at));
         out.padTo(alignment);
     }
     return out.toBuffer();

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { completeAt } from '../../src/model/complete';
 import type { LoadedModel } from '../../src/model/load';
+import { partsFromText } from '../../src/decoding/prompt-parts';
 
 export type ProbeSet = Record<string, {
     readonly ids: number[];
@@ -97,7 +98,7 @@ export const FIM_CASES: ReadonlyArray<{ readonly name: string; readonly prefix: 
 ];
 
 export async function greedyFim(loaded: LoadedModel, prefix: string, suffix: string, maxTokens = 24): Promise<{ text: string; finish: string; fim: boolean }> {
-    const r = await completeAt(loaded, { prefix, suffix, strategy: 'greedy', options: { maxTokens } });
+    const r = await completeAt(loaded, { parts: partsFromText(prefix, suffix), strategy: 'greedy', options: { maxTokens } });
     const c = r.candidates[0];
     return { text: c?.text ?? '', finish: String(c?.finish ?? ''), fim: r.fim };
 }

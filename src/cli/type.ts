@@ -1,0 +1,172 @@
+import { relative } from 'node:path';
+import type { CompletionResult } from '../decoding/completion';
+import type { StrategyName } from '../decoding/strategy';
+import { ModelEngine } from '../engine/model-engine';
+import type { LoadedModel, PromptOptions } from '../model/load';
+import { CompletionController, type CompletionEngine, type EngineRequest } from '../providers/completion-controller';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../providers/controller-settings';
+import { RequestGate } from '../providers/request-gate';
+import { oneLine, readPosition, withModel } from './complete';
+import { CliUsageError } from './errors';
+import { languageIdOf } from './language';
+
+/** The editor's default `tokentree.maxTokens`. */
+const DEFAULT_MAX_TOKENS = 48;
+
+export interface TypingOptions {
+  /** The file's text before typing. */
+  readonly text: string;
+  /** Its path relative to the workspace (for the prompt's file name) and its language id. */
+  readonly path: string;
+  readonly languageId: string;
+  /** 0-based position where typing starts. */
+  readonly line: number;
+  readonly character: number;
+  /** Typed one character per request. */
+  readonly typed: string;
+  readonly strategy: StrategyName;
+  readonly maxTokens: number;
+  readonly seed: number;
+  /** The prompt layout; 'legacy' only for side-by-side measurements. */
+  readonly layout?: PromptOptions['layout'];
+  readonly settings?: Partial<ControllerSettings>;
+}
+
+export interface Keystroke {
+  readonly key: string;
+  /** The prompt's size, and how much of it this keystroke evaluated (0 when served from the cache). */
+  readonly promptTokens: number;
+  readonly promptTokensEvaluated: number;
+  /** Prompt tokens kept through a KV shift (close to a fresh evaluation, not equal to it). */
+  readonly promptTokensShifted: number;
+  /** Keystroke to suggestion, through the whole controller. */
+  readonly ms: number;
+  /** The strategy's own decoding time (0 when no model call). */
+  readonly decodeMs: number;
+  /** Served from the controller's cache without a model call. */
+  readonly cached: boolean;
+  readonly suggestion: string | null;
+}
+
+export interface TypingReport {
+  readonly keystrokes: readonly Keystroke[];
+  readonly summary: {
+    readonly medianPromptTokensEvaluated: number;
+    readonly p50Ms: number;
+    readonly p95Ms: number;
+    readonly cacheHitRate: number;
+  };
+}
+
+/** Records the foreground completion each keystroke caused. */
+class RecordingEngine implements CompletionEngine {
+  last?: CompletionResult;
+  constructor(private readonly inner: CompletionEngine) {}
+  async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
+    const result = await this.inner.complete(request, signal);
+    if (!request.background) this.last = result;
+    return result;
+  }
+  warm(request: EngineRequest, signal: AbortSignal): Promise<void> {
+    return this.inner.warm(request, signal);
+  }
+}
+
+/**
+ * Replays typing at a position through the editor's own completion controller (its prompt window,
+ * cache, stop rules, prefetch and default settings), with no debounce: one request per character,
+ * newlines included, each awaited before the next key.
+ */
+export async function replayTyping(model: LoadedModel, o: TypingOptions): Promise<TypingReport> {
+  const lines = o.text.split(/\r?\n/);
+  if (o.line < 0 || o.line >= lines.length || o.character < 0 || o.character > lines[o.line]!.length) throw new RangeError('the position is outside the file');
+  const engine = new RecordingEngine(new ModelEngine(async () => model, () => ({
+    strategy: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed }, codeAwareWeight: 0,
+  }), o.layout));
+  const settings: ControllerSettings = { ...DEFAULT_CONTROLLER_SETTINGS, ...o.settings };
+  const gate = new RequestGate(() => 0);
+  const controller = new CompletionController(engine, () => settings, gate);
+  const document = { get lineCount() { return lines.length; }, lineAt: (i: number) => lines[i]! };
+  let line = o.line;
+  let character = o.character;
+  const keystrokes: Keystroke[] = [];
+  try {
+    for (const key of o.typed) {
+      const current = lines[line]!;
+      if (key === '\n') {
+        lines.splice(line, 1, current.slice(0, character), current.slice(character));
+        line++;
+        character = 0;
+      } else {
+        lines[line] = current.slice(0, character) + key + current.slice(character);
+        character += key.length;
+      }
+      engine.last = undefined;
+      const t0 = performance.now();
+      const suggestions = await controller.provide({
+        documentKey: `file:///${o.path}`, languageId: o.languageId, document, line, character, path: o.path, automatic: true,
+      });
+      const ms = performance.now() - t0;
+      const r = engine.last as CompletionResult | undefined;
+      keystrokes.push({
+        key,
+        promptTokens: r?.promptTokens ?? 0,
+        promptTokensEvaluated: r?.promptTokensEvaluated ?? 0,
+        promptTokensShifted: r?.promptTokensShifted ?? 0,
+        ms,
+        decodeMs: r?.stats.ms ?? 0,
+        cached: r === undefined && suggestions !== undefined,
+        suggestion: suggestions?.[0]?.text ?? null,
+      });
+    }
+  } finally {
+    controller.dispose();
+    await gate.settled();
+  }
+  return { keystrokes, summary: summarize(keystrokes) };
+}
+
+function summarize(keys: readonly Keystroke[]): TypingReport['summary'] {
+  return {
+    medianPromptTokensEvaluated: quantile(keys.map((k) => k.promptTokensEvaluated), 0.5),
+    p50Ms: quantile(keys.map((k) => k.ms), 0.5),
+    p95Ms: quantile(keys.map((k) => k.ms), 0.95),
+    cacheHitRate: keys.filter((k) => k.cached).length / Math.max(1, keys.length),
+  };
+}
+
+/** The value at rank ⌈q·n⌉ (nearest rank); 0 for no values. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** `tokentree type`: the contract other tools rely on (see README). */
+export async function runType(argv: readonly string[]): Promise<string> {
+  const p = readPosition(argv, { text: 'string' }, DEFAULT_MAX_TOKENS);
+  if (typeof p.flags.text !== 'string' || p.flags.text === '') throw new CliUsageError('--text is required (the characters to type; newlines included)');
+  const line = Number(p.flags.line) - 1;
+  const character = Number(p.flags.column) - 1;
+  const path = relative(process.cwd(), p.file) || p.file;
+  const report = await withModel(p.model, (m) => replayTyping(m, {
+    text: p.text, path, languageId: languageIdOf(p.file), line, character, typed: p.flags.text as string,
+    strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
+  }));
+  if (p.json) {
+    return JSON.stringify({
+      keystrokes: report.keystrokes.map((k) => ({
+        key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, cached: k.cached, suggestion: k.suggestion,
+        promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs,
+      })),
+      summary: report.summary,
+    });
+  }
+  const rows = report.keystrokes.map((k) => `${oneLine(k.key, 4).padEnd(4)} ${String(k.promptTokensEvaluated).padStart(5)}/${String(k.promptTokens).padEnd(5)} ${k.ms.toFixed(1).padStart(8)} ms ${k.cached ? 'cached' : '      '}  ${oneLine(k.suggestion ?? '-', 60)}`);
+  const s = report.summary;
+  return [
+    'key  evaluated/prompt tokens      ms          suggestion',
+    ...rows,
+    `median prompt tokens evaluated ${s.medianPromptTokensEvaluated} · p50 ${s.p50Ms.toFixed(1)} ms · p95 ${s.p95Ms.toFixed(1)} ms · cache hits ${(100 * s.cacheHitRate).toFixed(0)}%`,
+  ].join('\n');
+}
