@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { CompletionResult } from '../decoding/completion';
+import type { LineSource } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
 import { ModelEngine } from '../engine/model-engine';
 import type { LoadedModel, PromptOptions } from '../model/load';
@@ -19,11 +20,8 @@ export interface TypingOptions {
   /** Its path relative to the workspace (for the prompt's file name) and its language id. */
   readonly path: string;
   readonly languageId: string;
-  /** 0-based position where typing starts. */
-  readonly line: number;
-  readonly character: number;
-  /** Typed one character per request. */
-  readonly typed: string;
+  /** Where to type what, in order: each segment moves the cursor (0-based, in the text as it is by then) and types one character per request. */
+  readonly segments: readonly TypingSegment[];
   readonly strategy: StrategyName;
   readonly maxTokens: number;
   readonly seed: number;
@@ -32,8 +30,17 @@ export interface TypingOptions {
   readonly settings?: Partial<ControllerSettings>;
 }
 
+export interface TypingSegment {
+  readonly line: number;
+  readonly character: number;
+  readonly typed: string;
+}
+
 export interface Keystroke {
   readonly key: string;
+  /** Which segment it belongs to, and whether it is the segment's first (the cursor just moved there). */
+  readonly segment: number;
+  readonly first: boolean;
   /** The prompt's size, and how much of it this keystroke evaluated (0 when served from the cache). */
   readonly promptTokens: number;
   readonly promptTokensEvaluated: number;
@@ -72,52 +79,82 @@ class RecordingEngine implements CompletionEngine {
   }
 }
 
+/** The file being typed into: its lines and the cursor. */
+class TypingBuffer {
+  readonly lines: string[];
+  line = 0;
+  character = 0;
+
+  constructor(text: string) {
+    this.lines = text.split(/\r?\n/);
+  }
+
+  /** The lines as they are now, read as the editor's TextDocument is. */
+  get document(): LineSource {
+    return { lineCount: this.lines.length, lineAt: (i) => this.lines[i]! };
+  }
+
+  moveTo(line: number, character: number): void {
+    if (line < 0 || line >= this.lines.length || character < 0 || character > this.lines[line]!.length) {
+      throw new RangeError(`line ${line + 1}, column ${character + 1} is outside the file`);
+    }
+    this.line = line;
+    this.character = character;
+  }
+
+  type(key: string): void {
+    const current = this.lines[this.line]!;
+    if (key === '\n') {
+      this.lines.splice(this.line, 1, current.slice(0, this.character), current.slice(this.character));
+      this.line++;
+      this.character = 0;
+    } else {
+      this.lines[this.line] = current.slice(0, this.character) + key + current.slice(this.character);
+      this.character += key.length;
+    }
+  }
+}
+
 /**
- * Replays typing at a position through the editor's own completion controller (its prompt window,
- * cache, stop rules, prefetch and default settings), with no debounce: one request per character,
- * newlines included, each awaited before the next key.
+ * Replays typing through the editor's own completion controller (its prompt window, cache, stop
+ * rules, prefetch and default settings), with no debounce: one request per character, newlines
+ * included, each awaited before the next key.
  */
 export async function replayTyping(model: LoadedModel, o: TypingOptions): Promise<TypingReport> {
-  const lines = o.text.split(/\r?\n/);
-  if (o.line < 0 || o.line >= lines.length || o.character < 0 || o.character > lines[o.line]!.length) throw new RangeError('the position is outside the file');
   const engine = new RecordingEngine(new ModelEngine(async () => model, () => ({
     strategy: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed }, codeAwareWeight: 0,
   }), o.layout));
   const settings: ControllerSettings = { ...DEFAULT_CONTROLLER_SETTINGS, ...o.settings };
   const gate = new RequestGate(() => 0);
   const controller = new CompletionController(engine, () => settings, gate);
-  const document = { get lineCount() { return lines.length; }, lineAt: (i: number) => lines[i]! };
-  let line = o.line;
-  let character = o.character;
+  const buffer = new TypingBuffer(o.text);
   const keystrokes: Keystroke[] = [];
   try {
-    for (const key of o.typed) {
-      const current = lines[line]!;
-      if (key === '\n') {
-        lines.splice(line, 1, current.slice(0, character), current.slice(character));
-        line++;
-        character = 0;
-      } else {
-        lines[line] = current.slice(0, character) + key + current.slice(character);
-        character += key.length;
+    for (const [segment, { line, character, typed }] of o.segments.entries()) {
+      buffer.moveTo(line, character);
+      for (const [k, key] of [...typed].entries()) {
+        buffer.type(key);
+        engine.last = undefined;
+        const t0 = performance.now();
+        const suggestions = await controller.provide({
+          documentKey: `file:///${o.path}`, languageId: o.languageId, document: buffer.document,
+          line: buffer.line, character: buffer.character, path: o.path, automatic: true,
+        });
+        const ms = performance.now() - t0;
+        const r = engine.last as CompletionResult | undefined;
+        keystrokes.push({
+          key,
+          segment,
+          first: k === 0,
+          promptTokens: r?.promptTokens ?? 0,
+          promptTokensEvaluated: r?.promptTokensEvaluated ?? 0,
+          promptTokensShifted: r?.promptTokensShifted ?? 0,
+          ms,
+          decodeMs: r?.stats.ms ?? 0,
+          cached: r === undefined && suggestions !== undefined,
+          suggestion: suggestions?.[0]?.text ?? null,
+        });
       }
-      engine.last = undefined;
-      const t0 = performance.now();
-      const suggestions = await controller.provide({
-        documentKey: `file:///${o.path}`, languageId: o.languageId, document, line, character, path: o.path, automatic: true,
-      });
-      const ms = performance.now() - t0;
-      const r = engine.last as CompletionResult | undefined;
-      keystrokes.push({
-        key,
-        promptTokens: r?.promptTokens ?? 0,
-        promptTokensEvaluated: r?.promptTokensEvaluated ?? 0,
-        promptTokensShifted: r?.promptTokensShifted ?? 0,
-        ms,
-        decodeMs: r?.stats.ms ?? 0,
-        cached: r === undefined && suggestions !== undefined,
-        suggestion: suggestions?.[0]?.text ?? null,
-      });
     }
   } finally {
     controller.dispose();
@@ -150,7 +187,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
   const character = Number(p.flags.column) - 1;
   const path = relative(process.cwd(), p.file) || p.file;
   const report = await withModel(p.model, (m) => replayTyping(m, {
-    text: p.text, path, languageId: languageIdOf(p.file), line, character, typed: p.flags.text as string,
+    text: p.text, path, languageId: languageIdOf(p.file), segments: [{ line, character, typed: p.flags.text as string }],
     strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
   }));
   if (p.json) {

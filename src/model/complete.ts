@@ -1,6 +1,5 @@
 import { decode } from '../decoding/strategies';
 import type { CompletionResult } from '../decoding/completion';
-import type { StartOptions } from '../decoding/language-model';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { CommonOptions, StrategyName } from '../decoding/strategy';
 import type { LoadedModel, PromptOptions } from './load';
@@ -49,19 +48,11 @@ export async function completeAt(loaded: LoadedModel, request: CompletionRequest
 /**
  * Brings the model's cache to the prompt at a cursor without generating: the exact state an
  * evaluation from scratch gives (no shifted stretch), in a slot of its own so the foreground's
- * cached prompt stays usable until this one is ready. Evaluates in pieces of `chunk` tokens, so
- * that cancelling it frees the model quickly and keeps what was done.
+ * cached prompt stays usable until this one is ready. Cancelling it keeps what was evaluated.
  */
-export async function warmAt(
-  loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal, chunk = 64,
-): Promise<{ promptTokens: number; evaluated: number }> {
+export async function warmAt(loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<{ promptTokens: number; evaluated: number }> {
   const { tokens } = loaded.buildPrompt(parts, { maxNewTokens });
-  const options: StartOptions = { background: true, exact: true };
-  let evaluated = 0;
-  for (let end = Math.min(tokens.length, chunk); ; end = Math.min(tokens.length, end + chunk)) {
-    const state = await loaded.languageModel.start(tokens.slice(0, end), 1, signal, options);
-    loaded.languageModel.release(state.branch);
-    evaluated += state.evaluated ?? 0;
-    if (end === tokens.length) return { promptTokens: tokens.length, evaluated };
-  }
+  const state = await loaded.languageModel.start(tokens, 1, signal, { background: true, exact: true });
+  loaded.languageModel.release(state.branch);
+  return { promptTokens: tokens.length, evaluated: state.evaluated ?? tokens.length };
 }

@@ -45,6 +45,9 @@ interface Job {
   readonly cached?: NextTokenScores;
 }
 
+/** Prompt tokens per llama_decode for background work. */
+const BACKGROUND_PROMPT_CHUNK = 32;
+
 class LlamaBranch implements Branch {
   constructor(readonly id: number, readonly owner: LlamaLanguageModel) {}
 }
@@ -131,7 +134,7 @@ export class LlamaLanguageModel implements LanguageModel {
     this.slotOfBranch.set(branch, slot);
     try {
       if (copyFrom !== undefined) await this.table.exclusive([copyFrom, slot], () => this.copyInto(slot, copyFrom));
-      const done = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal, options.exact === true));
+      const done = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal, options));
       return { branch, tokens: [...tokens], next: sliceScores(done.scores, topN), evaluated: done.evaluated, shifted: done.shifted };
     } catch (err) {
       this.release(branch);
@@ -240,8 +243,11 @@ export class LlamaLanguageModel implements LanguageModel {
    * and, unless `exact`, a later stretch that a KV shift can move next to it.
    */
   private async extendTo(
-    slot: Slot, tokens: readonly number[], topN: number, signal: AbortSignal | undefined, exact: boolean,
+    slot: Slot, tokens: readonly number[], topN: number, signal: AbortSignal | undefined, options: StartOptions,
   ): Promise<{ scores: NextTokenScores; evaluated: number; shifted: number }> {
+    const exact = options.exact === true;
+    // A keystroke cancels background work, and waits for its llama_decode call in flight: keep those short.
+    const chunk = options.background ? Math.min(this.options.promptChunk, BACKGROUND_PROMPT_CHUNK) : this.options.promptChunk;
     let keep = this.table.reusable(slot, tokens, exact);
     if (keep === tokens.length && slot.tokens.length === keep && slot.scores !== undefined && this.depth(slot.scores) >= topN) {
       this.counts.promptTokensReused += keep;
@@ -268,9 +274,9 @@ export class LlamaLanguageModel implements LanguageModel {
       }
       this.counts.promptTokensReused += keep;
       let scores: NextTokenScores | undefined;
-      for (let at = keep; at < tokens.length; at += this.options.promptChunk) {
+      for (let at = keep; at < tokens.length; at += chunk) {
         throwIfAborted(signal);
-        const part = tokens.slice(at, at + this.options.promptChunk);
+        const part = tokens.slice(at, at + chunk);
         const last = at + part.length === tokens.length;
         scores = await this.driver.decode(slot.seq, part, last ? Math.max(1, topN) : 0);
         slot.tokens.push(...part);
