@@ -83,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
       else panel.clear(`No completion yet in ${vscode.workspace.asRelativePath(editor.document.uri)}.`);
     }),
     vscode.workspace.onDidCloseTextDocument((d) => {
-      controller.cache.forget(d.uri.toString());
+      controller.forget(d.uri.toString());
       panelStates.delete(d.uri.toString());
     }),
   );

@@ -6,7 +6,7 @@ import type { StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/syntax-value';
 import { scorePosition, twoLines, type PositionScore } from '../eval/metrics';
 import { pickPositions, type EvalFile } from '../eval/positions';
-import { partsFromText } from '../decoding/prompt-parts';
+import { DEFAULT_WINDOW, partsFromText } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
 import { completeAt } from '../model/complete';
 import { loadModel } from '../model/load';
@@ -14,7 +14,7 @@ import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 
-const FLAGS = { model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string' } as const;
+const FLAGS = { model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int' } as const;
 const MAX_FILE_BYTES = 200_000;
 
 /** A strategy to evaluate, optionally with the code-aware value ("mcts+syntax"). */
@@ -77,6 +77,9 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   if (!Number.isFinite(weight) || weight < 0) throw new CliUsageError('--syntax-weight must be a number ≥ 0');
   const layout = String(f.layout ?? 'stable');
   if (layout !== 'stable' && layout !== 'legacy') throw new CliUsageError('--layout must be stable or legacy');
+  // The legacy layout's window was whole lines back from the cursor: blocks of one line.
+  const window = { ...DEFAULT_WINDOW, blockLines: Number(f['block-lines'] ?? (layout === 'legacy' ? 1 : DEFAULT_WINDOW.blockLines)) };
+  if (!(window.blockLines >= 1 && window.blockLines <= 64)) throw new CliUsageError('--block-lines must be between 1 and 64');
   const modelPath = String(f.model ?? builtinModelPath());
   const loaded = await loadModel({ modelPath });
   const results: ArmResult[] = [];
@@ -90,7 +93,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
         const value = arm.syntax ? syntaxAwareValue(oracle ?? bracketOracle, p.prefix, p.suffix, weight) : undefined;
         const t0 = performance.now();
         const r = await completeAt(loaded, {
-          parts: partsFromText(p.prefix, p.suffix),
+          parts: partsFromText(p.prefix, p.suffix, window),
           layout,
           strategy: arm.strategy,
           options: { maxTokens, seed: 1, isComplete: (t: string) => twoLines(t) !== t, ...(value ? { value } : {}) },
@@ -115,7 +118,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   } finally {
     await loaded.dispose();
   }
-  if (f.json) return JSON.stringify({ model: modelPath, layout, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), results });
+  if (f.json) return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), results });
   return formatTable(modelPath, files.length, positions.length, results);
 }
 

@@ -25,8 +25,9 @@ export interface TypingOptions {
   readonly strategy: StrategyName;
   readonly maxTokens: number;
   readonly seed: number;
-  /** The prompt layout; 'legacy' only for side-by-side measurements. */
+  /** The prompt layout and the window's block size; 'legacy' and 1 only for side-by-side measurements. */
   readonly layout?: PromptOptions['layout'];
+  readonly blockLines?: number;
   readonly settings?: Partial<ControllerSettings>;
 }
 
@@ -53,6 +54,8 @@ export interface Keystroke {
   /** Served from the controller's cache without a model call. */
   readonly cached: boolean;
   readonly suggestion: string | null;
+  /** The completion's error, when it failed (the editor logs it and shows nothing). */
+  readonly error?: string;
 }
 
 export interface TypingReport {
@@ -126,7 +129,8 @@ export async function replayTyping(model: LoadedModel, o: TypingOptions): Promis
   }), o.layout));
   const settings: ControllerSettings = { ...DEFAULT_CONTROLLER_SETTINGS, ...o.settings };
   const gate = new RequestGate(() => 0);
-  const controller = new CompletionController(engine, () => settings, gate);
+  let error: string | undefined;
+  const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines });
   const buffer = new TypingBuffer(o.text);
   const keystrokes: Keystroke[] = [];
   try {
@@ -135,6 +139,7 @@ export async function replayTyping(model: LoadedModel, o: TypingOptions): Promis
       for (const [k, key] of [...typed].entries()) {
         buffer.type(key);
         engine.last = undefined;
+        error = undefined;
         const t0 = performance.now();
         const suggestions = await controller.provide({
           documentKey: `file:///${o.path}`, languageId: o.languageId, document: buffer.document,
@@ -153,6 +158,7 @@ export async function replayTyping(model: LoadedModel, o: TypingOptions): Promis
           decodeMs: r?.stats.ms ?? 0,
           cached: r === undefined && suggestions !== undefined,
           suggestion: suggestions?.[0]?.text ?? null,
+          ...(error === undefined ? {} : { error }),
         });
       }
     }
@@ -194,7 +200,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
     return JSON.stringify({
       keystrokes: report.keystrokes.map((k) => ({
         key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, cached: k.cached, suggestion: k.suggestion,
-        promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs,
+        promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs, ...(k.error === undefined ? {} : { error: k.error }),
       })),
       summary: report.summary,
     });

@@ -59,8 +59,6 @@ export interface LlamaLanguageModelOptions {
   readonly endTokens: ReadonlySet<number>;
   /** Prompt tokens per llama_decode in start(); the abort signal is checked between chunks. */
   readonly promptChunk: number;
-  /** Whether start() may drop a stale stretch of a cached prompt and shift the rest (kv-shift.ts). */
-  readonly kvShift: boolean;
 }
 
 export class LlamaLanguageModel implements LanguageModel {
@@ -255,7 +253,7 @@ export class LlamaLanguageModel implements LanguageModel {
     }
     let shifted = 0;
     try {
-      const drop = exact || !this.options.kvShift ? undefined : findHeadDrop(slot.tokens, tokens, keep);
+      const drop = exact || !this.table.kvShift ? undefined : findHeadDrop(slot.tokens, tokens, keep);
       if (drop !== undefined) {
         await slot.seq.eraseContextTokenRanges([{ start: keep, end: drop.end }]);
         slot.tokens.splice(keep, drop.end - keep);

@@ -133,12 +133,11 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     const driver = createDriver(context, sequences[0]!, tokenList.length, {
       scoring: options.scoring ?? 'direct', copying: options.stateCopy ?? 'native',
     });
-    const languageModel = new LlamaLanguageModel(model, new SlotTable(sequences), driver, planner.counters, {
+    const languageModel = new LlamaLanguageModel(model, new SlotTable(sequences, kvShift), driver, planner.counters, {
       vocabSize: tokenList.length,
       contextSize: context.contextSize,
       endTokens: new Set(fim?.endTokens ?? []),
       promptChunk: options.promptChunk ?? 256,
-      kvShift,
     });
     const info: ModelInfo = {
       path, architecture: file.architecture, sizeBytes: file.sizeBytes, backend: runtime.backend,

@@ -58,9 +58,8 @@ export class PromptLayout {
     const suffixAll = fim === null ? [] : this.tokens(parts.suffix).tokens;
     const suffix = suffixAll.slice(0, Math.floor(room * (options.suffixShare ?? 0.25)));
     const extra = this.extra(parts, Math.floor(room * (options.extraShare ?? 0.25)));
-    let middle = this.tokens(parts.middle).tokens;
-    const free = room - suffix.length - extra.header.length - extra.comments.length;
-    if (middle.length > free) middle = middle.slice(middle.length - Math.max(0, free));
+    const free = Math.max(0, room - suffix.length - extra.header.length - extra.comments.length);
+    const middle = this.middle(parts.middle, free);
     // The middle's room grows in steps, so that typing a token does not shrink the prefix.
     const step = Math.max(16, Math.floor(room / 8));
     const reserve = step * Math.max(1, Math.ceil(middle.length / step));
@@ -77,6 +76,19 @@ export class PromptLayout {
       droppedSuffixTokens: suffixAll.length - suffix.length,
       topLine: prefix.topLine,
     };
+  }
+
+  /**
+   * The middle, or in a small context its newest lines: its head is dropped in steps of a
+   * quarter of the room, at a line start, so that typing moves it once per step, not per key.
+   */
+  private middle(text: string, room: number): readonly number[] {
+    const { tokens, lineStarts } = this.tokens(text);
+    if (tokens.length <= room) return tokens;
+    const step = Math.max(1, Math.floor(room / 4));
+    const drop = Math.ceil((tokens.length - room) / step) * step;
+    const from = lineStarts.find((start) => start >= drop && start <= tokens.length) ?? tokens.length - room;
+    return tokens.slice(from);
   }
 
   /**

@@ -7,6 +7,7 @@
 import type { LlamaContextSequence } from 'node-llama-cpp';
 import type { Branch, NextTokenScores, StartOptions } from '../decoding/language-model';
 import { BranchLimitError } from './errors';
+import { findHeadDrop } from './kv-shift';
 
 export interface Slot {
   readonly index: number;
@@ -49,12 +50,6 @@ export class SlotTable {
   foregroundSlot: Slot | undefined;
   private clock = 0;
 
-  constructor(sequences: readonly LlamaContextSequence[]) {
-    this.slots = sequences.map((seq, index) => ({
-      index, seq, tokens: [], scores: undefined, approximateFrom: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
-    }));
-  }
-
   get freeCount(): number {
     return this.slots.filter((s) => s.owner === undefined).length;
   }
@@ -73,6 +68,16 @@ export class SlotTable {
     return this.claim(slot, owner);
   }
 
+  constructor(
+    sequences: readonly LlamaContextSequence[],
+    /** Whether a prompt may reuse cache past a stale stretch (kv-shift.ts). */
+    readonly kvShift = false,
+  ) {
+    this.slots = sequences.map((seq, index) => ({
+      index, seq, tokens: [], scores: undefined, approximateFrom: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
+    }));
+  }
+
   /** How many of `tokens` the slot holds as a prefix; with `exact`, only what is not shifted. */
   reusable(slot: Slot, tokens: readonly number[], exact = false): number {
     if (slot.error !== undefined) return 0;
@@ -80,10 +85,17 @@ export class SlotTable {
     return exact && slot.approximateFrom !== undefined ? Math.min(shared, slot.approximateFrom) : shared;
   }
 
+  /** What a prompt can take from the slot: its shared prefix, and unless `exact` what a KV shift would keep after it. */
+  private reach(slot: Slot, tokens: readonly number[], exact: boolean): number {
+    const shared = this.reusable(slot, tokens, exact);
+    if (exact || !this.kvShift || slot.error !== undefined) return shared;
+    return shared + (findHeadDrop(slot.tokens, tokens, shared)?.run ?? 0);
+  }
+
   /**
-   * Where a new prompt should go: the free slot sharing the longest prefix with it (an exact one
-   * on a tie), or, when a slot it may not extend (owned, or the foreground prompt's for a
-   * background prompt) shares more, a free slot to copy that one into.
+   * Where a new prompt should go: the free slot it can take the most from (an exact one on a
+   * tie), or, when a slot it may not extend (owned, or the foreground prompt's for a background
+   * prompt) has more, a free slot to copy that one into.
    */
   claimForPrompt(tokens: readonly number[], owner: Branch, options: StartOptions = {}): { slot: Slot; copyFrom: Slot | undefined } {
     let bestFree: Slot | undefined;
@@ -93,7 +105,7 @@ export class SlotTable {
     const better = (s: Slot, len: number, than: Slot | undefined, thanLen: number) => len > thanLen
       || (len === thanLen && than !== undefined && (exactness(s) > exactness(than) || (exactness(s) === exactness(than) && s.releasedAt < than.releasedAt)));
     for (const s of this.slots) {
-      const len = this.reusable(s, tokens, options.exact);
+      const len = this.reach(s, tokens, options.exact === true);
       if (s.owner === undefined && !(options.background && s === this.foregroundSlot)) {
         if (better(s, len, bestFree, bestFreeLen)) {
           bestFree = s;

@@ -21,7 +21,7 @@ export interface EngineRequest {
   readonly languageId: string;
   readonly isComplete: (text: string) => boolean;
   readonly timeBudgetMs: number;
-  /** Work the user is not waiting for: it leaves the foreground's cached prompt alone. */
+  /** Work the user is not waiting for (a prefetch, warming the cache). */
   readonly background: boolean;
 }
 
@@ -58,6 +58,8 @@ export interface ControllerEvents {
 export interface ControllerOptions {
   /** Quiet time after the last request before the cache is brought up to date. */
   readonly idleMs?: number;
+  /** Lines per block of the prompt window (prompt-parts.ts); 1 approximates the window before blocks, for measurements. */
+  readonly blockLines?: number;
 }
 
 /** A request resolved against the document and the settings. */
@@ -129,6 +131,13 @@ export class CompletionController {
     return suggestions;
   }
 
+  /** Drops what is kept for a document (it was closed). */
+  forget(documentKey: string): void {
+    this.cache.forget(documentKey);
+    this.snapshots.delete(documentKey);
+    this.tops.delete(documentKey);
+  }
+
   /** Stops timers and background work; later requests get nothing. */
   dispose(): void {
     this.disposed = true;
@@ -137,7 +146,9 @@ export class CompletionController {
   }
 
   private resolve(request: CursorRequest, s: ControllerSettings): Resolved {
-    const window = cursorWindow(request.document, request.line, request.character, { prefixChars: s.prefixChars, suffixChars: s.suffixChars });
+    const window = cursorWindow(request.document, request.line, request.character, {
+      prefixChars: s.prefixChars, suffixChars: s.suffixChars, blockLines: this.options.blockLines,
+    });
     const lineText = request.document.lineAt(request.line);
     const parts: PromptParts = {
       ...window,

@@ -163,7 +163,8 @@ export async function realShapeModel(): Promise<string> {
   return existsSync(REAL_SHAPE_MODEL_PATH) ? REAL_SHAPE_MODEL_PATH : writeRealShapeModel();
 }
 
-if (require.main === module) {
+// Run as a script (not when bundled into a benchmark, where require.main is the bundle).
+if (require.main === module && /real-shape\.[cm]?[tj]s$/.test(process.argv[1] ?? '')) {
   const i = process.argv.indexOf('--out');
   const t0 = performance.now();
   writeRealShapeModel(i >= 0 ? resolve(process.argv[i + 1]!) : undefined)
