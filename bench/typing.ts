@@ -91,35 +91,44 @@ function label(k: Keystroke, scenario: number, index: number): Labelled {
 
 interface Figures {
   keystrokes: number;
+  /** Over all keystrokes (0 for those served from the cache), as `tokentree type` summarizes. */
   medianPromptTokensEvaluated: number;
-  /** Median and most prompt tokens evaluated, by kind of keystroke. */
+  /** Keystrokes that asked the model, and the prompt tokens each evaluated. */
+  modelCalls: number;
+  medianPromptTokensPerModelCall: number;
+  /** Per model call, by kind of keystroke: how many, median and most prompt tokens evaluated. */
   byCategory: Record<Category, { n: number; median: number; max: number }>;
   p50Ms: number;
   p95Ms: number;
   cacheHitRate: number;
-  /** Keystrokes that asked the model (the file already cached): median keystroke ms / median decoding ms. */
+  /** Model calls once the file is cached (not the first at a position): median keystroke ms / median decoding ms. */
   keystrokeVsDecode: number;
   medianDecodeMs: number;
   shiftedKeystrokes: number;
+  errors: number;
 }
 
 function figures(keys: readonly Labelled[]): Figures {
+  const asked = keys.filter((k) => !k.cached && k.promptTokens > 0);
   const byCategory = {} as Figures['byCategory'];
   for (const c of ['cold', 'jump', 'enter', 'inline'] as Category[]) {
-    const evaluated = keys.filter((k) => k.category === c).map((k) => k.promptTokensEvaluated);
+    const evaluated = asked.filter((k) => k.category === c).map((k) => k.promptTokensEvaluated);
     byCategory[c] = { n: evaluated.length, median: quantile(evaluated, 0.5), max: evaluated.length ? Math.max(...evaluated) : 0 };
   }
-  const asked = keys.filter((k) => !k.cached && k.promptTokens > 0 && k.category !== 'cold');
+  const warm = asked.filter((k) => k.category !== 'cold');
   return {
     keystrokes: keys.length,
     medianPromptTokensEvaluated: quantile(keys.map((k) => k.promptTokensEvaluated), 0.5),
+    modelCalls: asked.length,
+    medianPromptTokensPerModelCall: quantile(asked.map((k) => k.promptTokensEvaluated), 0.5),
     byCategory,
     p50Ms: quantile(keys.map((k) => k.ms), 0.5),
     p95Ms: quantile(keys.map((k) => k.ms), 0.95),
     cacheHitRate: keys.filter((k) => k.cached).length / Math.max(1, keys.length),
-    keystrokeVsDecode: quantile(asked.map((k) => k.ms), 0.5) / Math.max(1e-9, quantile(asked.map((k) => k.decodeMs), 0.5)),
-    medianDecodeMs: quantile(asked.map((k) => k.decodeMs), 0.5),
+    keystrokeVsDecode: quantile(warm.map((k) => k.ms), 0.5) / Math.max(1e-9, quantile(warm.map((k) => k.decodeMs), 0.5)),
+    medianDecodeMs: quantile(warm.map((k) => k.decodeMs), 0.5),
     shiftedKeystrokes: keys.filter((k) => k.promptTokensShifted > 0).length,
+    errors: keys.filter((k) => k.error !== undefined).length,
   };
 }
 
@@ -166,7 +175,7 @@ async function runModel(name: string, path: string) {
         // Same keystrokes on both sides: legacy ÷ stable.
         ratio: {
           keystrokes: legacy.keystrokes,
-          medianPromptTokensEvaluated: legacy.medianPromptTokensEvaluated / Math.max(1, stableSame.medianPromptTokensEvaluated),
+          medianPromptTokensPerModelCall: legacy.medianPromptTokensPerModelCall / Math.max(1, stableSame.medianPromptTokensPerModelCall),
           p50Ms: legacy.p50Ms / stableSame.p50Ms,
           p95Ms: legacy.p95Ms / stableSame.p95Ms,
           stableOnTheseKeys: stableSame,
@@ -202,15 +211,16 @@ async function shiftSamples(model: LoadedModel, path: string, samplesPerFile: nu
 
 function print(r: Record<string, unknown>): void {
   console.log(`\n${r.model}: ${r.architecture}, context ${r.contextSize}, vocabulary ${r.vocabSize}, ${r.backend}, ${r.threads} thread(s); suffix budget ${r.suffixBudgetTokens} tokens; ${maxTokens} tokens max`);
-  const f = (x: number, d = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
-  for (const row of r.strategies as { strategy: string; stable: Figures; legacy: Figures; ratio: { keystrokes: number; medianPromptTokensEvaluated: number; p50Ms: number; p95Ms: number; stableOnTheseKeys: Figures } }[]) {
-    console.log(`  ${row.strategy}`);
-    console.log('    layout      keys  eval/key  inline med/max  enter med/max  jump med/max  cold med  p50 ms  p95 ms  hits  keystroke÷decode  shifted');
+  const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const mm = (c: { median: number; max: number; n: number }) => (c.n ? `${f(c.median)}/${c.max}` : '-');
+  for (const row of r.strategies as { strategy: string; stable: Figures; legacy: Figures; ratio: { keystrokes: number; medianPromptTokensPerModelCall: number; p50Ms: number; p95Ms: number; stableOnTheseKeys: Figures } }[]) {
+    console.log(`  ${row.strategy}: prompt tokens evaluated per key (all keys; per model call: median/most by kind of key), ms from key to suggestion`);
+    console.log('    layout      keys  per key  calls  per call  inline    enter     jump      cold   p50 ms  p95 ms  hits  key÷decode  shifted  errors');
     for (const [name, x] of [['stable', row.stable], ['legacy', row.legacy], ['stable*', row.ratio.stableOnTheseKeys]] as [string, Figures][]) {
       const c = x.byCategory;
-      console.log(`    ${name.padEnd(10)} ${String(x.keystrokes).padStart(5)} ${f(x.medianPromptTokensEvaluated).padStart(9)} ${`${f(c.inline.median)}/${c.inline.max}`.padStart(15)} ${`${f(c.enter.median)}/${c.enter.max}`.padStart(14)} ${`${f(c.jump.median)}/${c.jump.max}`.padStart(13)} ${f(c.cold.median).padStart(9)} ${f(x.p50Ms).padStart(7)} ${f(x.p95Ms).padStart(7)} ${`${(100 * x.cacheHitRate).toFixed(0)}%`.padStart(5)} ${x.keystrokeVsDecode.toFixed(3).padStart(17)} ${String(x.shiftedKeystrokes).padStart(8)}`);
+      console.log(`    ${name.padEnd(10)} ${String(x.keystrokes).padStart(5)} ${f(x.medianPromptTokensEvaluated).padStart(8)} ${String(x.modelCalls).padStart(6)} ${f(x.medianPromptTokensPerModelCall).padStart(9)}  ${mm(c.inline).padEnd(9)} ${mm(c.enter).padEnd(9)} ${mm(c.jump).padEnd(9)} ${mm(c.cold).padEnd(6)} ${f(x.p50Ms).padStart(7)} ${f(x.p95Ms).padStart(7)} ${`${(100 * x.cacheHitRate).toFixed(0)}%`.padStart(5)} ${x.keystrokeVsDecode.toFixed(3).padStart(11)} ${String(x.shiftedKeystrokes).padStart(8)} ${String(x.errors).padStart(7)}`);
     }
-    console.log(`    legacy ÷ stable* (the same ${row.ratio.keystrokes} keystrokes): prompt tokens evaluated per key ${row.ratio.medianPromptTokensEvaluated.toFixed(1)}×, p50 ${row.ratio.p50Ms.toFixed(2)}×, p95 ${row.ratio.p95Ms.toFixed(2)}×`);
+    console.log(`    legacy ÷ stable* (stable* = the same ${row.ratio.keystrokes} keystrokes): prompt tokens per model call ${row.ratio.medianPromptTokensPerModelCall.toFixed(1)}×, p50 ${row.ratio.p50Ms.toFixed(2)}×, p95 ${row.ratio.p95Ms.toFixed(2)}×`);
   }
   const s = r.shift as ShiftDistance;
   console.log(`  KV shift vs fresh evaluation (${s.samples} shifted prompts of ${s.pairs}, ${s.medianShiftedTokens} tokens kept by the shift, median): KL median ${s.klMedian.toExponential(2)} max ${s.klMax.toExponential(2)} nats; same top token ${(100 * s.top1Agreement).toFixed(0)}%; greedy ${s.continuationTokens} tokens identical ${(100 * s.continuationAgreement).toFixed(0)}%; noise floor (exact re-evaluation vs fresh) KL max ${s.exactKlMax.toExponential(2)}`);

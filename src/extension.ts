@@ -64,11 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('tokentree.strategy')) status.update({ strategy: readStrategy() });
       if (e.affectsConfiguration('tokentree.enabled')) status.update({ enabled: readControllerSettings().enabled });
-      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
-        controller.cache.clear();
-        void models?.reset();
-      }
-      if (e.affectsConfiguration('tokentree')) controller.cache.clear();
+      if (e.affectsConfiguration('tokentree')) controller.invalidate();
+      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) void models?.reset();
     }),
     // Context from other files: where the user edits and looks (throttled per document).
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -5,11 +5,12 @@ import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/syntax-value';
 import { scorePosition, twoLines, type PositionScore } from '../eval/metrics';
-import { pickPositions, type EvalFile } from '../eval/positions';
-import { DEFAULT_WINDOW, partsFromText } from '../decoding/prompt-parts';
+import { targetLogLikelihood } from '../eval/likelihood';
+import { pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
+import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
 import { completeAt } from '../model/complete';
-import { loadModel } from '../model/load';
+import { loadModel, type LoadedModel } from '../model/load';
 import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
@@ -83,7 +84,9 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   const modelPath = String(f.model ?? builtinModelPath());
   const loaded = await loadModel({ modelPath });
   const results: ArmResult[] = [];
+  let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
   try {
+    likelihood = await targetBits(loaded, positions, window, layout, maxTokens);
     for (const arm of arms) {
       const scores: PositionScore[] = [];
       const ms: number[] = [];
@@ -118,8 +121,24 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   } finally {
     await loaded.dispose();
   }
-  if (f.json) return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), results });
-  return formatTable(modelPath, files.length, positions.length, results);
+  const targetBitsPerByte = likelihood.bits / Math.max(1, likelihood.bytes);
+  if (f.json) {
+    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), targetBitsPerByte, results });
+  }
+  return [formatTable(modelPath, files.length, positions.length, results), `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`].join('\n');
+}
+
+/** Bits the model needs for each position's true text after its prompt (teacher forcing), and the text's bytes. */
+async function targetBits(loaded: LoadedModel, positions: readonly EvalPosition[], window: WindowOptions, layout: 'stable' | 'legacy', maxTokens: number) {
+  let bits = 0;
+  let bytes = 0;
+  for (const p of positions) {
+    const target = loaded.tokenize(p.target);
+    const prompt = loaded.buildPrompt(partsFromText(p.prefix, p.suffix, window), { maxNewTokens: Math.max(maxTokens, target.length + 1), layout }).tokens;
+    bits -= (await targetLogLikelihood(loaded.languageModel, prompt, target)) / Math.LN2;
+    bytes += Buffer.byteLength(p.target, 'utf8');
+  }
+  return { bits, bytes };
 }
 
 function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {

@@ -40,6 +40,7 @@ export class ModelEngine implements CompletionEngine {
       options: { ...options, isComplete: request.isComplete, timeBudgetMs: request.timeBudgetMs, maxMs: request.timeBudgetMs, ...(value ? { value } : {}) },
       signal,
       layout: this.layout,
+      background: request.background,
     });
   }
 

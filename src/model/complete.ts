@@ -13,6 +13,8 @@ export interface CompletionRequest {
   readonly options?: Partial<CommonOptions> & Record<string, unknown>;
   readonly signal?: AbortSignal;
   readonly layout?: PromptOptions['layout'];
+  /** Work the user is not waiting for (a prefetch): it keeps the foreground's cached prompt usable. */
+  readonly background?: boolean;
 }
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
@@ -26,7 +28,7 @@ const FIRST_STEP_TOP_N = 64;
 export async function completeAt(loaded: LoadedModel, request: CompletionRequest): Promise<CompletionResult> {
   const maxTokens = request.options?.maxTokens ?? 32;
   const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
-  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal);
+  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal, { background: request.background });
   try {
     // The prompt's branch is released right after, so the strategy may extend it in place.
     const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, request.signal, true);

@@ -32,6 +32,9 @@ export interface Slot {
   releasedAt: number;
 }
 
+/** Tokens at a prompt's end that typing on may tokenize differently (BPE merges across them). */
+const RETOKENIZED_TAIL = 2;
+
 /** 1 for a slot whose cache is exact, 0 for one holding a shifted stretch. */
 const exactness = (s: Slot) => (s.approximateFrom === undefined ? 1 : 0);
 
@@ -46,8 +49,13 @@ export class SlotTable {
   readonly slots: Slot[];
   /** The slot that evaluated the latest prompt; kept free of forks while another slot is free. */
   promptSlot: Slot | undefined;
-  /** The slot of the latest foreground prompt, which background prompts copy from but never reuse in place. */
+  /**
+   * The slot of the latest foreground prompt, and that prompt's length. A background prompt
+   * extends it in place only when it keeps that prompt (a prefetch at the end of the suggestion
+   * shown); otherwise it copies from it, so the next keystroke still finds its prompt cached.
+   */
   foregroundSlot: Slot | undefined;
+  private foregroundLength = 0;
   private clock = 0;
 
   get freeCount(): number {
@@ -106,7 +114,7 @@ export class SlotTable {
       || (len === thanLen && than !== undefined && (exactness(s) > exactness(than) || (exactness(s) === exactness(than) && s.releasedAt < than.releasedAt)));
     for (const s of this.slots) {
       const len = this.reach(s, tokens, options.exact === true);
-      if (s.owner === undefined && !(options.background && s === this.foregroundSlot)) {
+      if (s.owner === undefined && !(options.background && s === this.foregroundSlot && !this.keepsForeground(tokens))) {
         if (better(s, len, bestFree, bestFreeLen)) {
           bestFree = s;
           bestFreeLen = len;
@@ -123,8 +131,17 @@ export class SlotTable {
     const slot = copyFrom === undefined ? bestFree : this.claimForFork(owner, copyFrom);
     if (copyFrom === undefined) this.claim(slot, owner);
     this.promptSlot = slot;
-    if (!options.background) this.foregroundSlot = slot;
+    if (!options.background) {
+      this.foregroundSlot = slot;
+      this.foregroundLength = tokens.length;
+    }
     return { slot, copyFrom };
+  }
+
+  /** Whether `tokens` start with the foreground prompt, but for the last tokens a keystroke may re-tokenize. */
+  private keepsForeground(tokens: readonly number[]): boolean {
+    const fg = this.foregroundSlot;
+    return fg !== undefined && commonPrefixLength(fg.tokens, tokens) >= this.foregroundLength - RETOKENIZED_TAIL;
   }
 
   release(slot: Slot): void {

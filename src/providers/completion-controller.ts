@@ -60,6 +60,11 @@ export interface ControllerOptions {
   readonly idleMs?: number;
   /** Lines per block of the prompt window (prompt-parts.ts); 1 approximates the window before blocks, for measurements. */
   readonly blockLines?: number;
+  /**
+   * Quiet time after a suggestion is shown before the one that follows it is prefetched: a user
+   * who types on does not need it, and cancelling it would make the next keystroke wait.
+   */
+  readonly prefetchDelayMs?: number;
 }
 
 /** A request resolved against the document and the settings. */
@@ -87,6 +92,7 @@ export class CompletionController {
   private readonly tops = new Map<string, number | undefined>();
   private last?: { resolved: Resolved; shifted: boolean };
   private idleTimer?: ReturnType<typeof setTimeout>;
+  private prefetchTimer?: ReturnType<typeof setTimeout>;
   private disposed = false;
 
   constructor(
@@ -103,6 +109,7 @@ export class CompletionController {
     const r = this.resolve(request, s);
     if (request.automatic && blockingSuffix(r.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix) return undefined;
     this.last = { resolved: r, shifted: this.last?.resolved.request.documentKey === request.documentKey && this.last.shifted };
+    clearTimeout(this.prefetchTimer);
     this.armIdle();
     const cached = this.cache.lookup(r.at);
     if (cached) return cached;
@@ -127,8 +134,20 @@ export class CompletionController {
     } finally {
       ticket.end();
     }
-    if (suggestions[0]) this.prefetch(r, suggestions[0], s);
+    const shown = suggestions[0];
+    const delay = this.options.prefetchDelayMs ?? 100;
+    if (shown && delay <= 0) this.prefetch(r, shown, s);
+    else if (shown) this.prefetchTimer = this.timer(() => this.prefetch(r, shown, s), delay);
     return suggestions;
+  }
+
+  /** Forgets every suggestion and cancels work in flight: the settings or the model changed. */
+  invalidate(): void {
+    clearTimeout(this.prefetchTimer);
+    this.gate.cancelAll();
+    this.cache.clear();
+    this.snapshots.clear();
+    this.tops.clear();
   }
 
   /** Drops what is kept for a document (it was closed). */
@@ -142,6 +161,7 @@ export class CompletionController {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.prefetchTimer);
     this.gate.cancelAll();
   }
 
@@ -180,6 +200,7 @@ export class CompletionController {
 
   /** Computes, in the background, what to suggest once `shown` is accepted (as llama.vscode does). */
   private prefetch(r: Resolved, shown: Suggestion, s: ControllerSettings): void {
+    if (this.disposed) return;
     const after = withInsertion(r.request.document, r.request.line, r.request.character, shown.text);
     const next = this.resolve({ ...r.request, ...after, automatic: true, onCancel: undefined }, s);
     if (blockingSuffix(next.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix || this.cache.lookup(next.at)) return;
@@ -191,8 +212,14 @@ export class CompletionController {
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.onIdle(), this.options.idleMs ?? 1000);
-    this.idleTimer.unref?.();
+    this.idleTimer = this.timer(() => this.onIdle(), this.options.idleMs ?? 1000);
+  }
+
+  /** A timer that does not keep the process alive (the CLI exits when its work is done). */
+  private timer(run: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(run, ms);
+    timer.unref?.();
+    return timer;
   }
 
   /**

@@ -86,7 +86,7 @@ const request = (prefix: string, extra: Partial<CursorRequest> & { after?: strin
 };
 
 function controller(engine: CompletionEngine, settings: Partial<ControllerSettings> = {}, debounceMs = 0, idleMs = 60_000) {
-  return new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => debounceMs), {}, { idleMs });
+  return new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => debounceMs), {}, { idleMs, prefetchDelayMs: 0 });
 }
 
 /** Requests a keystroke made (prefetches left out). */
@@ -198,7 +198,7 @@ describe('work while the user is not typing (fake engine)', () => {
   it('typing something else cancels the prefetch at once, and nothing is left running', async () => {
     const engine = new FakeEngine(['value;'], 50);
     const gate = new RequestGate(() => 0);
-    const c = new CompletionController(engine, () => SETTINGS, gate, {}, { idleMs: 60_000 });
+    const c = new CompletionController(engine, () => SETTINGS, gate, {}, { idleMs: 60_000, prefetchDelayMs: 0 });
     await c.provide(request('const x = '));
     assert.equal(engine.active, 1, 'the prefetch is running');
     const other = await c.provide(request('const x = q'));
@@ -210,6 +210,19 @@ describe('work while the user is not typing (fake engine)', () => {
     assert.equal(engine.active, 0, 'no engine request is left running');
     assert.ok(gate.idle);
     assert.equal(await c.provide(request('const x = qq')), undefined, 'a disposed controller answers nothing');
+  });
+
+  it('a settings change cancels the prefetch, and nothing computed under the old settings is served', async () => {
+    const engine = new FakeEngine(['value;'], 30);
+    const gate = new RequestGate(() => 0);
+    const c = new CompletionController(engine, () => SETTINGS, gate, {}, { idleMs: 60_000, prefetchDelayMs: 0 });
+    await c.provide(request('const x = '));
+    c.invalidate();
+    await gate.settled();
+    assert.equal(engine.abortedBackground, 1);
+    await c.provide(request('const x = value;'));
+    assert.equal(foreground(engine), 2, 'the accepted position is computed again');
+    c.dispose();
   });
 
   it('a keystroke at the prefetched position waits for the prefetch instead of cancelling it', async () => {

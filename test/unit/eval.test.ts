@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { bracketOracle, syntaxAwareValue } from '../../src/decoding/syntax-value';
+import { targetLogLikelihood } from '../../src/eval/likelihood';
 import { levenshtein, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
+import { TableModel } from '../support/table-model';
 import { pickPositions } from '../../src/eval/positions';
 import { typescriptOracle } from '../../src/syntax/typescript-oracle';
 
@@ -25,6 +27,13 @@ describe('evaluation', () => {
     assert.equal(broken.exactLine, false);
     assert.equal(broken.parses, false);
     assert.ok(broken.editSimilarity < 0.5);
+  });
+  it('the true text’s log-likelihood after a prompt, token by token, with literal values', async () => {
+    const m = new TableModel({ vocab: ['a', 'b', 'c'], rules: { a: { b: 0.5, c: 0.5 }, b: { c: 0.25, a: 0.75 } } });
+    const ll = await targetLogLikelihood(m, m.ids('a'), m.ids('b c'));
+    assert.ok(Math.abs(ll - (Math.log(0.5) + Math.log(0.25))) < 1e-6, `${ll}`); // float32 logits
+    assert.equal(m.liveBranches, 0, 'the branch is released');
+    assert.equal(await targetLogLikelihood(m, m.ids('a'), []), 0);
   });
   it('edit distance with literal values', () => {
     assert.equal(levenshtein('kitten', 'sitting'), 3);
