@@ -1,3 +1,4 @@
+import { quoteText } from '../decoding/describe-value';
 import { CliUsageError } from './errors';
 
 /** Minimal --flag value parser: the CLI's options are few and all named. */
@@ -5,10 +6,10 @@ export function parseFlags(argv: readonly string[], spec: Record<string, 'string
   const out: Record<string, string | number | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new CliUsageError(`unexpected argument "${arg}"`);
+    if (!arg.startsWith('--')) throw new CliUsageError(`unexpected argument ${quoteText(arg)}`);
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
     const kind = spec[name];
-    if (!kind) throw new CliUsageError(`unknown option --${name}`);
+    if (!kind) throw new CliUsageError(`unknown option ${quoteText(`--${name}`)}`);
     if (kind === 'bool') {
       out[name] = true;
       continue;
@@ -16,7 +17,7 @@ export function parseFlags(argv: readonly string[], spec: Record<string, 'string
     const value = inline ?? argv[++i];
     if (value === undefined) throw new CliUsageError(`--${name} needs a value`);
     if (kind === 'int') {
-      if (!/^-?\d+$/.test(value)) throw new CliUsageError(`--${name} must be an integer (got "${value}")`);
+      if (!/^-?\d{1,15}$/.test(value)) throw new CliUsageError(`--${name} must be an integer (got ${quoteText(value)})`);
       out[name] = Number(value);
     } else out[name] = value;
   }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readTextFile } from './files';
 import { partsFromText } from '../decoding/prompt-parts';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
@@ -29,25 +29,20 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
   const f = parseFlags(argv, { ...FLAGS, ...extraFlags });
   for (const required of ['file', 'line', 'column']) if (f[required] === undefined) throw new CliUsageError(`--${required} is required`);
   const file = String(f.file);
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new CliUsageError(`cannot read --file ${file}`);
-  }
-  if (size > MAX_FILE_BYTES) throw new CliUsageError(`--file ${file} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  const text = readTextFile(file, '--file', MAX_FILE_BYTES);
   const strategy = String(f.strategy ?? 'greedy');
   if (!isStrategyName(strategy)) throw new CliUsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
   const maxTokens = Number(f['max-tokens'] ?? defaultMaxTokens);
   if (maxTokens < 1 || maxTokens > 1024) throw new CliUsageError('--max-tokens must be between 1 and 1024');
-  const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
+  const seed = Number(f.seed ?? 0);
+  if (seed < 0 || seed > 2 ** 31 - 1) throw new CliUsageError(`--seed must be between 0 and ${2 ** 31 - 1}`);
   return {
     file,
-    text,
+    text: text.replace(/\r\n/g, '\n'),
     ...splitAt(text, Number(f.line), Number(f.column)),
     model: String(f.model ?? builtinModelPath()),
     maxTokens,
-    seed: Number(f.seed ?? 0),
+    seed,
     json: f.json === true,
     strategy,
     flags: f,

@@ -66,16 +66,25 @@ function readFiles(globs: string | undefined, root: string): EvalFile[] {
   return files;
 }
 
+/** An integer flag within [lo, hi], or its default. */
+function bounded(value: string | number | boolean | undefined, fallback: number, lo: number, hi: number, flag: string): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new CliUsageError(`${flag} must be an integer between ${lo} and ${hi}`);
+  return n;
+}
+
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 
 export async function runEval(argv: readonly string[], root = process.cwd()): Promise<string> {
   const f = parseFlags(argv, FLAGS);
   const arms = readArms(f.strategies as string | undefined);
   const files = readFiles(f.files as string | undefined, root);
-  const positions = pickPositions(files, Number(f.positions ?? 40), Number(f.seed ?? 1));
-  const maxTokens = Number(f['max-tokens'] ?? 48);
+  const count = bounded(f.positions, 40, 1, 100_000, '--positions');
+  const seed = bounded(f.seed, 1, 0, 2 ** 31 - 1, '--seed');
+  const maxTokens = bounded(f['max-tokens'], 48, 1, 1024, '--max-tokens');
+  const positions = pickPositions(files, count, seed);
   const weight = Number(f['syntax-weight'] ?? 1);
-  if (!Number.isFinite(weight) || weight < 0) throw new CliUsageError('--syntax-weight must be a number ≥ 0');
+  if (!Number.isFinite(weight) || weight < 0 || weight > 100) throw new CliUsageError('--syntax-weight must be a number between 0 and 100');
   const layout = String(f.layout ?? 'stable');
   if (layout !== 'stable' && layout !== 'legacy') throw new CliUsageError('--layout must be stable or legacy');
   // The legacy layout's window was whole lines back from the cursor: blocks of one line.
@@ -123,7 +132,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   }
   const targetBitsPerByte = likelihood.bits / Math.max(1, likelihood.bytes);
   if (f.json) {
-    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed: Number(f.seed ?? 1), targetBitsPerByte, results });
+    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed, targetBitsPerByte, results });
   }
   return [formatTable(modelPath, files.length, positions.length, results), `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`].join('\n');
 }

@@ -1,3 +1,4 @@
+import { quoteText, terminalLine } from '../decoding/describe-value';
 import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
@@ -43,12 +44,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE + '\n');
         return command === undefined ? 2 : 0;
       default:
-        throw new CliUsageError(`unknown command "${command}" (try --help)`);
+        throw new CliUsageError(`unknown command ${quoteText(command)} (try --help)`);
     }
   } catch (e) {
     const err = e as Error;
     const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
-    process.stderr.write(`tokentree: ${err.message.split('\n')[0]}\n`);
+    process.stderr.write(`tokentree: ${terminalLine(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
     return usage ? 2 : 1;
   }
 }

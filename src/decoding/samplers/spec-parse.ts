@@ -1,4 +1,5 @@
 import { SamplerSpecError, type SamplerSpec } from './chain';
+import { describeValue, quoteText } from '../describe-value';
 
 /** Validates untrusted JSON (CLI input, settings) into a sampler spec, or throws a one-line reason. */
 export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec {
@@ -9,7 +10,7 @@ export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec
   const num = (key: string, check: (x: number) => boolean, rule: string): number => {
     const x = o[key];
     if (typeof x !== 'number' || !Number.isFinite(x) || !check(x)) {
-      throw new SamplerSpecError(`${where}.${key} must be ${rule} (got ${JSON.stringify(x)})`);
+      throw new SamplerSpecError(`${where}.${key} must be ${rule} (got ${describeValue(x)})`);
     }
     return x;
   };
@@ -18,7 +19,7 @@ export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec
   const any = () => true;
   const known = (keys: string[]) => {
     for (const key of Object.keys(o)) {
-      if (key !== 'type' && !keys.includes(key)) throw new SamplerSpecError(`${where} has an unknown field "${key}"`);
+      if (key !== 'type' && !keys.includes(key)) throw new SamplerSpecError(`${where} has an unknown field ${quoteText(key)}`);
     }
   };
   switch (o.type) {
@@ -47,7 +48,7 @@ export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec
       };
     default:
       throw new SamplerSpecError(
-        `${where}.type must be one of temperature, top_k, top_p, min_p, typical, penalties (got ${JSON.stringify(o.type)})`,
+        `${where}.type must be one of temperature, top_k, top_p, min_p, typical, penalties (got ${describeValue(o.type)})`,
       );
   }
 }
