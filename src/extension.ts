@@ -5,7 +5,7 @@ import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
 import { editorEngine } from './host/engine';
 import { ModelHost } from './host/model-host';
-import { acceptEntropy, readControllerSettings, readStrategy } from './host/settings';
+import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
 import { setLogSink } from './model/llama-runtime';
@@ -20,6 +20,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TokenTree', { log: true });
   setLogSink((level, message) => (level === 'error' ? log.error(message) : log.debug(message)));
   const showLog = () => log.show(true);
+  setSettingsWarning((message) => {
+    log.warn(message);
+    void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'tokentree');
+    });
+  });
   models = new ModelHost(log, { selectModel: () => void pickModelFile(), showLog });
   const status = new StatusBar();
   status.update({ strategy: readStrategy(), enabled: readControllerSettings().enabled });
@@ -28,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const panelStates = new Map<string, PanelState>();
   const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
 
-  const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(() => vscode.workspace.getConfiguration('tokentree').get('debounceMs', 120)), {
+  const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(readDebounceMs), {
     onResult: (_req, result) => status.update({
       last: { ms: result.stats.ms, promptTokens: result.promptTokens, promptTokensEvaluated: result.promptTokensEvaluated, generated: result.candidates[0]?.tokens.length ?? 0 },
     }),

@@ -5,7 +5,8 @@ import type { StrategyName } from '../decoding/strategy';
 import { ModelEngine } from '../engine/model-engine';
 import type { LoadedModel, PromptOptions } from '../model/load';
 import { CompletionController, type CompletionEngine, type EngineRequest } from '../providers/completion-controller';
-import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../providers/controller-settings';
+import type { ControllerSettings } from '../providers/controller-settings';
+import { controllerSettings, DEFAULTS_ONLY } from '../host/setting-rules';
 import { RequestGate } from '../providers/request-gate';
 import { oneLine, readPosition, withModel } from './complete';
 import { CliUsageError } from './errors';
@@ -127,7 +128,7 @@ export async function replayTyping(model: LoadedModel, o: TypingOptions): Promis
   const engine = new RecordingEngine(new ModelEngine(async () => model, () => ({
     strategy: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed }, codeAwareWeight: 0,
   }), o.layout));
-  const settings: ControllerSettings = { ...DEFAULT_CONTROLLER_SETTINGS, ...o.settings };
+  const settings: ControllerSettings = { ...controllerSettings(DEFAULTS_ONLY), ...o.settings };
   const gate = new RequestGate(() => 0);
   let error: string | undefined;
   const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines });

@@ -11,4 +11,6 @@ export interface CompletionResult extends DecodeResult {
   readonly promptTokensShifted: number;
   /** First line of the prefix in the prompt, when it starts at a line: the next request's hint. */
   readonly topLine?: number;
+  /** Set when the asked maxTokens did not fit the model's context: what was used instead. */
+  readonly maxTokensClamped?: { readonly asked: number; readonly used: number; readonly contextSize: number };
 }

@@ -1,9 +1,32 @@
 import * as vscode from 'vscode';
 import { isStrategyName } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import { DEFAULT_CONTROLLER_SETTINGS as D, type ControllerSettings } from '../providers/controller-settings';
+import type { ControllerSettings } from '../providers/controller-settings';
+import { checkSetting, controllerSettings, describeProblem, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
+
+const source: SettingsSource = {
+  get: (key) => section().get(key),
+  user: (key) => section().inspect(key)?.globalValue,
+};
+
+let warn: (message: string) => void = () => undefined;
+const warned = new Set<string>();
+
+/** Where corrections of bad settings are shown: once per setting and value. */
+export function setSettingsWarning(show: (message: string) => void): void {
+  warn = show;
+}
+
+function report(p: SettingProblem): void {
+  const key = `${p.key}=${JSON.stringify(p.given)}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  warn(describeProblem(p));
+}
+
+const value = <K extends SettingKey>(key: K) => checkSetting(key, source.get(key), report);
 
 export interface ModelSettings {
   /** Empty: the built-in model. */
@@ -19,38 +42,27 @@ export interface ModelSettings {
  * a file of the folder's choosing. The manifest marks them machine-scoped as well.
  */
 export function readModelSettings(): ModelSettings {
-  const c = section();
-  const user = <T>(key: string, fallback: T): T => (c.inspect<T>(key)?.globalValue ?? fallback);
-  const threads = user<number | string>('threads', 'auto');
+  const user = <K extends SettingKey>(key: K) => checkSetting(key, source.user(key), report);
   return {
-    modelPath: String(user('modelPath', '')).trim(),
-    gpu: user<string>('gpu', 'auto') === 'off' ? false : 'auto',
-    threads: typeof threads === 'number' && Number.isInteger(threads) && threads > 0 ? threads : 'auto',
+    modelPath: user('modelPath').trim(),
+    gpu: user('gpu') === 'off' ? false : 'auto',
+    threads: user('threads'),
     // 0: the model's own training context (at most 2048): a larger one feeds a small model
     // positions it never saw, and its completions fall apart.
-    contextSize: clampInt(user('contextSize', 0), 0, 32768, 0) || undefined,
+    contextSize: user('contextSize') || undefined,
   };
 }
 
 export function readControllerSettings(): ControllerSettings {
-  const c = section();
-  return {
-    enabled: c.get('enabled', D.enabled),
-    languages: c.get<string[]>('languages', [...D.languages]),
-    candidates: clampInt(c.get('candidates'), 1, 10, D.candidates),
-    autoTriggerMaxLineSuffix: clampInt(c.get('autoTriggerMaxLineSuffix'), 0, 1000, D.autoTriggerMaxLineSuffix),
-    timeBudgetMs: clampInt(c.get('timeBudgetMs'), 100, 60000, D.timeBudgetMs),
-    otherFiles: c.get('context.otherFiles', D.otherFiles),
-    contextBudgetChars: clampInt(c.get('context.budgetChars'), 0, 100000, D.contextBudgetChars),
-    prefixChars: clampInt(c.get('context.prefixChars'), 100, 200000, D.prefixChars),
-    suffixChars: clampInt(c.get('context.suffixChars'), 0, 100000, D.suffixChars),
-    confidenceThreshold: clampNumber(c.get('confidence.threshold'), 0, 1, D.confidenceThreshold),
-    confidenceMode: c.get<string>('confidence.mode', D.confidenceMode) === 'suppress' ? 'suppress' : 'cut',
-  };
+  return controllerSettings(source, report);
+}
+
+export function readDebounceMs(): number {
+  return value('debounceMs');
 }
 
 export function readStrategy(): StrategyName {
-  const s = section().get<string>('strategy', 'greedy');
+  const s = value('strategy');
   return isStrategyName(s) ? s : 'greedy';
 }
 
@@ -60,33 +72,32 @@ export async function writeStrategy(strategy: StrategyName): Promise<void> {
 
 /** The chosen strategy's options, from its settings (the engine fills in the rest). */
 export function readStrategyOptions(strategy: StrategyName): Record<string, unknown> {
-  const c = section();
-  const common = { maxTokens: clampInt(c.get('maxTokens', 48), 1, 512, 48), seed: clampInt(c.get('seed', 0), 0, 2 ** 31, 0) };
-  const samples = clampInt(c.get('sampling.samples', 4), 1, 16, 4);
+  const common = { maxTokens: value('maxTokens'), seed: value('seed') };
+  const samples = value('sampling.samples');
   switch (strategy) {
     case 'top-p':
-      return { ...common, samples, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: clampNumber(c.get('topP.p', 0.9), 0, 1, 0.9) }, { type: 'temperature', t: clampNumber(c.get('topP.temperature', 0.7), 0, 5, 0.7) }] };
+      return { ...common, samples, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: value('topP.p') }, { type: 'temperature', t: value('topP.temperature') }] };
     case 'min-p':
-      return { ...common, samples, chain: [{ type: 'min_p', p: clampNumber(c.get('minP.p', 0.05), 0, 1, 0.05) }, { type: 'temperature', t: clampNumber(c.get('minP.temperature', 0.9), 0, 5, 0.9) }] };
+      return { ...common, samples, chain: [{ type: 'min_p', p: value('minP.p') }, { type: 'temperature', t: value('minP.temperature') }] };
     case 'entropy':
       return {
         ...common,
-        lowEntropy: c.get('entropy.lowEntropy', 1.5),
-        lowVarentropy: c.get('entropy.lowVarentropy', 2.0),
-        highEntropy: c.get('entropy.highEntropy', 2.1),
-        highVarentropy: c.get('entropy.highVarentropy', 2.5),
-        branches: clampInt(c.get('entropy.branches', 3), 2, 8, 3),
-        lookahead: clampInt(c.get('entropy.lookahead', 4), 1, 32, 4),
+        lowEntropy: value('entropy.lowEntropy'),
+        lowVarentropy: value('entropy.lowVarentropy'),
+        highEntropy: value('entropy.highEntropy'),
+        highVarentropy: value('entropy.highVarentropy'),
+        branches: value('entropy.branches'),
+        lookahead: value('entropy.lookahead'),
       };
     case 'beam':
-      return { ...common, width: clampInt(c.get('beam.width', 4), 1, 16, 4), lengthPenalty: clampNumber(c.get('beam.lengthPenalty', 1), -5, 5, 1) };
+      return { ...common, width: value('beam.width'), lengthPenalty: value('beam.lengthPenalty') };
     case 'mcts':
       return {
         ...common,
-        simulations: clampInt(c.get('mcts.simulations', 12), 1, 512, 12),
-        cPuct: clampNumber(c.get('mcts.cPuct', 1.5), 0, 100, 1.5),
-        rolloutDepth: clampInt(c.get('mcts.rolloutDepth', 3), 1, 32, 3),
-        maxModelCalls: clampInt(c.get('mcts.maxModelCalls', 400), 1, 100000, 400),
+        simulations: value('mcts.simulations'),
+        cPuct: value('mcts.cPuct'),
+        rolloutDepth: value('mcts.rolloutDepth'),
+        maxModelCalls: value('mcts.maxModelCalls'),
       };
     default:
       return common;
@@ -95,17 +106,9 @@ export function readStrategyOptions(strategy: StrategyName): Record<string, unkn
 
 /** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off (the default). */
 export function readCodeAwareValue(): number {
-  return clampNumber(section().get('codeAwareValue.weight', 0), 0, 10, 0);
+  return value('codeAwareValue.weight');
 }
 
 export function acceptEntropy(): number {
-  return clampNumber(section().get('acceptUntilUncertain.entropy', 1.5), 0, 20, 1.5);
-}
-
-function clampInt(x: unknown, lo: number, hi: number, fallback: number): number {
-  return typeof x === 'number' && Number.isFinite(x) ? Math.min(hi, Math.max(lo, Math.round(x))) : fallback;
-}
-
-function clampNumber(x: unknown, lo: number, hi: number, fallback: number): number {
-  return typeof x === 'number' && Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : fallback;
+  return value('acceptUntilUncertain.entropy');
 }

@@ -13,7 +13,7 @@ export interface CompletionRequest {
   readonly options?: Partial<CommonOptions> & Record<string, unknown>;
   readonly signal?: AbortSignal;
   readonly layout?: PromptOptions['layout'];
-  /** Work the user is not waiting for (a prefetch): it keeps the foreground's cached prompt usable. */
+  /** Work the user is not waiting for (a prefetch): it keeps the foreground's cached prompt usable, and gives way to foreground requests. */
   readonly background?: boolean;
 }
 
@@ -21,17 +21,34 @@ export interface CompletionRequest {
 const FIRST_STEP_TOP_N = 64;
 
 /**
+ * Most tokens a completion may generate in a context of `contextSize` tokens: the rest is kept
+ * for the prompt (a quarter of the context, and 64 tokens where the context has room for it),
+ * so a large maxTokens shortens the completion instead of leaving no room for the text before
+ * the cursor.
+ */
+export function maxCompletionTokens(contextSize: number): number {
+  const promptRoom = Math.max(Math.min(64, Math.floor(contextSize / 2)), Math.floor(contextSize / 4));
+  return Math.max(1, contextSize - 1 - promptRoom);
+}
+
+/**
  * One completion at a cursor: the FIM (or prefix-only) prompt, evaluated with prefix reuse
  * against the previous request, then the chosen strategy. The one path the CLI, the
- * benchmarks and the editor share.
+ * benchmarks and the editor share. Requests take turns (scheduler.ts): a foreground request
+ * waits for the one before it and cancels background work.
  */
-export async function completeAt(loaded: LoadedModel, request: CompletionRequest): Promise<CompletionResult> {
-  const maxTokens = request.options?.maxTokens ?? 32;
+export function completeAt(loaded: LoadedModel, request: CompletionRequest): Promise<CompletionResult> {
+  return loaded.scheduler.run(request.background ? 'background' : 'foreground', request.signal, (signal) => completeNow(loaded, request, signal));
+}
+
+async function completeNow(loaded: LoadedModel, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  const asked = request.options?.maxTokens ?? 32;
+  const maxTokens = Math.min(asked, maxCompletionTokens(loaded.info.contextSize));
   const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
-  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, request.signal, { background: request.background });
+  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, signal, { background: request.background });
   try {
     // The prompt's branch is released right after, so the strategy may extend it in place.
-    const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, request.signal, true);
+    const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, signal, true);
     return {
       ...result,
       fim: prompt.fim,
@@ -39,6 +56,7 @@ export async function completeAt(loaded: LoadedModel, request: CompletionRequest
       promptTokensEvaluated: state.evaluated ?? prompt.tokens.length,
       promptTokensShifted: state.shifted ?? 0,
       topLine: prompt.topLine,
+      ...(maxTokens < asked ? { maxTokensClamped: { asked, used: maxTokens, contextSize: loaded.info.contextSize } } : {}),
     };
   } finally {
     loaded.languageModel.release(state.branch);
@@ -50,9 +68,11 @@ export async function completeAt(loaded: LoadedModel, request: CompletionRequest
  * evaluation from scratch gives (no shifted stretch), in a slot of its own so the foreground's
  * cached prompt stays usable until this one is ready. Cancelling it keeps what was evaluated.
  */
-export async function warmAt(loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<{ promptTokens: number; evaluated: number }> {
-  const { tokens } = loaded.buildPrompt(parts, { maxNewTokens });
-  const state = await loaded.languageModel.start(tokens, 1, signal, { background: true, exact: true });
-  loaded.languageModel.release(state.branch);
-  return { promptTokens: tokens.length, evaluated: state.evaluated ?? tokens.length };
+export function warmAt(loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<{ promptTokens: number; evaluated: number }> {
+  return loaded.scheduler.run('background', signal, async (turn) => {
+    const { tokens } = loaded.buildPrompt(parts, { maxNewTokens: Math.min(maxNewTokens, maxCompletionTokens(loaded.info.contextSize)) });
+    const state = await loaded.languageModel.start(tokens, 1, turn, { background: true, exact: true });
+    loaded.languageModel.release(state.branch);
+    return { promptTokens: tokens.length, evaluated: state.evaluated ?? tokens.length };
+  });
 }

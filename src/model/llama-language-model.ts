@@ -84,6 +84,11 @@ export class LlamaLanguageModel implements LanguageModel {
     this.maxBranches = table.slots.length;
   }
 
+  /** Branches handed out and not yet released. */
+  get liveBranches(): number {
+    return this.slotOfBranch.size;
+  }
+
   get stats(): BackendStats {
     return { ...this.counts, decodeCalls: this.batches.batches, maxBatchSequences: this.batches.maxBatchSequences };
   }

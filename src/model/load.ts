@@ -16,6 +16,7 @@ import { PromptLayout } from './prompt-layout';
 import { createDriver } from './llama-internals';
 import { LlamaLanguageModel, type BackendStats } from './llama-language-model';
 import { flushLog, getRuntime } from './llama-runtime';
+import { RequestScheduler } from './scheduler';
 import { SlotTable } from './slots';
 import { chooseThreads, type BackendName, type ThreadsOption } from './threads';
 
@@ -78,6 +79,8 @@ export interface LoadedModel {
   readonly llamaModel: LlamaModel;
   readonly info: ModelInfo;
   readonly stats: BackendStats;
+  /** Turns on the model: completeAt and warmAt run through it. */
+  readonly scheduler: RequestScheduler;
   /** Prompt tokens for completing at a cursor (FIM when the model has it). */
   buildPrompt(parts: PromptParts, options: PromptOptions): CompletionPrompt;
   /** Plain text to tokens (no BOS; special-token spellings stay text). */
@@ -145,7 +148,9 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       vocabSize: tokenList.length, fim, scoring: driver.scoring, copying: driver.copying, kvShift,
     };
     const ownedContext = context;
+    const scheduler = new RequestScheduler();
     return {
+      scheduler,
       languageModel,
       llamaModel: model,
       info,
@@ -159,6 +164,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       },
       tokenize: (text) => vocab.tokenize(text),
       dispose: async () => {
+        scheduler.cancelAll(new AbortError('The model was closed'));
         await languageModel.close();
         await ownedContext.dispose();
         await model.dispose();

@@ -1,0 +1,154 @@
+import type { ConfidenceMode } from '../providers/confidence';
+import type { ControllerSettings } from '../providers/controller-settings';
+
+/**
+ * Every `tokentree.*` setting's type, default and range, and the one place values are checked:
+ * a value of the wrong type falls back to the default, a number outside its range is clamped, and
+ * each correction is reported (the editor warns once per setting and value). Free of VS Code, so
+ * a unit test holds the table against package.json.
+ */
+
+export type SettingRule =
+  | { readonly kind: 'boolean'; readonly default: boolean }
+  | { readonly kind: 'integer' | 'number'; readonly default: number; readonly min: number; readonly max: number }
+  | { readonly kind: 'enum'; readonly default: string; readonly values: readonly string[] }
+  | { readonly kind: 'string'; readonly default: string }
+  | { readonly kind: 'strings'; readonly default: readonly string[] }
+  /** A positive integer or "auto". */
+  | { readonly kind: 'count-or-auto'; readonly default: 'auto'; readonly min: number; readonly max: number };
+
+const int = (def: number, min: number, max: number) => ({ kind: 'integer', default: def, min, max }) as const;
+const num = (def: number, min: number, max: number) => ({ kind: 'number', default: def, min, max }) as const;
+
+/** Beams the engine can hold: a beam step holds up to 2 × width branches (the prompt's included), of the 16 the model keeps. */
+export const MAX_BEAM_WIDTH = 8;
+
+export const SETTING_RULES = {
+  enabled: { kind: 'boolean', default: true },
+  modelPath: { kind: 'string', default: '' },
+  gpu: { kind: 'enum', default: 'auto', values: ['auto', 'off'] },
+  threads: { kind: 'count-or-auto', default: 'auto', min: 1, max: 256 },
+  contextSize: int(0, 0, 32768),
+  strategy: { kind: 'enum', default: 'greedy', values: ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'] },
+  maxTokens: int(48, 1, 512),
+  candidates: int(3, 1, 10),
+  debounceMs: int(120, 0, 2000),
+  timeBudgetMs: int(3000, 100, 60000),
+  languages: {
+    kind: 'strings',
+    default: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust', 'java', 'c', 'cpp', 'csharp', 'php', 'ruby', 'shellscript', 'json', 'css', 'html'],
+  },
+  autoTriggerMaxLineSuffix: int(8, 0, 1000),
+  'context.otherFiles': { kind: 'boolean', default: true },
+  'context.budgetChars': int(3000, 0, 100000),
+  'context.prefixChars': int(6000, 100, 200000),
+  'context.suffixChars': int(2000, 0, 100000),
+  'confidence.threshold': num(0, 0, 1),
+  'confidence.mode': { kind: 'enum', default: 'cut', values: ['cut', 'suppress'] },
+  'acceptUntilUncertain.entropy': num(1.5, 0, 20),
+  'topP.p': num(0.9, 0, 1),
+  'topP.temperature': num(0.7, 0, 5),
+  'minP.p': num(0.05, 0, 1),
+  'minP.temperature': num(0.9, 0, 5),
+  'sampling.samples': int(4, 1, 16),
+  seed: int(0, 0, 2147483647),
+  'entropy.lowEntropy': num(1.5, 0, 20),
+  'entropy.lowVarentropy': num(2, 0, 100),
+  'entropy.highEntropy': num(2.1, 0, 20),
+  'entropy.highVarentropy': num(2.5, 0, 100),
+  'entropy.branches': int(3, 2, 8),
+  'entropy.lookahead': int(4, 1, 32),
+  'beam.width': int(4, 1, MAX_BEAM_WIDTH),
+  'beam.lengthPenalty': num(1, -5, 5),
+  'mcts.simulations': int(12, 1, 512),
+  'mcts.cPuct': num(1.5, 0, 100),
+  'mcts.rolloutDepth': int(3, 1, 32),
+  'mcts.maxModelCalls': int(400, 1, 100000),
+  'codeAwareValue.weight': num(0, 0, 10),
+} as const satisfies Record<string, SettingRule>;
+
+export type SettingKey = keyof typeof SETTING_RULES;
+
+/** A setting whose value could not be used as it was, and what was used instead. */
+export interface SettingProblem {
+  readonly key: string;
+  readonly given: unknown;
+  readonly used: unknown;
+  readonly why: string;
+}
+
+type Value<R> = R extends { kind: 'boolean' } ? boolean
+  : R extends { kind: 'integer' | 'number' } ? number
+  : R extends { kind: 'strings' } ? readonly string[]
+  : R extends { kind: 'count-or-auto' } ? number | 'auto'
+  : string;
+
+/** The setting's value checked against its rule; `report` hears of every correction. */
+export function checkSetting<K extends SettingKey>(key: K, given: unknown, report: (p: SettingProblem) => void): Value<(typeof SETTING_RULES)[K]> {
+  const rule: SettingRule = SETTING_RULES[key];
+  const { value, why } = check(rule, given);
+  if (why !== undefined) report({ key: `tokentree.${key}`, given, used: value, why });
+  return value as Value<(typeof SETTING_RULES)[K]>;
+}
+
+function check(rule: SettingRule, x: unknown): { value: unknown; why?: string } {
+  if (x === undefined) return { value: rule.default };
+  switch (rule.kind) {
+    case 'boolean':
+      return typeof x === 'boolean' ? { value: x } : { value: rule.default, why: 'it is not true or false' };
+    case 'string':
+      return typeof x === 'string' ? { value: x } : { value: rule.default, why: 'it is not text' };
+    case 'enum':
+      return typeof x === 'string' && rule.values.includes(x) ? { value: x } : { value: rule.default, why: `it is not one of ${rule.values.join(', ')}` };
+    case 'strings':
+      if (!Array.isArray(x)) return { value: rule.default, why: 'it is not a list' };
+      if (!x.every((s) => typeof s === 'string')) return { value: x.filter((s): s is string => typeof s === 'string'), why: 'some entries are not text' };
+      return { value: x };
+    case 'count-or-auto':
+      if (x === 'auto') return { value: x };
+      return typeof x === 'number' && Number.isFinite(x) ? clamp(Math.round(x), rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a number nor "auto"' };
+    case 'integer':
+    case 'number':
+      if (typeof x !== 'number' || !Number.isFinite(x)) return { value: rule.default, why: 'it is not a number' };
+      return clamp(rule.kind === 'integer' ? Math.round(x) : x, rule.min, rule.max, x);
+  }
+}
+
+function clamp(v: number, min: number, max: number, given: number): { value: number; why?: string } {
+  const value = Math.min(max, Math.max(min, v));
+  if (value === given) return { value };
+  return { value, why: value !== v ? `it is outside ${min}..${max}` : 'it is not a whole number' };
+}
+
+/** The warning a person sees, once per setting and value. */
+export function describeProblem(p: SettingProblem): string {
+  return `TokenTree: the setting ${p.key} is ${JSON.stringify(p.given)?.slice(0, 60) ?? String(p.given)}, but ${p.why}; using ${JSON.stringify(p.used)} instead.`;
+}
+
+/** Where settings come from: the effective value, and the user's own for settings that load files or pick hardware. */
+export interface SettingsSource {
+  get(key: SettingKey): unknown;
+  /** The value from the user's settings alone (never a workspace's). */
+  user(key: SettingKey): unknown;
+}
+
+/** No settings at all: every default (the CLI). */
+export const DEFAULTS_ONLY: SettingsSource = { get: () => undefined, user: () => undefined };
+
+/** The completion controller's settings, checked. */
+export function controllerSettings(source: SettingsSource, report: (p: SettingProblem) => void = () => undefined): ControllerSettings {
+  const v = <K extends SettingKey>(key: K) => checkSetting(key, source.get(key), report);
+  return {
+    enabled: v('enabled'),
+    languages: v('languages'),
+    candidates: v('candidates'),
+    autoTriggerMaxLineSuffix: v('autoTriggerMaxLineSuffix'),
+    timeBudgetMs: v('timeBudgetMs'),
+    otherFiles: v('context.otherFiles'),
+    contextBudgetChars: v('context.budgetChars'),
+    prefixChars: v('context.prefixChars'),
+    suffixChars: v('context.suffixChars'),
+    confidenceThreshold: v('confidence.threshold'),
+    confidenceMode: v('confidence.mode') as ConfidenceMode,
+  };
+}

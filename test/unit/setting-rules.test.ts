@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_WINDOW } from '../../src/decoding/prompt-parts';
+import {
+  checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, MAX_BEAM_WIDTH, SETTING_RULES,
+  type SettingKey, type SettingProblem, type SettingRule,
+} from '../../src/host/setting-rules';
+
+interface ManifestProperty {
+  type: string | string[]; default: unknown; minimum?: number; maximum?: number; enum?: string[]; scope?: string;
+}
+const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, ManifestProperty> } };
+};
+const properties = manifest.contributes.configuration.properties;
+
+function problems<K extends SettingKey>(key: K, given: unknown): { value: unknown; seen: SettingProblem[] } {
+  const seen: SettingProblem[] = [];
+  const value = checkSetting(key, given, (p) => seen.push(p));
+  return { value, seen };
+}
+
+describe('setting rules', () => {
+  it('cover every setting of package.json, with its type, default and range', () => {
+    assert.deepEqual(Object.keys(SETTING_RULES).map((k) => `tokentree.${k}`).sort(), Object.keys(properties).sort());
+    for (const [key, r] of Object.entries(SETTING_RULES) as [string, SettingRule][]) {
+      const p = properties[`tokentree.${key}`]!;
+      assert.deepEqual(p.default, r.default, `${key} default`);
+      const types = Array.isArray(p.type) ? p.type : [p.type];
+      const expected = { boolean: ['boolean'], integer: ['integer'], number: ['number'], enum: ['string'], string: ['string'], strings: ['array'], 'count-or-auto': ['integer', 'string'] }[r.kind];
+      assert.deepEqual(types, expected, `${key} type`);
+      if ('min' in r) assert.deepEqual([p.minimum, p.maximum], [r.min, r.max], `${key} range`);
+      if (r.kind === 'enum') assert.deepEqual(p.enum, r.values, `${key} values`);
+    }
+  });
+
+  it('beam width stops where the model’s branches run out', () => {
+    assert.equal(properties['tokentree.beam.width']!.maximum, MAX_BEAM_WIDTH);
+    assert.deepEqual(problems('beam.width', 12), { value: 8, seen: [{ key: 'tokentree.beam.width', given: 12, used: 8, why: 'it is outside 1..8' }] });
+  });
+
+  it('clamps numbers, rounds integers, and reports each correction', () => {
+    assert.deepEqual(problems('maxTokens', 48), { value: 48, seen: [] });
+    assert.equal(problems('maxTokens', 100000).value, 512);
+    assert.equal(problems('maxTokens', 0).value, 1);
+    assert.deepEqual(problems('maxTokens', 7.6).seen.map((p) => [p.used, p.why]), [[8, 'it is not a whole number']]);
+    assert.deepEqual(problems('topP.p', 1.5).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
+    assert.deepEqual(problems('topP.p', Number.NaN).seen.map((p) => [p.used, p.why]), [[0.9, 'it is not a number']]);
+    assert.deepEqual(problems('debounceMs', '50').seen.map((p) => p.used), [120]);
+  });
+
+  it('threads: "auto" or a count from 1 to 256', () => {
+    assert.deepEqual(problems('threads', 'auto'), { value: 'auto', seen: [] });
+    assert.equal(problems('threads', 4).value, 4);
+    assert.equal(problems('threads', 100000).value, 256);
+    assert.equal(problems('threads', -1).value, 1);
+    assert.deepEqual(problems('threads', 'many').seen.map((p) => p.used), ['auto']);
+  });
+
+  it('lists, enums and booleans of the wrong kind fall back to their defaults', () => {
+    assert.deepEqual(problems('languages', 'python').value, SETTING_RULES.languages.default);
+    assert.deepEqual(problems('languages', ['python', 3, 'go']), {
+      value: ['python', 'go'], seen: [{ key: 'tokentree.languages', given: ['python', 3, 'go'], used: ['python', 'go'], why: 'some entries are not text' }],
+    });
+    assert.equal(problems('strategy', 'sideways').value, 'greedy');
+    assert.equal(problems('enabled', 'yes').value, true);
+    assert.equal(problems('modelPath', 42).value, '');
+  });
+
+  it('describes a correction in one line, naming the setting and the value used', () => {
+    const [p] = problems('maxTokens', 100000).seen;
+    assert.equal(describeProblem(p!), 'TokenTree: the setting tokentree.maxTokens is 100000, but it is outside 1..512; using 512 instead.');
+    const [long] = problems('strategy', 'x'.repeat(500)).seen;
+    assert.ok(describeProblem(long!).length < 200);
+  });
+
+  it('the controller’s defaults (the CLI’s settings) are package.json’s', () => {
+    const d = controllerSettings(DEFAULTS_ONLY);
+    assert.equal(d.candidates, properties['tokentree.candidates']!.default);
+    assert.deepEqual(d.languages, properties['tokentree.languages']!.default);
+    assert.equal(d.prefixChars, properties['tokentree.context.prefixChars']!.default);
+    assert.equal(d.confidenceMode, properties['tokentree.confidence.mode']!.default);
+    assert.equal(DEFAULT_WINDOW.prefixChars, properties['tokentree.context.prefixChars']!.default);
+    assert.equal(DEFAULT_WINDOW.suffixChars, properties['tokentree.context.suffixChars']!.default);
+  });
+
+  it('a workspace value never reaches settings that load files or pick hardware', () => {
+    for (const key of ['modelPath', 'gpu', 'threads', 'contextSize']) assert.equal(properties[`tokentree.${key}`]!.scope, 'machine', key);
+  });
+});
