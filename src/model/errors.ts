@@ -15,7 +15,7 @@ export class ModelFileError extends ModelError {
   override readonly name: string = 'ModelFileError';
   constructor(
     readonly path: string,
-    readonly reason: 'missing' | 'not-a-file' | 'not-gguf' | 'truncated' | 'unreadable' | 'no-vocabulary',
+    readonly reason: 'missing' | 'not-a-file' | 'not-gguf' | 'truncated' | 'corrupt' | 'bad-hyperparameters' | 'unreadable' | 'no-vocabulary',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -7,6 +7,11 @@
 import { open, stat } from 'node:fs/promises';
 import type { GgufFileInfo } from 'node-llama-cpp';
 import { ModelFileError, NoGenerationHeadError } from './errors';
+import { GgufHeaderError, readGgufHeader, type GgufHeader } from './gguf-header';
+import { hyperparameterProblem } from './gguf-hparams';
+
+/** Longest the header check may take (a header is read in well under a second even for large vocabularies). */
+const HEADER_TIME_LIMIT_MS = 10_000;
 
 /** Architectures llama.cpp runs as encoders: they yield embeddings, never next-token logits. */
 export const ENCODER_ONLY_ARCHITECTURES: ReadonlySet<string> = new Set([
@@ -51,6 +56,17 @@ export async function checkModelFile(path: string, readInfo: GgufReader): Promis
     throw new ModelFileError(path, size < 4 ? 'truncated' : 'not-gguf', size < 4
       ? `${path} is too short (${size} bytes) to be a GGUF model file.`
       : `${path} is not a GGUF model file (it starts with ${JSON.stringify(magic)}, not "GGUF"); llama.cpp needs a .gguf model.`);
+  }
+  let header: GgufHeader;
+  try {
+    header = readGgufHeader(path, HEADER_TIME_LIMIT_MS);
+  } catch (err) {
+    if (!(err instanceof GgufHeaderError)) throw new ModelFileError(path, 'unreadable', `Cannot read the model file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ModelFileError(path, err.endsEarly ? 'truncated' : 'corrupt', `${path} is a ${err.endsEarly ? 'truncated or damaged' : 'damaged'} GGUF file: ${err.message}.`, { cause: err });
+  }
+  const problem = hyperparameterProblem(header);
+  if (problem !== undefined) {
+    throw new ModelFileError(path, 'bad-hyperparameters', `${path} cannot be loaded: ${problem} (llama.cpp would abort on it).`);
   }
   let info: GgufFileInfo;
   try {
