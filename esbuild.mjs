@@ -18,6 +18,8 @@ const common = {
 };
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // The model process (src/model-process): llama.cpp runs there, so nothing it does takes the editor down.
+  { ...common, entryPoints: ['src/model-process/worker.ts'], outfile: 'dist/model-worker.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nconst __importMetaUrl = require('url').pathToFileURL(__filename).href;" } },
   { ...common, entryPoints: ['src/syntax/typescript-bundle.ts'], outfile: 'dist/typescript.js', external: [], minify: true, sourcemap: false, logLevel: 'warning' },
   // The candidates panel's browser side: no Node, no modules, loaded under a nonce CSP.

@@ -5,10 +5,9 @@ import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
 import { editorEngine } from './host/engine';
 import { ModelHost } from './host/model-host';
-import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, setSettingsWarning } from './host/settings';
+import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
-import { setLogSink } from './model/llama-runtime';
 import { CandidatesView } from './webview/candidates-view';
 import { toPanelState } from './webview/panel-state';
 import type { PanelState } from './webview/protocol';
@@ -18,7 +17,6 @@ let models: ModelHost | undefined;
 /** Activation and wiring only. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TokenTree', { log: true });
-  setLogSink((level, message) => (level === 'error' ? log.error(message) : log.debug(message)));
   const showLog = () => log.show(true);
   setSettingsWarning((message) => {
     log.warn(message);
@@ -26,7 +24,14 @@ export function activate(context: vscode.ExtensionContext): void {
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'tokentree');
     });
   });
-  models = new ModelHost(log, { selectModel: () => void pickModelFile(), showLog });
+  const selectModel = async () => {
+    const path = await pickModelFile();
+    if (path === undefined) return;
+    // Choosing a file again is how a file that stopped the model process gets another try.
+    models?.choose(path);
+    await models?.reset();
+  };
+  models = new ModelHost(log, { selectModel: () => void selectModel(), showLog });
   const status = new StatusBar();
   status.update({ strategy: readStrategy(), enabled: readControllerSettings().enabled });
   const shown = new ShownSuggestions();
@@ -35,9 +40,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
 
   const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(readDebounceMs), {
-    onResult: (_req, result) => status.update({
-      last: { ms: result.stats.ms, promptTokens: result.promptTokens, promptTokensEvaluated: result.promptTokensEvaluated, generated: result.candidates[0]?.tokens.length ?? 0 },
-    }),
+    onResult: (_req, result) => {
+      if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
+      status.update({
+        last: { ms: result.stats.ms, promptTokens: result.promptTokens, promptTokensEvaluated: result.promptTokensEvaluated, generated: result.candidates[0]?.tokens.length ?? 0 },
+      });
+    },
     onError: (e) => log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   const provider = new TokenTreeInlineProvider(
@@ -57,12 +65,11 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => controller.dispose() },
     status,
     panel,
-    { dispose: () => setLogSink(undefined) },
     models.onDidChangeState((model) => status.update({ model })),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     vscode.window.registerWebviewViewProvider(CandidatesView.viewId, panel),
     vscode.commands.registerCommand('tokentree.selectStrategy', pickStrategy),
-    vscode.commands.registerCommand('tokentree.selectModel', pickModelFile),
+    vscode.commands.registerCommand('tokentree.selectModel', selectModel),
     vscode.commands.registerCommand('tokentree.toggle', async () => status.update({ enabled: await toggleCompletions() })),
     vscode.commands.registerCommand('tokentree.showLog', showLog),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
@@ -71,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('tokentree.strategy')) status.update({ strategy: readStrategy() });
       if (e.affectsConfiguration('tokentree.enabled')) status.update({ enabled: readControllerSettings().enabled });
       if (e.affectsConfiguration('tokentree')) controller.invalidate();
+      if (e.affectsConfiguration('tokentree.modelPath')) models?.choose();
       if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) void models?.reset();
     }),
     // Context from other files: where the user edits and looks (throttled per document).

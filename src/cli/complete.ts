@@ -3,9 +3,11 @@ import { partsFromText } from '../decoding/prompt-parts';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { builtinModelPath } from '../model/builtin';
-import { completeAt, type CompletionResult } from '../model/complete';
+import type { CompletionResult } from '../model/complete';
+import type { ModelSession } from '../engine/session';
+import { ModelProcess } from '../model-process/client';
 import { loadModel, type LoadedModel } from '../model/load';
-import { finishCompletion, isCompleteFor, type StopContext } from '../providers/stop-rules';
+import { finishCompletion, type StopContext } from '../providers/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
@@ -58,6 +60,19 @@ export async function withModel<T>(path: string, body: (m: LoadedModel) => Promi
   }
 }
 
+/**
+ * The model in a model process of its own, as the editor runs it: a file that makes llama.cpp
+ * abort ends that process, and the CLI exits 1 with the reason instead of dying by a signal.
+ */
+export async function withModelProcess<T>(path: string, body: (m: ModelSession) => Promise<T>): Promise<T> {
+  const process = new ModelProcess();
+  try {
+    return await body(await process.load({ modelPath: path }));
+  } finally {
+    await process.close();
+  }
+}
+
 /** The stop rules' view of the cursor, as the editor has it: its line, and the window's suffix. */
 function stopContext(prefix: string, suffix: string, windowSuffix: string): StopContext {
   const lineEnd = suffix.indexOf('\n');
@@ -65,10 +80,10 @@ function stopContext(prefix: string, suffix: string, windowSuffix: string): Stop
 }
 
 /** The editor's completion at a position: its prompt window and layout, and its stop rules. */
-async function completeAsEditor(m: LoadedModel, p: Position, strategy: StrategyName): Promise<{ result: CompletionResult; stop: StopContext }> {
+async function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<{ result: CompletionResult; stop: StopContext }> {
   const parts = partsFromText(p.prefix, p.suffix);
   const stop = stopContext(p.prefix, p.suffix, parts.suffix);
-  const result = await completeAt(m, { parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed, isComplete: isCompleteFor(stop) } });
+  const result = await m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop });
   return { result, stop };
 }
 
@@ -94,7 +109,7 @@ export const oneLine = (text: string, width = 60) => {
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const { result, stop } = await withModel(p.model, (m) => completeAsEditor(m, p, p.strategy));
+  const { result, stop } = await withModelProcess(p.model, (m) => completeAsEditor(m, p, p.strategy));
   if (p.json) return JSON.stringify(completionJson(result, stop));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.text, 100)}`));
@@ -104,7 +119,7 @@ export async function runComplete(argv: readonly string[]): Promise<string> {
 export async function runCompare(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
   const rows: string[][] = [['strategy', 'first candidate', 'score', 'calls', 'ms']];
-  await withModel(p.model, async (m) => {
+  await withModelProcess(p.model, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
       const { result: r } = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];

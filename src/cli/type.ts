@@ -3,6 +3,7 @@ import type { CompletionResult } from '../decoding/completion';
 import type { LineSource } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
 import { ModelEngine } from '../engine/model-engine';
+import { localSession } from '../engine/session';
 import type { LoadedModel, PromptOptions } from '../model/load';
 import { CompletionController, type CompletionEngine, type EngineRequest } from '../providers/completion-controller';
 import type { ControllerSettings } from '../providers/controller-settings';
@@ -125,7 +126,8 @@ class TypingBuffer {
  * included, each awaited before the next key.
  */
 export async function replayTyping(model: LoadedModel, o: TypingOptions): Promise<TypingReport> {
-  const engine = new RecordingEngine(new ModelEngine(async () => model, () => ({
+  const session = localSession(model);
+  const engine = new RecordingEngine(new ModelEngine(async () => session, () => ({
     strategy: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed }, codeAwareWeight: 0,
   }), o.layout));
   const settings: ControllerSettings = { ...controllerSettings(DEFAULTS_ONLY), ...o.settings };

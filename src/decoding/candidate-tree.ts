@@ -89,6 +89,15 @@ export class CandidateTree {
     if (node.candidateRank === undefined || rank < node.candidateRank) node.candidateRank = rank;
   }
 
+  /** A tree rebuilt from its JSON (a result that crossed a process boundary). */
+  static fromJSON(json: TreeJSON, maxNodes = 2000): CandidateTree {
+    const tree = new CandidateTree(maxNodes);
+    (tree as { root: TreeNode }).root = json.root;
+    tree.count = json.nodeCount;
+    tree.droppedCount = json.dropped;
+    return tree;
+  }
+
   toJSON(): TreeJSON {
     return { nodeCount: this.count, dropped: this.droppedCount, root: this.root };
   }

@@ -1,11 +1,8 @@
 import type { CompletionResult } from '../decoding/completion';
-import { textBeforeCursor } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
-import { bracketOracle, syntaxAwareValue } from '../decoding/syntax-value';
-import { completeAt, warmAt } from '../model/complete';
-import type { LoadedModel, PromptOptions } from '../model/load';
+import type { PromptOptions } from '../model/load';
 import type { CompletionEngine, EngineRequest } from '../providers/completion-controller';
-import { typescriptOracle } from '../syntax/typescript-oracle';
+import type { ModelSession } from './session';
 
 export interface EngineSettings {
   readonly strategy: StrategyName;
@@ -16,37 +13,34 @@ export interface EngineSettings {
 }
 
 /**
- * The completion controller's engine over a loaded model: the configured strategy at the
+ * The completion controller's engine over a model session: the configured strategy at the
  * request's cursor. The editor and the CLI's typing replay both use it, so both run the same
  * prompt layout, cache and strategy options.
  */
 export class ModelEngine implements CompletionEngine {
   constructor(
-    private readonly model: () => Promise<LoadedModel>,
+    private readonly session: () => Promise<ModelSession>,
     private readonly settings: () => EngineSettings,
     private readonly layout: PromptOptions['layout'] = 'stable',
   ) {}
 
   async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
-    const model = await this.model();
+    const session = await this.session();
     const { strategy, options, codeAwareWeight } = this.settings();
-    // The code-aware value (syntax errors a branch adds) only matters where branches are compared.
-    const value = codeAwareWeight > 0 && (strategy === 'mcts' || strategy === 'entropy')
-      ? syntaxAwareValue(typescriptOracle(request.languageId) ?? bracketOracle, textBeforeCursor(request.parts), request.parts.suffix, codeAwareWeight)
-      : undefined;
-    return completeAt(model, {
+    return session.complete({
       parts: request.parts,
       strategy,
-      options: { ...options, isComplete: request.isComplete, timeBudgetMs: request.timeBudgetMs, maxMs: request.timeBudgetMs, ...(value ? { value } : {}) },
-      signal,
+      options: { ...options, timeBudgetMs: request.timeBudgetMs },
+      stop: request.stop,
+      codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,
       background: request.background,
-    });
+    }, signal);
   }
 
   async warm(request: EngineRequest, signal: AbortSignal): Promise<void> {
     if (this.layout === 'legacy') return;
-    const model = await this.model();
-    await warmAt(model, request.parts, Number(this.settings().options.maxTokens ?? 32), signal);
+    const session = await this.session();
+    await session.warm(request.parts, Number(this.settings().options.maxTokens ?? 32), signal);
   }
 }

@@ -15,11 +15,12 @@ export async function pickStrategy(): Promise<void> {
   if (picked && picked.name !== current) await writeStrategy(picked.name);
 }
 
-/** TokenTree: Select Model File — a .gguf from disk, stored in the user's settings (never the workspace's). */
-export async function pickModelFile(): Promise<void> {
+/** TokenTree: Select Model File — a .gguf from disk, stored in the user's settings (never the workspace's); returns its path. */
+export async function pickModelFile(): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { 'GGUF models': ['gguf'] }, title: 'TokenTree: select a GGUF model' });
-  if (!picked?.[0]) return;
+  if (!picked?.[0]) return undefined;
   await vscode.workspace.getConfiguration('tokentree').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
+  return picked[0].fsPath;
 }
 
 export async function toggleCompletions(): Promise<boolean> {

@@ -2,7 +2,7 @@ import { ModelEngine } from '../engine/model-engine';
 import type { ModelHost } from './model-host';
 import { readCodeAwareValue, readStrategy, readStrategyOptions } from './settings';
 
-/** The editor's engine: the configured strategy and its settings over the loaded model. */
+/** The editor's engine: the configured strategy and its settings over the model process's model. */
 export function editorEngine(models: ModelHost): ModelEngine {
   return new ModelEngine(() => models.get(), () => {
     const strategy = readStrategy();

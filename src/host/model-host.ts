@@ -1,20 +1,27 @@
 import * as vscode from 'vscode';
+import type { ModelSession } from '../engine/session';
 import { builtinModelPath } from '../model/builtin';
-import { loadModel, type LoadedModel } from '../model/load';
+import { ModelProcess, ModelProcessExitedError } from '../model-process/client';
 import { readModelSettings, type ModelSettings } from './settings';
+import { CrashPolicy } from './crash-policy';
 
 export type ModelState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; builtin: boolean; backend: string } | { kind: 'error'; message: string };
 
 /**
- * The model's lifecycle in the editor: loaded lazily on the first completion with a
- * progress notification, reloaded when its settings change, disposed on deactivate. A
- * load error is shown once, with actions; later requests fail quietly until the settings
- * change, so a broken model path never nags on every keystroke.
+ * The model's lifecycle in the editor. The model runs in a process of its own (src/model-process),
+ * loaded lazily on the first completion with a progress notification, reloaded when its settings
+ * change. A load error is shown once, with actions; later requests fail quietly until the
+ * settings change, so a broken model path never nags on every keystroke. If the process dies,
+ * that is said once with the reason and the file, the process restarts after a backoff, and a
+ * file that killed it is not loaded again until the user chooses it again.
  */
 export class ModelHost implements vscode.Disposable {
-  private loading?: Promise<LoadedModel>;
-  private loaded?: LoadedModel;
+  private process?: ModelProcess;
+  private loading?: Promise<ModelSession>;
+  private loaded?: ModelSession;
   private failure?: Error;
+  private readonly crashes = new CrashPolicy();
+  private restartTimer?: ReturnType<typeof setTimeout>;
   private readonly changed = new vscode.EventEmitter<ModelState>();
   readonly onDidChangeState = this.changed.event;
   state: ModelState = { kind: 'idle' };
@@ -25,11 +32,19 @@ export class ModelHost implements vscode.Disposable {
   ) {}
 
   /** The loaded model, loading it if needed; throws the load error (shown once) on failure. */
-  get(): Promise<LoadedModel> {
+  get(): Promise<ModelSession> {
     if (this.loaded) return Promise.resolve(this.loaded);
     if (this.failure) return Promise.reject(this.failure);
+    const wait = this.crashes.waitMs();
+    if (wait > 0) return Promise.reject(new Error(`The model process restarts in ${Math.ceil(wait / 1000)} s`));
     this.loading ??= this.load(readModelSettings());
     return this.loading;
+  }
+
+  /** The user chose a model (again): a file that stopped the model process may be tried once more. */
+  choose(path?: string): void {
+    this.crashes.forgive(path);
+    this.failure = undefined;
   }
 
   /** Drops the current model (e.g. its settings changed); the next request loads again. */
@@ -39,41 +54,84 @@ export class ModelHost implements vscode.Disposable {
     this.loading = undefined;
     this.failure = undefined;
     this.setState({ kind: 'idle' });
-    await old?.dispose().catch((e: unknown) => this.log.error(`Disposing the model failed: ${String(e)}`));
+    await old?.dispose().catch((e: unknown) => this.log.error(`Unloading the model failed: ${String(e)}`));
   }
 
   async dispose(): Promise<void> {
-    await this.reset();
+    clearTimeout(this.restartTimer);
+    this.loaded = undefined;
+    this.loading = undefined;
+    const process = this.process;
+    this.process = undefined;
+    await process?.close();
     this.changed.dispose();
   }
 
-  private async load(settings: ModelSettings): Promise<LoadedModel> {
+  private async load(settings: ModelSettings): Promise<ModelSession> {
     const builtin = settings.modelPath === '';
     const path = builtin ? builtinModelPath() : settings.modelPath;
+    const refused = this.crashes.refusal(path);
+    if (refused) {
+      this.failure = new Error(refused);
+      this.loading = undefined;
+      this.setState({ kind: 'error', message: refused });
+      throw this.failure;
+    }
     this.setState({ kind: 'loading' });
-    this.log.info(`Loading ${builtin ? 'the built-in model' : 'model'} ${path}`);
+    this.log.info(`Loading ${builtin ? 'the built-in model' : 'model'} ${path} in the model process`);
     try {
-      const loaded = await vscode.window.withProgress(
+      const process = this.startProcess();
+      const session = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `TokenTree: loading ${builtin ? 'the built-in model' : path}…` },
-        () => loadModel({ modelPath: path, gpu: settings.gpu, threads: settings.threads, contextSize: settings.contextSize }),
+        () => process.load({ modelPath: path, gpu: settings.gpu, threads: settings.threads, contextSize: settings.contextSize }),
       );
-      this.loaded = loaded;
-      const i = loaded.info;
-      this.log.info(`Model ready: ${i.architecture}, ${i.backend} backend, ${i.threads} threads (${i.threadsReason}), context ${i.contextSize}, FIM ${i.fim ? i.fim.family : 'none (prefix-only prompts)'}`);
+      this.loaded = session;
+      const i = session.info;
+      this.log.info(`Model ready (process ${process.pid}): ${i.architecture}, ${i.backend} backend, ${i.threads} threads (${i.threadsReason}), context ${i.contextSize}, FIM ${i.fim ? i.fim.family : 'none (prefix-only prompts)'}`);
       this.setState({ kind: 'ready', builtin, backend: i.backend });
-      return loaded;
+      return session;
     } catch (e) {
+      this.loading = undefined;
+      // A crash is reported by onCrash, once; everything else is the file's or the settings' fault.
+      if (e instanceof ModelProcessExitedError) throw e;
       const error = e instanceof Error ? e : new Error(String(e));
       this.failure = error;
-      this.loading = undefined;
       this.log.error(`Model load failed: ${error.message}`);
       this.setState({ kind: 'error', message: error.message });
-      void vscode.window.showErrorMessage(`TokenTree could not load the model: ${error.message}`, 'Select Model File', 'Show Log').then((choice) => {
-        if (choice === 'Select Model File') this.actions.selectModel();
-        else if (choice === 'Show Log') this.actions.showLog();
-      });
+      this.offerActions(`TokenTree could not load the model: ${error.message}`);
       throw error;
     }
+  }
+
+  private startProcess(): ModelProcess {
+    if (this.process && !this.process.dead) return this.process;
+    this.process = new ModelProcess({
+      log: (level, message) => (level === 'error' ? this.log.error(message) : this.log.debug(message)),
+      onExit: (e) => this.onCrash(e),
+    });
+    return this.process;
+  }
+
+  private onCrash(e: ModelProcessExitedError): void {
+    this.process = undefined;
+    this.loaded = undefined;
+    this.loading = undefined;
+    const { delayMs, refused } = this.crashes.record(e);
+    this.log.error(e.message);
+    this.setState({ kind: 'error', message: e.message });
+    const next = refused
+      ? `TokenTree will not load ${e.path} again until you choose it again.`
+      : `TokenTree restarts it in ${Math.ceil(delayMs / 1000)} s; the editor is not affected.`;
+    this.offerActions(`TokenTree's ${e.message}. ${next}`);
+    clearTimeout(this.restartTimer);
+    if (!refused) this.restartTimer = setTimeout(() => void this.get().catch(() => undefined), delayMs);
+  }
+
+  private offerActions(message: string): void {
+    void vscode.window.showErrorMessage(message, 'Select Model File', 'Show Log').then((choice) => {
+      if (choice === 'Select Model File') this.actions.selectModel();
+      else if (choice === 'Show Log') this.actions.showLog();
+    });
   }
 
   private setState(state: ModelState): void {

@@ -53,6 +53,11 @@ export function readModelSettings(): ModelSettings {
   };
 }
 
+/** The model's context could not hold tokentree.maxTokens: said once, like a bad setting. */
+export function reportClampedMaxTokens(c: { asked: number; used: number; contextSize: number }): void {
+  report({ key: 'tokentree.maxTokens', given: c.asked, used: c.used, why: `the model's context holds ${c.contextSize} tokens, and the prompt needs room too` });
+}
+
 export function readControllerSettings(): ControllerSettings {
   return controllerSettings(source, report);
 }

@@ -35,7 +35,7 @@ export interface ModelFileSummary {
 
 export type GgufReader = (path: string) => Promise<GgufFileInfo>;
 
-export async function checkModelFile(path: string, readInfo: GgufReader): Promise<ModelFileSummary> {
+export async function checkModelFile(path: string, readInfo: GgufReader, checks: { header: boolean } = { header: true }): Promise<ModelFileSummary> {
   let size: number;
   try {
     const st = await stat(path);
@@ -57,6 +57,21 @@ export async function checkModelFile(path: string, readInfo: GgufReader): Promis
       ? `${path} is too short (${size} bytes) to be a GGUF model file.`
       : `${path} is not a GGUF model file (it starts with ${JSON.stringify(magic)}, not "GGUF"); llama.cpp needs a .gguf model.`);
   }
+  if (checks.header) checkHeader(path);
+  let info: GgufFileInfo;
+  try {
+    info = await readInfo(path);
+  } catch (err) {
+    throw new ModelFileError(path, 'truncated', `${path} is a damaged or truncated GGUF file: its header cannot be read (${(err as Error).message}).`, { cause: err });
+  }
+  checkTensorBounds(path, size, info);
+  const architecture = String(info.metadata?.general?.architecture ?? 'unknown');
+  checkGenerationHead(path, architecture, info);
+  return { path, sizeBytes: size, architecture, info };
+}
+
+/** The bounded header walk and the hyper-parameters llama.cpp asserts on (gguf-header.ts, gguf-hparams.ts). */
+function checkHeader(path: string): void {
   let header: GgufHeader;
   try {
     header = readGgufHeader(path, HEADER_TIME_LIMIT_MS);
@@ -68,16 +83,6 @@ export async function checkModelFile(path: string, readInfo: GgufReader): Promis
   if (problem !== undefined) {
     throw new ModelFileError(path, 'bad-hyperparameters', `${path} cannot be loaded: ${problem} (llama.cpp would abort on it).`);
   }
-  let info: GgufFileInfo;
-  try {
-    info = await readInfo(path);
-  } catch (err) {
-    throw new ModelFileError(path, 'truncated', `${path} is a damaged or truncated GGUF file: its header cannot be read (${(err as Error).message}).`, { cause: err });
-  }
-  checkTensorBounds(path, size, info);
-  const architecture = String(info.metadata?.general?.architecture ?? 'unknown');
-  checkGenerationHead(path, architecture, info);
-  return { path, sizeBytes: size, architecture, info };
 }
 
 async function readMagic(path: string): Promise<string> {

@@ -41,6 +41,11 @@ export interface LoadModelOptions {
   /** Reuse a cached prompt past a stale stretch by shifting it (default true where the architecture allows: kv-shift.ts). */
   readonly kvShift?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * false skips the header check (gguf-check.ts) and hands the file to llama.cpp as it is: only
+   * for tests that prove the model process survives what llama.cpp does with a bad file.
+   */
+  readonly checkHeader?: boolean;
 }
 
 export interface ModelInfo {
@@ -95,7 +100,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   const path = resolve(options.modelPath);
   const runtime = await getRuntime(options.gpu ?? 'auto');
   const { lib, llama } = runtime;
-  const file = await checkModelFile(path, (p) => lib.readGgufFileInfo(p, { sourceType: 'filesystem', logWarnings: false }));
+  const file = await checkModelFile(path, (p) => lib.readGgufFileInfo(p, { sourceType: 'filesystem', logWarnings: false }), { header: options.checkHeader ?? true });
   const tokenList = file.info.metadata?.tokenizer?.ggml?.tokens;
   if (!Array.isArray(tokenList) || tokenList.length === 0) {
     throw new ModelFileError(path, 'no-vocabulary', `${path} has no tokenizer vocabulary, so it cannot be used for text completion.`);

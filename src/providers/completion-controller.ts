@@ -5,7 +5,7 @@ import { confidentLength } from './confidence';
 import { ContextRing, lineComment, sameChunks } from './context-ring';
 import type { ControllerSettings } from './controller-settings';
 import type { RequestGate } from './request-gate';
-import { finishCompletion, isCompleteFor, type StopContext } from './stop-rules';
+import { finishCompletion, type StopContext } from './stop-rules';
 
 export type { ControllerSettings };
 
@@ -19,7 +19,8 @@ export interface CompletionEngine {
 export interface EngineRequest {
   readonly parts: PromptParts;
   readonly languageId: string;
-  readonly isComplete: (text: string) => boolean;
+  /** The stop rules at the cursor (the engine builds them where the model runs). */
+  readonly stop: StopContext;
   readonly timeBudgetMs: number;
   /** Work the user is not waiting for (a prefetch, warming the cache). */
   readonly background: boolean;
@@ -195,7 +196,7 @@ export class CompletionController {
   }
 
   private engineRequest(r: Resolved, s: ControllerSettings, background: boolean): EngineRequest {
-    return { parts: r.parts, languageId: r.request.languageId, isComplete: isCompleteFor(r.stop), timeBudgetMs: s.timeBudgetMs, background };
+    return { parts: r.parts, languageId: r.request.languageId, stop: r.stop, timeBudgetMs: s.timeBudgetMs, background };
   }
 
   /** Computes, in the background, what to suggest once `shown` is accepted (as llama.vscode does). */

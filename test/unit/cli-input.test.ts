@@ -4,11 +4,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeValue, quoteText, terminalLine } from '../../src/decoding/describe-value';
 import { jsonDepth } from '../../src/cli/sample';
+import { CORRUPTIONS, writeCorruptModel, type CorruptionName } from '../support/corrupt-models';
+
+const BUILTIN = join(__dirname, '..', '..', 'models', 'tokentree-builtin.gguf');
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -36,6 +39,19 @@ describe('CLI input checks', function () {
     dir = mkdtempSync(join(tmpdir(), 'tokentree-cli-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a corrupted model file: exit 2 with one line naming it, for complete, type and eval alike', () => {
+    const source = join(dir, 'source.ts');
+    writeFileSync(source, 'function add(a, b) {\n  return a\n}\n');
+    for (const name of Object.keys(CORRUPTIONS) as CorruptionName[]) {
+      const model = writeCorruptModel(BUILTIN, dir, name);
+      const at = ['--file', source, '--line', '2', '--column', '10', '--model', model];
+      refused(run(['complete', ...at]), new RegExp(model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    }
+    const model = writeCorruptModel(BUILTIN, dir, 'head count 0');
+    refused(run(['type', '--file', source, '--line', '2', '--column', '10', '--text', 'b', '--model', model]), /head_count is 0/);
+    refused(run(['eval', '--model', model, '--positions', '2']), /head_count is 0/);
+  });
 
   it('--file must be a regular file: devices, FIFOs and directories are refused at once', () => {
     const at = ['--line', '1', '--column', '1'];

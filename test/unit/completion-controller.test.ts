@@ -6,6 +6,7 @@ import { acceptUntilUncertain, confidentLength } from '../../src/providers/confi
 import { blockingSuffix, CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
 import { ContextRing } from '../../src/providers/context-ring';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
+import { isCompleteFor } from '../../src/providers/stop-rules';
 
 const SETTINGS: ControllerSettings = {
   enabled: true,
@@ -167,7 +168,7 @@ describe('completion policy (fake engine)', () => {
     assert.deepEqual(sent.parts.extra, [{ path: 'b.ts', text: 'export function helperFromB(value: number) {\n  return value * 2;\n}\n' }]);
     assert.equal(sent.parts.comment, '//');
     assert.ok(textBeforeCursor(sent.parts).endsWith('const y = '));
-    assert.equal(sent.isComplete('a;\n'), true);
+    assert.equal(isCompleteFor(sent.stop)('a;\n'), true);
   });
 
   it('confidence: cut before the first unlikely token, or suppress unlikely suggestions', async () => {

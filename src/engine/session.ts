@@ -1,0 +1,70 @@
+import type { CompletionResult } from '../decoding/completion';
+import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
+import type { StrategyName } from '../decoding/strategy';
+import { bracketOracle, syntaxAwareValue } from '../decoding/syntax-value';
+import { completeAt, warmAt } from '../model/complete';
+import type { BackendStats } from '../model/llama-language-model';
+import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';
+import { isCompleteFor, type StopContext } from '../providers/stop-rules';
+import { typescriptOracle } from '../syntax/typescript-oracle';
+
+/**
+ * A completion request as plain data, so that it can cross a process boundary: the stop rules
+ * and the code-aware value are described, and built into functions where the model runs.
+ */
+export interface SessionRequest {
+  readonly parts: PromptParts;
+  readonly strategy: StrategyName;
+  /** The strategy's options (numbers, strings and sampler chains; no functions). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The editor's stop rules at the cursor; absent: generate until maxTokens or end of generation. */
+  readonly stop?: StopContext;
+  /** Weight and language of the code-aware value for strategies that compare branches. */
+  readonly codeAware?: { readonly weight: number; readonly languageId: string };
+  readonly layout?: PromptOptions['layout'];
+  readonly background?: boolean;
+}
+
+export interface WarmResult {
+  readonly promptTokens: number;
+  readonly evaluated: number;
+}
+
+/** A loaded model as the editor and the CLI use it: in this process, or in a model process. */
+export interface ModelSession {
+  readonly info: ModelInfo;
+  complete(request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult>;
+  warm(parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<WarmResult>;
+  stats(): Promise<BackendStats>;
+  dispose(): Promise<void>;
+}
+
+/** Strategies that compare branches by value, where the code-aware value applies. */
+const VALUE_STRATEGIES: ReadonlySet<StrategyName> = new Set(['mcts', 'entropy']);
+
+/** Runs a session request on a model in this process: what the model process does with each one. */
+export function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+  const { parts, codeAware, stop } = request;
+  const value = codeAware && codeAware.weight > 0 && VALUE_STRATEGIES.has(request.strategy)
+    ? syntaxAwareValue(typescriptOracle(codeAware.languageId) ?? bracketOracle, textBeforeCursor(parts), parts.suffix, codeAware.weight)
+    : undefined;
+  return completeAt(loaded, {
+    parts,
+    strategy: request.strategy,
+    options: { ...request.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}) },
+    signal,
+    layout: request.layout,
+    background: request.background,
+  });
+}
+
+/** A session over a model loaded in this process (tests, benchmarks, the CLI's typing replay). */
+export function localSession(loaded: LoadedModel): ModelSession {
+  return {
+    info: loaded.info,
+    complete: (request, signal) => completeRequest(loaded, request, signal),
+    warm: (parts, maxNewTokens, signal) => warmAt(loaded, parts, maxNewTokens, signal),
+    stats: async () => ({ ...loaded.stats }),
+    dispose: () => loaded.dispose(),
+  };
+}

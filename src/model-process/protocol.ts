@@ -1,0 +1,69 @@
+/**
+ * The messages between the editor (or CLI) and the model process. Requests carry plain data
+ * (Node's advanced IPC serialization: structured clone, so -Infinity log-probabilities survive);
+ * one message goes each way per request, never one per token.
+ */
+
+import type { CompletionResult } from '../decoding/completion';
+import type { TreeJSON } from '../decoding/candidate-tree';
+import type { PromptParts } from '../decoding/prompt-parts';
+import type { SessionRequest, WarmResult } from '../engine/session';
+import type { BackendStats } from '../model/llama-language-model';
+import type { LoadModelOptions, ModelInfo } from '../model/load';
+
+/** Load options that can cross the boundary (cancellation travels as a `cancel` message). */
+export type WireLoadOptions = Omit<LoadModelOptions, 'signal'>;
+
+export type ToWorker =
+  | { readonly kind: 'load'; readonly id: number; readonly options: WireLoadOptions }
+  | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest }
+  | { readonly kind: 'warm'; readonly id: number; readonly parts: PromptParts; readonly maxNewTokens: number }
+  | { readonly kind: 'stats'; readonly id: number }
+  | { readonly kind: 'unload'; readonly id: number }
+  /** Cancels the request `id` (a load, a completion or a warm-up); no reply of its own. */
+  | { readonly kind: 'cancel'; readonly id: number };
+
+/** A completion result with its tree as data (the class is rebuilt on the other side). */
+export type WireResult = Omit<CompletionResult, 'tree'> & { readonly tree: TreeJSON & { readonly maxNodes: number } };
+
+/** What a soak test or a status view checks of the model process. */
+export interface ProcessHealth {
+  readonly rssBytes: number;
+  /** Branches handed out and not released (0 between requests). */
+  readonly liveBranches: number;
+  /** Requests waiting for their turn on the model. */
+  readonly queued: number;
+}
+
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  /** ModelFileError's reason, and the file, where the error has them. */
+  readonly reason?: string;
+  readonly path?: string;
+}
+
+export type Reply =
+  | { readonly kind: 'load'; readonly info: ModelInfo }
+  | { readonly kind: 'complete'; readonly result: WireResult }
+  | { readonly kind: 'warm'; readonly result: WarmResult }
+  | { readonly kind: 'stats'; readonly stats: BackendStats; readonly health: ProcessHealth }
+  | { readonly kind: 'unload' };
+
+export type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'reply'; readonly id: number; readonly reply: Reply }
+  | { readonly kind: 'error'; readonly id: number; readonly error: WireError }
+  /** llama.cpp's log (warnings and errors), for the editor's output channel. */
+  | { readonly kind: 'log'; readonly level: string; readonly message: string };
+
+export function toWireError(e: unknown): WireError {
+  if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
+  const { reason, path } = e as Error & { reason?: unknown; path?: unknown };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(typeof reason === 'string' ? { reason } : {}),
+    ...(typeof path === 'string' ? { path } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The model process: loads one model at a time and runs the requests the editor (or the CLI)
+ * sends. Whatever llama.cpp does here (an assertion, running out of memory) ends this process
+ * only; the client sees it exit and says so.
+ */
+
+import { AbortError } from '../decoding/language-model';
+import { completeRequest } from '../engine/session';
+import { warmAt } from '../model/complete';
+import { loadModel, type LoadedModel } from '../model/load';
+import { setLogSink } from '../model/llama-runtime';
+import { toWireError, type FromWorker, type Reply, type ToWorker } from './protocol';
+
+const send = (message: FromWorker) => process.send?.(message);
+const running = new Map<number, AbortController>();
+let loaded: LoadedModel | undefined;
+
+async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: AbortSignal): Promise<Reply> {
+  switch (message.kind) {
+    case 'load': {
+      const previous = loaded;
+      loaded = undefined;
+      await previous?.dispose();
+      loaded = await loadModel({ ...message.options, signal });
+      return { kind: 'load', info: loaded.info };
+    }
+    case 'unload':
+      await loaded?.dispose();
+      loaded = undefined;
+      return { kind: 'unload' };
+    case 'complete': {
+      const { tree, ...rest } = await completeRequest(model(), message.request, signal);
+      return { kind: 'complete', result: { ...rest, tree: { ...tree.toJSON(), maxNodes: tree.maxNodes } } };
+    }
+    case 'warm':
+      return { kind: 'warm', result: await warmAt(model(), message.parts, message.maxNewTokens, signal) };
+    case 'stats':
+      return {
+        kind: 'stats',
+        stats: { ...model().stats },
+        health: { rssBytes: process.memoryUsage().rss, liveBranches: model().languageModel.liveBranches, queued: model().scheduler.queued },
+      };
+  }
+}
+
+function model(): LoadedModel {
+  if (!loaded) throw new Error('No model is loaded in the model process');
+  return loaded;
+}
+
+function onMessage(message: ToWorker): void {
+  if (message.kind === 'cancel') {
+    running.get(message.id)?.abort(new AbortError());
+    return;
+  }
+  const controller = new AbortController();
+  running.set(message.id, controller);
+  handle(message, controller.signal).then(
+    (reply) => send({ kind: 'reply', id: message.id, reply }),
+    (e: unknown) => send({ kind: 'error', id: message.id, error: toWireError(e) }),
+  ).finally(() => running.delete(message.id));
+}
+
+if (!process.send) {
+  process.stderr.write('The TokenTree model process is started by the editor or the CLI, not on its own.\n');
+  process.exit(2);
+}
+setLogSink((level, message) => send({ kind: 'log', level, message }));
+process.on('message', (m) => onMessage(m as ToWorker));
+// The parent is gone (the editor closed or crashed): nothing is left to serve.
+process.on('disconnect', () => {
+  setTimeout(() => process.exit(0), 1000).unref();
+  void (loaded?.dispose() ?? Promise.resolve()).finally(() => process.exit(0));
+});
+send({ kind: 'ready' });

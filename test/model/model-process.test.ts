@@ -1,0 +1,104 @@
+/**
+ * The model in a process of its own, through real llama.cpp: the same results as in this
+ * process, bad files refused with errors naming them while the process lives on, and a real
+ * llama.cpp abort ending only the model process, with the reason and the file.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AbortError } from '../../src/decoding/language-model';
+import { partsFromText } from '../../src/decoding/prompt-parts';
+import { localSession } from '../../src/engine/session';
+import { ModelProcess, ModelProcessExitedError } from '../../src/model-process/client';
+import { CORRUPTIONS, writeCorruptModel, type CorruptionName } from '../support/corrupt-models';
+import { loadTestModel, requireTestModel, TEST_MODEL } from './backend-fixtures';
+
+const parts = partsFromText('function add(a, b) {\n  return ', '\n}\n');
+const stop = { linePrefix: '  return ', lineSuffix: '', suffix: '\n}\n' };
+
+describe('the model process (real llama.cpp in a child process)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let proc: ModelProcess;
+  before(() => {
+    requireTestModel();
+    dir = mkdtempSync(join(tmpdir(), 'tokentree-process-'));
+    proc = new ModelProcess();
+  });
+  after(async () => {
+    await proc?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the results a model in this process gives, tree and stop rules included', async () => {
+    const remote = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    const local = localSession(await loadTestModel({ contextSize: 256, maxBranches: 16 }));
+    try {
+      for (const strategy of ['greedy', 'beam', 'mcts'] as const) {
+        const request = { parts, strategy, options: { maxTokens: 12, seed: 3 }, stop };
+        const [a, b] = [await remote.complete(request), await local.complete(request)];
+        assert.deepEqual(a.candidates.map((c) => [c.text, c.tokens, c.finish]), b.candidates.map((c) => [c.text, c.tokens, c.finish]), strategy);
+        assert.deepEqual(a.tree.toJSON(), b.tree.toJSON(), `${strategy} tree`);
+        assert.equal(a.promptTokens, b.promptTokens);
+      }
+      assert.equal(remote.info.architecture, local.info.architecture);
+    } finally {
+      await local.dispose();
+    }
+  });
+
+  it('refuses each corrupted model with an error naming the file, and lives on', async () => {
+    for (const name of Object.keys(CORRUPTIONS) as CorruptionName[]) {
+      const path = writeCorruptModel(TEST_MODEL, dir, name);
+      await assert.rejects(proc.load({ modelPath: path, threads: 1 }), (e: Error) => {
+        assert.equal(e.name, 'ModelFileError', `${name}: ${e.message}`);
+        assert.ok(e.message.includes(path), e.message);
+        return true;
+      });
+      assert.equal(proc.dead, false, name);
+    }
+    const again = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    assert.ok((await again.complete({ parts, strategy: 'greedy', options: { maxTokens: 4 } })).candidates.length > 0);
+  });
+
+  it('a cancelled completion ends with AbortError, and the next one runs', async () => {
+    const session = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    const cancel = new AbortController();
+    const running = session.complete({ parts, strategy: 'mcts', options: { maxTokens: 16, simulations: 500 } }, cancel.signal);
+    setTimeout(() => cancel.abort(), 30);
+    await assert.rejects(running, AbortError);
+    assert.ok((await session.complete({ parts, strategy: 'greedy', options: { maxTokens: 4 } })).candidates.length > 0);
+    assert.equal((await session.health()).liveBranches, 0);
+  });
+
+  it('when llama.cpp aborts on a file, only the model process ends: the error has the reason and the file', async () => {
+    // The header check is what stops these files; skipping it lets llama.cpp see one, as an unknown bad file would.
+    const path = writeCorruptModel(TEST_MODEL, dir, 'head count 0');
+    const exits: ModelProcessExitedError[] = [];
+    const doomed = new ModelProcess({ onExit: (e) => exits.push(e) });
+    await assert.rejects(doomed.load({ modelPath: path, threads: 1, checkHeader: false }), (e: unknown) => {
+      assert.ok(e instanceof ModelProcessExitedError, String(e));
+      assert.match(e.reason, /SIGABRT/);
+      assert.match(e.reason, /GGML_ASSERT/);
+      assert.equal(e.path, path);
+      assert.equal(e.whileLoading, true);
+      assert.ok(e.message.includes(path));
+      return true;
+    });
+    assert.equal(doomed.dead, true);
+    assert.equal(exits.length, 1, 'reported once');
+    await assert.rejects(doomed.request({ kind: 'stats', id: 0 }), ModelProcessExitedError);
+    // This process, and the other model process, are untouched.
+    const session = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    assert.ok((await session.complete({ parts, strategy: 'greedy', options: { maxTokens: 4 } })).candidates.length > 0);
+  });
+
+  it('a process killed mid-request fails what is in flight with the reason', async () => {
+    const victim = new ModelProcess();
+    const session = await victim.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    const running = session.complete({ parts, strategy: 'mcts', options: { maxTokens: 16, simulations: 500 } });
+    setTimeout(() => process.kill(victim.pid!, 'SIGKILL'), 50);
+    await assert.rejects(running, (e: unknown) => e instanceof ModelProcessExitedError && /SIGKILL/.test(e.reason) && e.path === TEST_MODEL && !e.whileLoading);
+  });
+});
