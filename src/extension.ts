@@ -79,7 +79,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('tokentree.enabled')) status.update({ enabled: readControllerSettings().enabled });
       if (e.affectsConfiguration('tokentree')) controller.invalidate();
       if (e.affectsConfiguration('tokentree.modelPath')) models?.choose();
-      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) void models?.reset();
+      // A new model is loaded at once, so that its errors show when the user chose it, not at the next keystroke.
+      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
+        void models?.reset().then(() => (readControllerSettings().enabled ? models?.get() : undefined)).catch(() => undefined);
+      }
     }),
     // Context from other files: where the user edits and looks (throttled per document).
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -122,7 +122,7 @@ export class ModelHost implements vscode.Disposable {
     const next = refused
       ? `TokenTree will not load ${e.path} again until you choose it again.`
       : `TokenTree restarts it in ${Math.ceil(delayMs / 1000)} s; the editor is not affected.`;
-    this.offerActions(`TokenTree's ${e.message}. ${next}`);
+    this.offerActions(`TokenTree: the ${e.message.replace(/^The /, '')}. ${next}`);
     clearTimeout(this.restartTimer);
     if (!refused) this.restartTimer = setTimeout(() => void this.get().catch(() => undefined), delayMs);
   }

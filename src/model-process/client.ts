@@ -42,6 +42,8 @@ export class RemoteModelError extends Error {
 }
 
 export interface ModelProcessOptions {
+  /** The worker script and Node flags; default: workerScript(). */
+  readonly worker?: { readonly script: string; readonly execArgv: string[] };
   /** Extra environment for the process (tests: GGML_VK_VISIBLE_DEVICES). */
   readonly env?: Readonly<Record<string, string>>;
   /** Where llama.cpp's log lines go. */
@@ -78,7 +80,7 @@ export class ModelProcess {
   private loading = false;
 
   constructor(private readonly options: ModelProcessOptions = {}) {
-    const { script, execArgv } = workerScript();
+    const { script, execArgv } = options.worker ?? workerScript();
     if (!existsSync(script)) throw new Error(`The model process's script ${script} is missing; rebuild the extension.`);
     this.child = fork(script, [], {
       execArgv,
@@ -185,7 +187,9 @@ export class ModelProcess {
   private exitError(code: number | null, signal: NodeJS.Signals | null): ModelProcessExitedError {
     const how = signal === 'SIGKILL' ? 'it was killed (SIGKILL; out of memory?)'
       : signal ? `it was stopped by ${signal}` : `it exited with code ${code}`;
-    const words = this.stderr.filter((l) => /assert|error|abort|fault|memory/i.test(l)).slice(-2);
+    // llama.cpp's assertion lines carry its build machine's source paths; the file name says enough.
+    const words = this.stderr.filter((l) => /assert|error|abort|fault|memory/i.test(l)).slice(-2)
+      .map((l) => l.replace(/\S*\/([\w.-]+\.(?:cpp|c|h)):(\d+)/g, '$1:$2'));
     return new ModelProcessExitedError(words.length > 0 ? `${how}: ${words.join(' | ')}` : how, this.modelPath, this.loading);
   }
 

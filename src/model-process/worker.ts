@@ -12,6 +12,11 @@ import { setLogSink } from '../model/llama-runtime';
 import { toWireError, type FromWorker, type Reply, type ToWorker } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
+/**
+ * Set only by the editor tests, to hand llama.cpp a file that aborts it and watch the editor
+ * survive: the header check would refuse the file first.
+ */
+const SKIP_HEADER_CHECK = process.env.TOKENTREE_TEST_SKIP_HEADER_CHECK === '1';
 const running = new Map<number, AbortController>();
 let loaded: LoadedModel | undefined;
 
@@ -21,7 +26,7 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
       const previous = loaded;
       loaded = undefined;
       await previous?.dispose();
-      loaded = await loadModel({ ...message.options, signal });
+      loaded = await loadModel({ ...message.options, signal, checkHeader: message.options.checkHeader !== false && !SKIP_HEADER_CHECK });
       return { kind: 'load', info: loaded.info };
     }
     case 'unload':

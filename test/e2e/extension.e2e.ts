@@ -1,7 +1,10 @@
 // What a user sees of TokenTree in a real VS Code (code-server in Chromium). Add assertions here
 // through the page objects in support/workbench.ts.
 import assert from 'node:assert/strict';
-import { getWorkbench } from './support/hooks';
+import fs from 'node:fs';
+import path from 'node:path';
+import { getServer, getWorkbench } from './support/hooks';
+import { writeCorruptModel } from '../support/corrupt-models';
 
 /** Polls until check() returns a truthy value, else fails with the last value seen. */
 async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -106,5 +109,40 @@ describe('TokenTree in VS Code (code-server)', () => {
     const line = (await wb.visibleEditorLines()).find((l) => l.includes('return t'));
     assert.ok(line && line.trim().length > 'return t'.length, `line 23 after insertion: ${JSON.stringify(line)}`);
     await wb.screenshot('07-candidate-inserted');
+  });
+
+  it('a model file that makes llama.cpp abort stops only the model process: the error names the file, and completions come back', async function () {
+    this.timeout(240_000);
+    const wb = getWorkbench();
+    const server = getServer();
+    const bad = writeCorruptModel(path.join(__dirname, '..', '..', 'models', 'tokentree-builtin.gguf'), server.workspace, 'head count 0');
+    const setModel = (modelPath: string) => {
+      fs.mkdirSync(path.dirname(server.machineSettingsFile), { recursive: true });
+      fs.writeFileSync(server.machineSettingsFile, JSON.stringify({ 'tokentree.modelPath': modelPath }, null, 2));
+    };
+    setModel(bad);
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(23, 12);
+    await wb.typeText('this');
+    const status = wb.statusBarItem('tokentree.status');
+    const shown = (await eventually('a notification naming the file', async () => (await wb.notifications()).find((n) => n.includes(bad) && n.includes('stopped')), 90_000))!;
+    assert.match(shown, /model process stopped while loading/);
+    assert.match(shown, /SIGABRT/);
+    assert.match(shown, /will not load .* again until you choose it again/);
+    await wb.screenshot('08-model-process-stopped');
+    // The extension host lives on: the same TokenTree instance answers and logged the reason.
+    await wb.runCommand('TokenTree: Show Log');
+    const log = await eventually('the crash in the TokenTree log', async () => {
+      const text = await wb.outputPanelText();
+      return text.includes('GGML_ASSERT') ? text : '';
+    });
+    assert.equal(log.split('TokenTree activated').length - 1, 1, 'activated once: the extension host was not restarted');
+    setModel('');
+    await eventually('the built-in model ready again (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(23, 16);
+    const ghost = await typeUntilGhostText(wb, '.items');
+    assert.ok(ghost.trim().length > 0);
+    await wb.screenshot('09-completions-back');
   });
 });

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { AbortError } from '../../src/decoding/language-model';
 import { partsFromText } from '../../src/decoding/prompt-parts';
-import { MAX_BEAM_WIDTH } from '../../src/host/setting-rules';
+import { MAX_BEAM_WIDTH, SETTING_RULES } from '../../src/host/setting-rules';
 import { completeAt, maxCompletionTokens } from '../../src/model/complete';
 import { DEFAULT_MAX_BRANCHES, type LoadedModel } from '../../src/model/load';
 import { loadTestModel, requireTestModel } from './backend-fixtures';
@@ -25,6 +25,22 @@ describe('capacity: settings and concurrent requests (real llama.cpp)', function
     const r = await completeAt(m, { parts: parts(0), strategy: 'beam', options: { maxTokens: 8, width: MAX_BEAM_WIDTH } });
     assert.ok(r.candidates.length >= 1);
     assert.equal(m.languageModel.liveBranches, 0);
+  });
+
+  it('every strategy runs at the largest values its settings allow', async () => {
+    const max = (key: keyof typeof SETTING_RULES) => (SETTING_RULES[key] as { max: number }).max;
+    const cases = {
+      'top-p': { samples: max('sampling.samples') },
+      'min-p': { samples: max('sampling.samples') },
+      entropy: { branches: max('entropy.branches'), lookahead: max('entropy.lookahead'), lowEntropy: 0, lowVarentropy: 0, highEntropy: 0, highVarentropy: 0 },
+      beam: { width: max('beam.width') },
+      mcts: { simulations: 64, rolloutDepth: max('mcts.rolloutDepth') },
+    } as const;
+    for (const [strategy, options] of Object.entries(cases)) {
+      const r = await completeAt(m, { parts: parts(1), strategy: strategy as keyof typeof cases, options: { maxTokens: 6, ...options } });
+      assert.ok(r.candidates.length >= 1, strategy);
+      assert.equal(m.languageModel.liveBranches, 0, strategy);
+    }
   });
 
   it('a maxTokens larger than the context is clamped, and the result says so', async () => {

@@ -20,6 +20,11 @@ export interface CodeServer {
   /** Absolute path of the workspace folder (a copy of the repo's examples/ lives in it). */
   readonly workspace: string;
   readonly logFile: string;
+  /**
+   * The settings.json that machine-scoped settings (tokentree.modelPath) come from in code-server:
+   * its extension host is a remote one, which reads them from the Machine settings, not the User ones.
+   */
+  readonly machineSettingsFile: string;
   stop(): Promise<void>;
 }
 
@@ -55,7 +60,7 @@ export function checkPrerequisites(): string[] {
   return missing;
 }
 
-export async function startCodeServer(options: { vsix: string; settings?: Record<string, unknown> }): Promise<CodeServer> {
+export async function startCodeServer(options: { vsix: string; settings?: Record<string, unknown>; env?: Record<string, string> }): Promise<CodeServer> {
   const missing = checkPrerequisites();
   if (missing.length) throw new Error(`missing ${missing.join(' and ')}: run \`bash test/e2e/setup.sh\` first`);
   if (!fs.existsSync(options.vsix)) throw new Error(`VSIX not found: ${options.vsix} (run \`npm run package\`)`);
@@ -72,7 +77,7 @@ export async function startCodeServer(options: { vsix: string; settings?: Record
   // Own config file and XDG dirs, so nothing is written to the user's home.
   const config = path.join(tmp, 'config.yaml');
   fs.writeFileSync(config, '');
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
+  const env = { ...process.env, ...options.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
   const common = ['--config', config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
 
   const install = spawnSync(codeServerBin, [...common, '--install-extension', options.vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
@@ -112,7 +117,7 @@ export async function startCodeServer(options: { vsix: string; settings?: Record
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, stop };
+  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'), stop };
 }
 
 function freePort(): Promise<number> {
