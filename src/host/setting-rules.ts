@@ -125,6 +125,17 @@ export function describeProblem(p: SettingProblem): string {
   return `TokenTree: the setting ${p.key} is ${JSON.stringify(p.given)?.slice(0, 60) ?? String(p.given)}, but ${p.why}; using ${JSON.stringify(p.used)} instead.`;
 }
 
+/** Passes each problem on once per setting and value: a wrong setting is read on every keystroke. */
+export function onceEach(show: (p: SettingProblem) => void): (p: SettingProblem) => void {
+  const seen = new Set<string>();
+  return (p) => {
+    const key = `${p.key}=${JSON.stringify(p.given)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    show(p);
+  };
+}
+
 /** Where settings come from: the effective value, and the user's own for settings that load files or pick hardware. */
 export interface SettingsSource {
   get(key: SettingKey): unknown;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { isStrategyName } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { ControllerSettings } from '../providers/controller-settings';
-import { checkSetting, controllerSettings, describeProblem, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
+import { checkSetting, controllerSettings, describeProblem, onceEach, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
 
@@ -12,18 +12,11 @@ const source: SettingsSource = {
 };
 
 let warn: (message: string) => void = () => undefined;
-const warned = new Set<string>();
+const report = onceEach((p: SettingProblem) => warn(describeProblem(p)));
 
 /** Where corrections of bad settings are shown: once per setting and value. */
 export function setSettingsWarning(show: (message: string) => void): void {
   warn = show;
-}
-
-function report(p: SettingProblem): void {
-  const key = `${p.key}=${JSON.stringify(p.given)}`;
-  if (warned.has(key)) return;
-  warned.add(key);
-  warn(describeProblem(p));
 }
 
 const value = <K extends SettingKey>(key: K) => checkSetting(key, source.get(key), report);

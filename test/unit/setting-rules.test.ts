@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_WINDOW } from '../../src/decoding/prompt-parts';
 import {
-  checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, MAX_BEAM_WIDTH, SETTING_RULES,
+  checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, MAX_BEAM_WIDTH, onceEach, SETTING_RULES,
   type SettingKey, type SettingProblem, type SettingRule,
 } from '../../src/host/setting-rules';
 
@@ -73,6 +73,15 @@ describe('setting rules', () => {
     assert.equal(describeProblem(p!), 'TokenTree: the setting tokentree.maxTokens is 100000, but it is outside 1..512; using 512 instead.');
     const [long] = problems('strategy', 'x'.repeat(500)).seen;
     assert.ok(describeProblem(long!).length < 200);
+  });
+
+  it('a wrong setting read on every keystroke is reported once per value', () => {
+    const shown: unknown[] = [];
+    const report = onceEach((p) => shown.push(p.given));
+    for (let i = 0; i < 5; i++) controllerSettings({ get: (k) => (k === 'candidates' ? 50 : k === 'languages' ? 'python' : undefined), user: () => undefined }, report);
+    assert.deepEqual(shown, ['python', 50]);
+    checkSetting('candidates', 60, report);
+    assert.deepEqual(shown, ['python', 50, 60]);
   });
 
   it('the controller’s defaults (the CLI’s settings) are package.json’s', () => {
