@@ -50,9 +50,10 @@ export class CrashPolicy {
     return `TokenTree does not load ${path} again: it stopped the model process (${reason}). Choose it again (TokenTree: Select Model File, or the tokentree.modelPath setting) to retry.`;
   }
 
-  /** The user chose `path` again, or another file: let it be tried. */
+  /** The user chose `path` again, or another file: let it be tried, now (the user asked for it). */
   forgive(path?: string): void {
     if (path === undefined) this.blamed.clear();
     else this.blamed.delete(path);
+    this.restartAt = 0;
   }
 }

@@ -23,8 +23,10 @@ describe('model process crash policy', () => {
     assert.equal(p.record({ reason: 'it was stopped by SIGABRT', path: '/m/bad.gguf', whileLoading: true }).refused, true);
     assert.match(p.refusal('/m/bad.gguf')!, /does not load \/m\/bad\.gguf again: it stopped the model process \(it was stopped by SIGABRT\)/);
     assert.equal(p.refusal('/m/good.gguf'), undefined);
+    assert.ok(p.waitMs() > 0);
     p.forgive('/m/bad.gguf');
     assert.equal(p.refusal('/m/bad.gguf'), undefined);
+    assert.equal(p.waitMs(), 0, 'a file the user chose loads at once, backoff or not');
   });
 
   it('a file is blamed after three crashes while running it, not after one', () => {
