@@ -10,7 +10,7 @@ import { nativeGreedy } from './native';
 import { benchPosition } from './position';
 import { STRATEGY_NAMES } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
-import { completeAt } from '../src/model/complete';
+import { completeAt } from '../src/engine/complete';
 import { loadModel, type LoadedModel } from '../src/model/load';
 import { partsFromText } from '../src/decoding/prompt-parts';
 

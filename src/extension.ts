@@ -4,6 +4,7 @@ import { TokenTreeInlineProvider } from './providers/inline-provider';
 import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
 import { editorEngine } from './host/engine';
+import { trackEditedContext } from './host/context-tracking';
 import { ModelHost } from './host/model-host';
 import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
@@ -84,14 +85,10 @@ export function activate(context: vscode.ExtensionContext): void {
         void models?.reset().then(() => (readControllerSettings().enabled ? models?.get() : undefined)).catch(() => undefined);
       }
     }),
-    // Context from other files: where the user edits and looks (throttled per document).
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      const change = e.contentChanges[0];
-      if (change) remember(e.document, change.range.start.line);
-    }),
+    // Context from other files: where the user edits and looks.
+    trackEditedContext(controller.ring),
     vscode.window.onDidChangeActiveTextEditor((editor) => {
       if (!editor) return;
-      remember(editor.document, editor.selection.active.line);
       const state = panelStates.get(editor.document.uri.toString());
       if (state) panel.show(state);
       else panel.clear(`No completion yet in ${vscode.workspace.asRelativePath(editor.document.uri)}.`);
@@ -101,17 +98,6 @@ export function activate(context: vscode.ExtensionContext): void {
       panelStates.delete(d.uri.toString());
     }),
   );
-  const lastChunk = new Map<string, number>();
-  function remember(document: vscode.TextDocument, line: number): void {
-    const key = document.uri.toString();
-    if (document.uri.scheme !== 'file' || Date.now() - (lastChunk.get(key) ?? 0) < 2000) return;
-    // Only files the user has in an editor: VS Code edits some in the background (it rewrites the
-    // user's settings.json when it migrates a setting), and those must not reach the prompt.
-    if (!vscode.window.visibleTextEditors.some((editor) => editor.document === document)) return;
-    lastChunk.set(key, Date.now());
-    const { first, last } = controller.ring.window(line, document.lineCount);
-    controller.ring.add(key, vscode.workspace.asRelativePath(document.uri), document.getText(new vscode.Range(first, 0, last, 0)));
-  }
   log.info('TokenTree activated');
   // Load the model in the background now: the first keystroke should not wait for it, and
   // VS Code drops inline requests that take too long. A failure is reported once, as usual.

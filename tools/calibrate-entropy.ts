@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { pickPositions } from '../src/eval/positions';
 import { builtinModelPath } from '../src/model/builtin';
-import { completeAt } from '../src/model/complete';
+import { completeAt } from '../src/engine/complete';
 import { loadModel } from '../src/model/load';
 import { partsFromText } from '../src/decoding/prompt-parts';
 

@@ -3,7 +3,7 @@ import { partsFromText } from '../decoding/prompt-parts';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { builtinModelPath } from '../model/builtin';
-import type { CompletionResult } from '../model/complete';
+import type { CompletionResult } from '../engine/complete';
 import type { ModelSession } from '../engine/session';
 import { ModelProcess } from '../model-process/client';
 import { loadModel, type LoadedModel } from '../model/load';

@@ -9,7 +9,7 @@ import { targetLogLikelihood } from '../eval/likelihood';
 import { pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
 import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
-import { completeAt } from '../model/complete';
+import { completeAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
 import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';

@@ -1,4 +1,4 @@
-import type { TokenStep } from './strategy';
+import type { TokenStep } from './token-step';
 
 /**
  * The branches a strategy explored, as a trie of tokens below the prompt: what the

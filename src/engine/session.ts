@@ -2,7 +2,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue } from '../decoding/syntax-value';
-import { completeAt, warmAt } from '../model/complete';
+import { completeAt, warmAt } from './complete';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';
 import { isCompleteFor, type StopContext } from '../providers/stop-rules';

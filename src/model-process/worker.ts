@@ -6,7 +6,7 @@
 
 import { AbortError } from '../decoding/language-model';
 import { completeRequest } from '../engine/session';
-import { warmAt } from '../model/complete';
+import { warmAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
 import { setLogSink } from '../model/llama-runtime';
 import { toWireError, type FromWorker, type Reply, type ToWorker } from './protocol';

@@ -16,10 +16,25 @@ export function typescriptOracle(languageId: string): SyntaxOracle | undefined {
   return {
     errors(text) {
       ts ??= loadTypescript();
-      const file = ts.createSourceFile(`candidate.${kind}`, text, ts.ScriptTarget.Latest, false, scriptKindOf(ts, kind));
-      return (file as unknown as { parseDiagnostics: readonly unknown[] }).parseDiagnostics.length;
+      return parseErrorCount(ts, text, kind);
     },
   };
+}
+
+/**
+ * Syntax errors in `text`. The parser leaves them on the source file as `parseDiagnostics`, an
+ * internal field (no program needed, the fastest way); where a TypeScript version lacks it,
+ * `transpileModule`'s syntactic diagnostics (public, a few times slower) give the same count.
+ */
+export function parseErrorCount(ts: Ts, text: string, kind: 'ts' | 'tsx' | 'js' | 'jsx', internals: 'auto' | 'public' = 'auto'): number {
+  const fileName = `candidate.${kind}`;
+  if (internals === 'auto') {
+    const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, scriptKindOf(ts, kind));
+    const diagnostics = (file as unknown as { parseDiagnostics?: unknown }).parseDiagnostics;
+    if (Array.isArray(diagnostics)) return diagnostics.length;
+  }
+  const out = ts.transpileModule(text, { fileName, reportDiagnostics: true, compilerOptions: { jsx: ts.JsxEmit.Preserve, noEmit: true } });
+  return out.diagnostics?.length ?? 0;
 }
 
 /** The bundled copy next to the built code (dist/typescript.js), else the installed package (tests, dev). */

@@ -46,10 +46,6 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
     this.post({ type: 'empty', reason });
   }
 
-  get visible(): boolean {
-    return this.view?.visible ?? false;
-  }
-
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { AbortError, type Branch } from '../../src/decoding/language-model';
 import { BranchLimitError, ContextOverflowError, InvalidBranchError, InvalidTokenError } from '../../src/model/errors';
 import type { LoadedModel } from '../../src/model/load';
-import { completeAt } from '../../src/model/complete';
+import { completeAt } from '../../src/engine/complete';
 import { decode } from '../../src/decoding/strategies';
 import { abortAfterChecks, loadTestModel, logProbs, maxAbsDiff, requireTestModel } from './backend-fixtures';
 import { partsFromText } from '../../src/decoding/prompt-parts';

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { AbortError } from '../../src/decoding/language-model';
 import { partsFromText } from '../../src/decoding/prompt-parts';
 import { MAX_BEAM_WIDTH, SETTING_RULES } from '../../src/host/setting-rules';
-import { completeAt, maxCompletionTokens } from '../../src/model/complete';
+import { completeAt, maxCompletionTokens } from '../../src/engine/complete';
 import { DEFAULT_MAX_BRANCHES, type LoadedModel } from '../../src/model/load';
 import { loadTestModel, requireTestModel } from './backend-fixtures';
 

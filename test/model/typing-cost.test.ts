@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { NextTokenScores } from '../../src/decoding/language-model';
 import { cursorWindow, textLines } from '../../src/decoding/prompt-parts';
 import { builtinModelPath } from '../../src/model/builtin';
-import { completeAt, warmAt } from '../../src/model/complete';
+import { completeAt, warmAt } from '../../src/engine/complete';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 
 const ROOT = join(__dirname, '..', '..');

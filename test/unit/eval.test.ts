@@ -4,7 +4,8 @@ import { targetLogLikelihood } from '../../src/eval/likelihood';
 import { levenshtein, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
 import { TableModel } from '../support/table-model';
 import { pickPositions } from '../../src/eval/positions';
-import { typescriptOracle } from '../../src/syntax/typescript-oracle';
+import * as typescript from 'typescript';
+import { parseErrorCount, typescriptOracle } from '../../src/syntax/typescript-oracle';
 
 const FILE = { name: 'a.ts', text: 'export function add(a: number, b: number) {\n  const sum = a + b;\n  return sum;\n}\n\nexport const twice = (x: number) => add(x, x);\nconsole.log(twice(2));\n' };
 
@@ -40,6 +41,16 @@ describe('evaluation', () => {
     assert.equal(similarity('abc', 'abc'), 1);
     assert.equal(similarity('', ''), 1);
     assert.equal(twoLines('a\nb\nc'), 'a\nb');
+  });
+});
+
+describe('TypeScript parse errors: internal field and public fallback', () => {
+  it('count the same errors both ways', () => {
+    const cases = [['const a = 1;', 'ts', 0], ['function f( {', 'ts', 1], ['let x = <div>{a}</div>;', 'tsx', 0], ['if (a) { b(', 'js', 1], ['let s: string = ', 'ts', 1]] as const;
+    for (const [text, kind, errors] of cases) {
+      assert.equal(parseErrorCount(typescript, text, kind), errors, text);
+      assert.equal(parseErrorCount(typescript, text, kind, 'public'), errors, `${text} (public)`);
+    }
   });
 });
 

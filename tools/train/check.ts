@@ -5,7 +5,7 @@
  * (end of `npm run model:train`) and test/model/trained-model.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { completeAt } from '../../src/model/complete';
+import { completeAt } from '../../src/engine/complete';
 import type { LoadedModel } from '../../src/model/load';
 import { partsFromText } from '../../src/decoding/prompt-parts';
 

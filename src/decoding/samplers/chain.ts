@@ -22,20 +22,6 @@ export class SamplerSpecError extends Error {
   override readonly name = 'SamplerSpecError';
 }
 
-/**
- * llama.cpp's common defaults, in its order (penalties → top-k → typical → top-p → min-p →
- * temperature; DRY, top-n-sigma and XTC are not implemented). Penalties and typical are
- * neutral at these values.
- */
-export const DEFAULT_CHAIN: readonly SamplerSpec[] = [
-  { type: 'penalties', lastN: 64, repeat: 1, frequency: 0, presence: 0 },
-  { type: 'top_k', k: 40 },
-  { type: 'typical', p: 1 },
-  { type: 'top_p', p: 0.95 },
-  { type: 'min_p', p: 0.05 },
-  { type: 'temperature', t: 0.8 },
-];
-
 export function createSampler(spec: SamplerSpec): Sampler {
   switch (spec.type) {
     case 'temperature':

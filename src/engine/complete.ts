@@ -2,11 +2,12 @@ import { decode } from '../decoding/strategies';
 import type { CompletionResult } from '../decoding/completion';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { CommonOptions, StrategyName } from '../decoding/strategy';
-import type { LoadedModel, PromptOptions } from './load';
+import type { LoadedModel, PromptOptions } from '../model/load';
 
 export type { CompletionResult };
 
-export interface CompletionRequest {
+/** A completion at a cursor: the text around it, the strategy and its options. */
+export interface CursorCompletion {
   /** The text around the cursor (partsFromText() cuts a prefix and suffix as the editor does). */
   readonly parts: PromptParts;
   readonly strategy: StrategyName;
@@ -37,11 +38,11 @@ export function maxCompletionTokens(contextSize: number): number {
  * benchmarks and the editor share. Requests take turns (scheduler.ts): a foreground request
  * waits for the one before it and cancels background work.
  */
-export function completeAt(loaded: LoadedModel, request: CompletionRequest): Promise<CompletionResult> {
+export function completeAt(loaded: LoadedModel, request: CursorCompletion): Promise<CompletionResult> {
   return loaded.scheduler.run(request.background ? 'background' : 'foreground', request.signal, (signal) => completeNow(loaded, request, signal));
 }
 
-async function completeNow(loaded: LoadedModel, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+async function completeNow(loaded: LoadedModel, request: CursorCompletion, signal: AbortSignal): Promise<CompletionResult> {
   const asked = request.options?.maxTokens ?? 32;
   const maxTokens = Math.min(asked, maxCompletionTokens(loaded.info.contextSize));
   const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
