@@ -12,7 +12,8 @@ const GREEDY_BELOW = 1e-6;
 
 export class TemperatureSampler implements Sampler {
   readonly name = 'temperature';
-  constructor(readonly t: number) {}
+  /** Settable, so a chain whose temperature adapts per step keeps its buffers (entropy.ts). */
+  constructor(public t: number) {}
 
   apply(set: CandidateSet): void {
     if (set.size === 0) return;

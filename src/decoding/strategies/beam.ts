@@ -2,8 +2,9 @@ import { CandidateTree, type TreeNode } from '../candidate-tree';
 import type { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
-import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
-import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+import type { Candidate, DecodeRequest, DecodeResult, Strategy, TokenStep } from '../strategy';
+import { describeStep, stepDistribution, topNFor } from './common';
+import { finalize, Hypotheses, isStopped, makeCandidate } from './paths';
 
 export interface BeamOptions {
   /** Beams kept per step (B). */
@@ -20,13 +21,6 @@ interface Beam {
   sum: number;
   scores: NextTokenScores;
   node: TreeNode;
-}
-
-interface Hypothesis {
-  steps: TokenStep[];
-  sum: number;
-  score: number;
-  finish: FinishReason;
 }
 
 /**
@@ -46,12 +40,7 @@ export const beam: Strategy<BeamOptions> = {
     const tree = new CandidateTree(options.maxTreeNodes);
     const topN = topNFor(options, 2 * B);
     const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
-      const finished: Hypothesis[] = [];
-      const addFinished = (h: Hypothesis) => {
-        finished.push(h);
-        finished.sort((a, b) => b.score - a.score);
-        if (finished.length > B) finished.pop();
-      };
+      const finished = new Hypotheses(B, alpha);
       let beams: Beam[] = [{ branch: m.fork(prompt.branch), steps: [], sum: 0, scores: prompt.next, node: tree.root }];
       for (let curLen = 1; curLen <= options.maxTokens && beams.length > 0; curLen++) {
         // Top 2B continuations over all beams.
@@ -70,26 +59,26 @@ export const beam: Strategy<BeamOptions> = {
           if (next.length >= B) return;
           if (model.isEndOfGeneration(c.token)) {
             // HF: an EOS outside the top B is ignored, not kept as a running beam.
-            if (rank < B) addFinished({ steps: c.beam.steps, sum: c.sum, score: c.sum / Math.pow(curLen, alpha), finish: 'eog' });
+            if (rank < B) finished.add(c.beam.steps, c.sum, curLen, 'eog');
             return;
           }
           const step = describeStep(model, c.dist, c.token, options.alternatives);
           const steps = [...c.beam.steps, step];
           if (isStopped(model, options, steps)) {
-            addFinished({ steps, sum: c.sum, score: c.sum / Math.pow(curLen, alpha), finish: 'stop' });
+            finished.add(steps, c.sum, curLen, 'stop');
             return;
           }
           next.push({ parent: c.beam, step, sum: c.sum });
         });
 
-        if (isDone(finished, next.map((n) => n.sum), B, alpha, curLen, options.maxTokens, options.earlyStopping)) {
+        if (finished.isDone(next.map((n) => n.sum), curLen, options.maxTokens, options.earlyStopping)) {
           releaseAll(m, beams);
           beams = [];
           break;
         }
         const outOfTime = m.outOfTime(options.timeBudgetMs);
         if (curLen === options.maxTokens || outOfTime) {
-          for (const n of next) addFinished({ steps: [...n.parent.steps, n.step], sum: n.sum, score: n.sum / Math.pow(curLen, alpha), finish: outOfTime ? 'budget' : 'length' });
+          for (const n of next) finished.add([...n.parent.steps, n.step], n.sum, curLen, outOfTime ? 'budget' : 'length');
           for (const n of next) tree.child(n.parent.node, n.step);
           releaseAll(m, beams);
           beams = [];
@@ -112,27 +101,11 @@ export const beam: Strategy<BeamOptions> = {
         newBeams.forEach((b, i) => (b.scores = scores[i]));
         beams = newBeams;
       }
-      return finished.map((h): Candidate => makeCandidate(model, h.steps, h.finish, h.score));
+      return finished.best.map((h): Candidate => makeCandidate(model, h.steps, h.finish, h.score));
     });
     return finalize('beam', value, tree, stats);
   },
 };
-
-/**
- * Hugging Face's stopping rule. early_stopping true: B finished hypotheses suffice. false:
- * stop when the worst finished score beats the best running sum normalised at the current
- * length. 'never': compare with the best score a running beam could still reach, which
- * for α > 0 (negative sums shrink with length) is at the maximum length.
- */
-function isDone(finished: readonly Hypothesis[], runningSums: readonly number[], B: number, alpha: number, curLen: number, maxLen: number, earlyStopping: boolean | 'never'): boolean {
-  if (runningSums.length === 0) return true;
-  if (finished.length < B) return false;
-  if (earlyStopping === true) return true;
-  const best = Math.max(...runningSums);
-  const worst = finished[finished.length - 1].score;
-  const reachable = earlyStopping === 'never' && alpha > 0 ? best / Math.pow(maxLen, alpha) : best / Math.pow(curLen, alpha);
-  return worst >= reachable;
-}
 
 function releaseAll(m: MeteredModel, beams: readonly Beam[]): void {
   for (const b of beams) m.release(b.branch);

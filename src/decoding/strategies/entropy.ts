@@ -4,9 +4,11 @@ import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import { createRng } from '../rng';
 import { SamplerChain } from '../samplers/chain';
+import { TemperatureSampler } from '../samplers/temperature';
 import type { CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+import { describeStep, stepDistribution, topNFor } from './common';
+import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
 
 /**
  * Thresholds are in nats (entropy) and nats² (varentropy), the engine's units; entropix
@@ -82,10 +84,13 @@ export const entropy: Strategy<EntropyOptions> = {
     const topN = topNFor(o, Math.max(o.branches, o.topK));
     const rng = createRng(o.seed);
     const value = o.value ?? logprobValue;
-    const chainFor = (t: number, topK: number, topP: number) =>
-      new SamplerChain([{ type: 'top_k', k: topK }, { type: 'top_p', p: topP }, { type: 'min_p', p: o.minP }, { type: 'temperature', t }]);
+    const chainFor = (t: number | TemperatureSampler, topK: number, topP: number) =>
+      new SamplerChain([{ type: 'top_k', k: topK }, { type: 'top_p', p: topP }, { type: 'min_p', p: o.minP }, typeof t === 'number' ? { type: 'temperature', t } : t]);
     const hot = chainFor(Math.min(1.5, o.temperature * 1.3), o.topK, o.topP);
     const lost = chainFor(Math.min(2, o.temperature * 1.5), Math.max(1, Math.round(o.topK * 0.7)), Math.max(0.5, o.topP - 0.1));
+    // The adaptive regime's temperature changes every step; its chain (and buffers) stays.
+    const adaptiveTemperature = new TemperatureSampler(o.temperature);
+    const adaptive = chainFor(adaptiveTemperature, o.topK, o.topP);
 
     const { value: candidate, stats } = await MeteredModel.run(model, signal, async (m) => {
       let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
@@ -111,7 +116,8 @@ export const entropy: Strategy<EntropyOptions> = {
         let token: number;
         if (regime === 'confident') token = dist.ids[0];
         else {
-          const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : chainFor(Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy))), o.topK, o.topP);
+          adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
+          const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
           chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
           token = chain.sample(rng);
         }
@@ -163,9 +169,8 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
     });
   }
   const valueOf = (p: Path) => {
-    const own = p.steps.slice(main.steps.length);
-    const mean = own.length ? own.reduce((a, s) => a + s.logprob, 0) / own.length : 0;
-    return value({ text: model.detokenize(p.steps.map((s) => s.token)), tokens: p.steps.map((s) => s.token), meanLogprob: mean });
+    const tokens = p.steps.map((s) => s.token);
+    return value({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(p.steps.slice(main.steps.length)) });
   };
   let best = paths[0];
   for (const p of paths) if (valueOf(p) > valueOf(best)) best = p;

@@ -1,7 +1,8 @@
 import { CandidateTree } from '../candidate-tree';
 import { MeteredModel } from '../metered-model';
 import type { DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
-import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+import { describeStep, stepDistribution, topNFor } from './common';
+import { endAfterStep, finalize, makeCandidate } from './paths';
 
 /** The most likely token at every step: one model call per token, one candidate. */
 export const greedy: Strategy = {
@@ -25,11 +26,11 @@ export const greedy: Strategy = {
         }
         const step = describeStep(model, dist, token, options.alternatives);
         steps.push(step);
-        if (isStopped(model, options, steps)) {
-          finish = 'stop';
+        const end = endAfterStep(model, options, steps);
+        if (end) {
+          finish = end;
           break;
         }
-        if (steps.length === options.maxTokens) break;
         if (m.outOfTime(options.timeBudgetMs)) {
           finish = 'budget';
           break;

@@ -4,7 +4,8 @@ import type { Branch, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+import { describeStep, stepDistribution, topNFor } from './common';
+import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
 
 export interface MctsOptions {
   /** Simulations before each committed token. */
@@ -40,6 +41,18 @@ interface Node {
 
 const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
 
+/** What stays fixed through one completion's search. */
+interface Search {
+  readonly m: MeteredModel;
+  readonly model: LanguageModel;
+  readonly o: CommonOptions & MctsOptions;
+  readonly tree: CandidateTree;
+  readonly topN: number;
+  readonly valueFn: ValueFunction;
+  /** The committed path's branch; simulations fork from it. */
+  readonly branch: Branch;
+}
+
 /**
  * Token-level Monte Carlo tree search (PUCT, as PPO-MCTS): the model's token probability
  * is the prior, a leaf's value is the mean log-probability of the path plus a short greedy
@@ -58,8 +71,9 @@ export const mcts: Strategy<MctsOptions> = {
     const { value: candidates, stats } = await MeteredModel.run(model, signal, async (m) => {
       const committed: TokenStep[] = [];
       const branch = m.fork(prompt.branch);
+      const search: Search = { m, model, o, tree, topN, valueFn, branch };
       let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
-      expand(model, o, root, committed, tree);
+      expand(search, root, committed);
       const firstRoot = root;
       // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
       let firstShares: Map<Node, number> | undefined;
@@ -72,7 +86,7 @@ export const mcts: Strategy<MctsOptions> = {
 
       while (!finish && committed.length < o.maxTokens) {
         for (let s = 0; s < o.simulations && inBudget(); ) {
-          const ran = await simulateBatch(m, model, o, root, branch, committed, tree, topN, valueFn, Math.min(Math.max(1, o.parallel), o.simulations - s));
+          const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
           if (ran === 0) break;
           s += ran;
         }
@@ -95,7 +109,7 @@ export const mcts: Strategy<MctsOptions> = {
         if (committed.length >= o.maxTokens) break;
         const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
         best.dist ??= stepDistribution(scores, topN);
-        if (!best.children) expand(model, o, best, committed, tree);
+        if (!best.children) expand(search, best, committed);
         root = best;
       }
       // When the budget ends the search, extend with the most visited path found so far.
@@ -135,7 +149,7 @@ function mostVisited(node: Node): Node | undefined {
 }
 
 /** Creates the children of an expanded node: its top tokens with tempered, renormalised priors. */
-function expand(model: LanguageModel, o: CommonOptions & MctsOptions, node: Node, pathSteps: readonly TokenStep[], tree: CandidateTree): void {
+function expand({ model, o, tree }: Search, node: Node, pathSteps: readonly TokenStep[]): void {
   const dist = node.dist!;
   const k = Math.min(Math.max(1, o.expandTopK), dist.size);
   const weights: number[] = [];
@@ -194,7 +208,8 @@ interface Simulation {
  * them out greedily in one call per depth, then back up the real values. Returns how many
  * simulations ran (0 when the tree has nothing left to explore).
  */
-async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOptions & MctsOptions, root: Node, rootBranch: Branch, committed: readonly TokenStep[], tree: CandidateTree, topN: number, valueFn: ValueFunction, count: number): Promise<number> {
+async function simulateBatch(search: Search, root: Node, committed: readonly TokenStep[], count: number): Promise<number> {
+  const { m, model, o, topN } = search;
   const sims: Simulation[] = [];
   for (let b = 0; b < count; b++) {
     const path: Node[] = [];
@@ -217,11 +232,11 @@ async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOpt
   const expanding = sims.filter((x) => !x.done);
   try {
     if (expanding.length > 0) {
-      for (const x of expanding) x.fork = m.fork(rootBranch);
+      for (const x of expanding) x.fork = m.fork(search.branch);
       const scores = await m.evaluate(expanding.map((x) => ({ branch: x.fork!, tokens: x.path.map((n) => n.step!.token), topN })));
       expanding.forEach((x, i) => {
         x.leaf.dist = stepDistribution(scores[i], topN);
-        expand(model, o, x.leaf, [...committed, ...x.path.map((n) => n.step!)], tree);
+        expand(search, x.leaf, [...committed, ...x.path.map((n) => n.step!)]);
         x.dist = x.leaf.dist;
       });
     }
@@ -252,16 +267,15 @@ async function simulateBatch(m: MeteredModel, model: LanguageModel, o: CommonOpt
       });
     }
   }
-  for (const x of sims) backUp(model, root, x.path, x.rollout, committed, valueFn);
+  for (const x of sims) backUp(search, root, x, committed);
   return sims.length;
 }
 
 /** Value of a simulated completion (path + rollout), added along the path. */
-function backUp(model: LanguageModel, root: Node, path: readonly Node[], rollout: readonly TokenStep[], committed: readonly TokenStep[], valueFn: ValueFunction): void {
+function backUp({ model, valueFn }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
   const scored = [...path.map((n) => n.step!), ...rollout];
-  const mean = scored.length ? scored.reduce((a, s) => a + s.logprob, 0) / scored.length : 0;
   const tokens = [...committed, ...scored].map((s) => s.token);
-  const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: mean });
+  const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
   root.visits++;
   root.total += value;
   for (const n of path) {

@@ -4,7 +4,8 @@ import { createRng, deriveSeed, type Rng } from '../rng';
 import { SamplerChain, type SamplerSpec } from '../samplers/chain';
 import type { Branch, NextTokenScores } from '../language-model';
 import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, StrategyName, TokenStep } from '../strategy';
-import { describeStep, finalize, isStopped, makeCandidate, stepDistribution, topNFor } from './common';
+import { describeStep, stepDistribution, topNFor } from './common';
+import { endAfterStep, finalize, makeCandidate } from './paths';
 
 export interface SamplingOptions {
   /** Independent samples; all are stepped together in one model call per token. */
@@ -77,9 +78,8 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
               continue;
             }
             s.steps.push(describeStep(model, stepDistribution(s.scores, options.alternatives), token, options.alternatives));
-            if (isStopped(model, options, s.steps)) s.finish = 'stop';
-            else if (s.steps.length >= options.maxTokens) s.finish = 'length';
-            else stepping.push(s);
+            s.finish = endAfterStep(model, options, s.steps);
+            if (!s.finish) stepping.push(s);
           }
           if (stepping.length === 0) break;
           if (m.outOfTime(options.timeBudgetMs)) {

@@ -1,0 +1,90 @@
+/**
+ * What every strategy does to a path of tokens, in one place (after Hugging Face's
+ * StoppingCriteria and BeamHypotheses): why a path ends, its Σ and mean log-probability, its
+ * length-normalised score, the candidate it becomes, and the ranked result with the candidates
+ * marked in the tree.
+ */
+
+import type { CandidateTree } from '../candidate-tree';
+import type { LanguageModel } from '../language-model';
+import type { Candidate, CommonOptions, DecodeResult, DecodeStats, FinishReason, StrategyName, TokenStep } from '../strategy';
+
+export function sumLogprob(steps: readonly TokenStep[]): number {
+  return steps.reduce((acc, s) => acc + s.logprob, 0);
+}
+
+/** Mean log-probability per token; 0 for an empty path. */
+export function meanLogprob(steps: readonly TokenStep[]): number {
+  return steps.length ? sumLogprob(steps) / steps.length : 0;
+}
+
+/** Hugging Face's beam score: Σ log p / length^α (α > 0 favours longer paths). */
+export function lengthNormalised(sum: number, length: number, alpha: number): number {
+  return sum / Math.pow(length, alpha);
+}
+
+/** Whether the caller's stop rule ends the path; it sees the text the user would see. */
+export function isStopped(model: LanguageModel, options: CommonOptions, steps: readonly TokenStep[]): boolean {
+  return options.isComplete !== undefined && options.isComplete(model.detokenize(steps.map((s) => s.token)));
+}
+
+/** Why a path that has just taken a step ends: the stop rule, then the token limit; undefined: it goes on. */
+export function endAfterStep(model: LanguageModel, options: CommonOptions, steps: readonly TokenStep[]): 'stop' | 'length' | undefined {
+  if (isStopped(model, options, steps)) return 'stop';
+  return steps.length >= options.maxTokens ? 'length' : undefined;
+}
+
+export function makeCandidate(model: LanguageModel, steps: readonly TokenStep[], finish: FinishReason, score?: number, extra?: Partial<Candidate>): Candidate {
+  const tokens = steps.map((s) => s.token);
+  const sum = sumLogprob(steps);
+  const mean = steps.length ? sum / steps.length : 0;
+  return { text: model.detokenize(tokens), tokens, steps, sumLogprob: sum, meanLogprob: mean, score: score ?? mean, finish, ...extra };
+}
+
+/** Ranks candidates by score, merges identical texts (keeping the better), marks the tree. */
+export function finalize(strategy: StrategyName, candidates: readonly Candidate[], tree: CandidateTree, stats: DecodeStats): DecodeResult {
+  const byText = new Map<string, Candidate>();
+  for (const c of candidates) {
+    const seen = byText.get(c.text);
+    if (!seen || c.score > seen.score) byText.set(c.text, c);
+  }
+  const ranked = [...byText.values()].sort((a, b) => b.score - a.score);
+  ranked.forEach((c, rank) => tree.markCandidate(c.tokens, rank));
+  return { strategy, candidates: ranked, tree, stats };
+}
+
+export interface Hypothesis {
+  readonly steps: TokenStep[];
+  readonly sum: number;
+  readonly score: number;
+  readonly finish: FinishReason;
+}
+
+/** The best `width` finished paths of a beam search, by length-normalised score (HF's BeamHypotheses). */
+export class Hypotheses {
+  readonly best: Hypothesis[] = [];
+
+  constructor(private readonly width: number, private readonly alpha: number) {}
+
+  /** A finished path of `length` tokens scored (EOS counted, as Hugging Face does). */
+  add(steps: TokenStep[], sum: number, length: number, finish: FinishReason): void {
+    this.best.push({ steps, sum, score: lengthNormalised(sum, length, this.alpha), finish });
+    this.best.sort((a, b) => b.score - a.score);
+    if (this.best.length > this.width) this.best.pop();
+  }
+
+  /**
+   * Hugging Face's stopping rule. early_stopping true: `width` finished paths suffice. false:
+   * stop when the worst finished score beats the best running sum normalised at the current
+   * length. 'never': compare with the best score a running path could still reach, which for
+   * α > 0 (negative sums shrink with length) is at the maximum length.
+   */
+  isDone(runningSums: readonly number[], length: number, maxLength: number, earlyStopping: boolean | 'never'): boolean {
+    if (runningSums.length === 0) return true;
+    if (this.best.length < this.width) return false;
+    if (earlyStopping === true) return true;
+    const best = Math.max(...runningSums);
+    const worst = this.best[this.best.length - 1]!.score;
+    return worst >= lengthNormalised(best, earlyStopping === 'never' && this.alpha > 0 ? maxLength : length, this.alpha);
+  }
+}
