@@ -60,7 +60,7 @@ const measure: Record<Row, Measure> = {
     const state = await lm.start(prompt, 64);
     try {
       const [t0, c0] = [performance.now(), mainThreadNs()];
-      await decode('greedy', lm, state, { maxTokens: tokens, ignoreEndOfGeneration: true }, undefined, true);
+      await decode({ name: 'greedy', options: { maxTokens: tokens, ignoreEndOfGeneration: true } }, lm, state, undefined, true);
       return perStep(t0, c0);
     } finally {
       lm.release(state.branch);

@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
+    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
     process.stderr.write(`tokentree: ${terminalLine(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
     return usage ? 2 : 1;
   }

@@ -1,4 +1,5 @@
 import type { CandidateTree } from './candidate-tree';
+import { BOOLEAN, FUNCTION, int, num, type NumberRule, type OptionRules } from './option-rules';
 import type { TokenStep } from './token-step';
 
 export type { TokenStep };
@@ -61,6 +62,39 @@ export interface CommonOptions {
 
 export const COMMON_DEFAULTS: CommonOptions = { maxTokens: 64, seed: 0, alternatives: 5, maxTreeNodes: 2000 };
 
+export const COMMON_RULES: OptionRules<CommonOptions> = {
+  maxTokens: int(1, 100_000),
+  seed: int(0, 2 ** 31 - 1),
+  alternatives: int(0, 64),
+  isComplete: FUNCTION,
+  maxTreeNodes: int(1, 1_000_000),
+  timeBudgetMs: num(0, 86_400_000),
+  ignoreEndOfGeneration: BOOLEAN,
+};
+
+/** What the host needs to know of a strategy without running it. */
+export interface StrategyCapabilities {
+  /** Compares branches by a value function, so the code-aware value applies to it. */
+  readonly takesValue: boolean;
+  /** Extends a handed-over prompt branch in place instead of forking it. */
+  readonly extendsPrompt: boolean;
+  /** Stops at `timeBudgetMs` and returns its best so far. */
+  readonly usesTimeBudget: boolean;
+}
+
+/**
+ * A `tokentree.*` setting a strategy reads: one of its options (the range is the option's rule,
+ * the default its default), or a number of its own that `toOptions` turns into options.
+ */
+export type StrategySetting<O> = (keyof O & string) | { readonly rule: NumberRule; readonly default: number };
+
+export interface StrategySettings<O> {
+  /** Setting keys without the `tokentree.` prefix. */
+  readonly keys: Readonly<Record<string, StrategySetting<O>>>;
+  /** Options from the settings' checked values; absent: each setting is the option it names. */
+  toOptions?(values: Readonly<Record<string, number>>): Partial<O>;
+}
+
 export interface DecodeRequest<O> {
   readonly model: LanguageModel;
   readonly prompt: PromptState;
@@ -73,9 +107,13 @@ export interface DecodeRequest<O> {
   readonly promptHandedOver?: boolean;
 }
 
+/** A strategy and its schema: options with their defaults and rules, settings, capabilities. */
 export interface Strategy<O = object> {
   readonly name: StrategyName;
   readonly description: string;
   readonly defaults: O;
+  readonly rules: OptionRules<O>;
+  readonly settings: StrategySettings<O>;
+  readonly capabilities: StrategyCapabilities;
   decode(request: DecodeRequest<O>): Promise<DecodeResult>;
 }

@@ -1,22 +1,23 @@
-import { decode } from '../decoding/strategies';
+import { decode, type StrategyCall, type StrategyOptions } from '../decoding/strategies';
 import type { CompletionResult } from '../decoding/completion';
 import type { PromptParts } from '../decoding/prompt-parts';
-import type { CommonOptions, StrategyName } from '../decoding/strategy';
+import type { StrategyName } from '../decoding/strategy';
 import type { LoadedModel, PromptOptions } from '../model/load';
 
 export type { CompletionResult };
 
+/** A strategy by name with options of its kind (the `decode` call, spelled for requests). */
+export type StrategyRequest = { [N in StrategyName]: { readonly strategy: N; readonly options?: StrategyOptions<N> } }[StrategyName];
+
 /** A completion at a cursor: the text around it, the strategy and its options. */
-export interface CursorCompletion {
+export type CursorCompletion = StrategyRequest & {
   /** The text around the cursor (partsFromText() cuts a prefix and suffix as the editor does). */
   readonly parts: PromptParts;
-  readonly strategy: StrategyName;
-  readonly options?: Partial<CommonOptions> & Record<string, unknown>;
   readonly signal?: AbortSignal;
   readonly layout?: PromptOptions['layout'];
   /** Work the user is not waiting for (a prefetch): it keeps the foreground's cached prompt usable, and gives way to foreground requests. */
   readonly background?: boolean;
-}
+};
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
 const FIRST_STEP_TOP_N = 64;
@@ -49,7 +50,8 @@ async function completeNow(loaded: LoadedModel, request: CursorCompletion, signa
   const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, signal, { background: request.background });
   try {
     // The prompt's branch is released right after, so the strategy may extend it in place.
-    const result = await decode(request.strategy, loaded.languageModel, state, { ...request.options, maxTokens }, signal, true);
+    const call = { name: request.strategy, options: { ...request.options, maxTokens } } as StrategyCall;
+    const result = await decode(call, loaded.languageModel, state, signal, true);
     return {
       ...result,
       fim: prompt.fim,

@@ -1,8 +1,9 @@
 import type { CompletionResult } from '../decoding/completion';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
+import { parseStrategyCall, strategyOf } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue } from '../decoding/syntax-value';
-import { completeAt, warmAt } from './complete';
+import { completeAt, warmAt, type CursorCompletion } from './complete';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';
 import { isCompleteFor, type StopContext } from '../providers/stop-rules';
@@ -39,23 +40,24 @@ export interface ModelSession {
   dispose(): Promise<void>;
 }
 
-/** Strategies that compare branches by value, where the code-aware value applies. */
-const VALUE_STRATEGIES: ReadonlySet<StrategyName> = new Set(['mcts', 'entropy']);
-
-/** Runs a session request on a model in this process: what the model process does with each one. */
+/**
+ * Runs a session request on a model in this process: what the model process does with each one.
+ * The options arrive as data, so they are checked against the strategy's schema first.
+ */
 export function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult> {
   const { parts, codeAware, stop } = request;
-  const value = codeAware && codeAware.weight > 0 && VALUE_STRATEGIES.has(request.strategy)
+  const call = parseStrategyCall(request.strategy, request.options);
+  const value = codeAware && codeAware.weight > 0 && strategyOf(call.name).capabilities.takesValue
     ? syntaxAwareValue(typescriptOracle(codeAware.languageId) ?? bracketOracle, textBeforeCursor(parts), parts.suffix, codeAware.weight)
     : undefined;
   return completeAt(loaded, {
     parts,
-    strategy: request.strategy,
-    options: { ...request.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}) },
+    strategy: call.name,
+    options: { ...call.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}) },
     signal,
     layout: request.layout,
     background: request.background,
-  });
+  } as CursorCompletion);
 }
 
 /** A session over a model loaded in this process (tests, benchmarks, the CLI's typing replay). */

@@ -1,3 +1,6 @@
+import type { NumberRule } from '../decoding/option-rules';
+import { STRATEGY_NAMES, strategyOf, type StrategyCall } from '../decoding/strategies';
+import type { StrategyName } from '../decoding/strategy';
 import type { ConfidenceMode } from '../providers/confidence';
 import type { ControllerSettings } from '../providers/controller-settings';
 
@@ -20,16 +23,17 @@ export type SettingRule =
 const int = (def: number, min: number, max: number) => ({ kind: 'integer', default: def, min, max }) as const;
 const num = (def: number, min: number, max: number) => ({ kind: 'number', default: def, min, max }) as const;
 
-/** Beams the engine can hold: a beam step holds up to 2 × width branches (the prompt's included), of the 16 the model keeps. */
-export const MAX_BEAM_WIDTH = 8;
-
+/**
+ * The settings of the editor, the model and the options every strategy shares. Each strategy's
+ * own settings come from its schema (`settings` beside its code): strategySettingRules().
+ */
 export const SETTING_RULES = {
   enabled: { kind: 'boolean', default: true },
   modelPath: { kind: 'string', default: '' },
   gpu: { kind: 'enum', default: 'auto', values: ['auto', 'off'] },
   threads: { kind: 'count-or-auto', default: 'auto', min: 1, max: 256 },
   contextSize: int(0, 0, 32768),
-  strategy: { kind: 'enum', default: 'greedy', values: ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'] },
+  strategy: { kind: 'enum', default: 'greedy', values: STRATEGY_NAMES },
   maxTokens: int(48, 1, 512),
   candidates: int(3, 1, 10),
   debounceMs: int(120, 0, 2000),
@@ -46,28 +50,21 @@ export const SETTING_RULES = {
   'confidence.threshold': num(0, 0, 1),
   'confidence.mode': { kind: 'enum', default: 'cut', values: ['cut', 'suppress'] },
   'acceptUntilUncertain.entropy': num(1.5, 0, 20),
-  'topP.p': num(0.9, 0, 1),
-  'topP.temperature': num(0.7, 0, 5),
-  'minP.p': num(0.05, 0, 1),
-  'minP.temperature': num(0.9, 0, 5),
-  'sampling.samples': int(4, 1, 16),
   seed: int(0, 0, 2147483647),
-  'entropy.lowEntropy': num(1.5, 0, 20),
-  'entropy.lowVarentropy': num(2, 0, 100),
-  'entropy.highEntropy': num(2.1, 0, 20),
-  'entropy.highVarentropy': num(2.5, 0, 100),
-  'entropy.branches': int(3, 2, 8),
-  'entropy.lookahead': int(4, 1, 32),
-  'beam.width': int(4, 1, MAX_BEAM_WIDTH),
-  'beam.lengthPenalty': num(1, -5, 5),
-  'mcts.simulations': int(12, 1, 512),
-  'mcts.cPuct': num(1.5, 0, 100),
-  'mcts.rolloutDepth': int(3, 1, 32),
-  'mcts.maxModelCalls': int(400, 1, 100000),
   'codeAwareValue.weight': num(0, 0, 10),
 } as const satisfies Record<string, SettingRule>;
 
 export type SettingKey = keyof typeof SETTING_RULES;
+
+/** The strategies' settings (from their schemas) as setting rules. */
+export function strategySettingRules(): Map<string, SettingRule> {
+  return new Map([...strategySettings()].map(([key, s]) => [key, { kind: s.rule.kind, default: s.default, min: s.rule.min, max: s.rule.max }]));
+}
+
+/** Every `tokentree.*` setting's rule: the table above and the strategies'. */
+export function allSettingRules(): Map<string, SettingRule> {
+  return new Map([...Object.entries(SETTING_RULES), ...strategySettingRules()]);
+}
 
 /** A setting whose value could not be used as it was, and what was used instead. */
 export interface SettingProblem {
@@ -85,10 +82,27 @@ type Value<R> = R extends { kind: 'boolean' } ? boolean
 
 /** The setting's value checked against its rule; `report` hears of every correction. */
 export function checkSetting<K extends SettingKey>(key: K, given: unknown, report: (p: SettingProblem) => void): Value<(typeof SETTING_RULES)[K]> {
-  const rule: SettingRule = SETTING_RULES[key];
+  return checkRule(key, SETTING_RULES[key], given, report) as Value<(typeof SETTING_RULES)[K]>;
+}
+
+function checkRule(key: string, rule: SettingRule, given: unknown, report: (p: SettingProblem) => void): unknown {
   const { value, why } = check(rule, given);
   if (why !== undefined) report({ key: `tokentree.${key}`, given, used: value, why });
-  return value as Value<(typeof SETTING_RULES)[K]>;
+  return value;
+}
+
+/**
+ * The options of `strategy` from its settings, checked like every setting, with the options all
+ * strategies share (maxTokens, seed). The schema beside the strategy says which settings and how
+ * they become options.
+ */
+export function strategyOptionsFromSettings(source: SettingsSource, strategy: StrategyName, report: (p: SettingProblem) => void = () => undefined): Record<string, unknown> {
+  const values: Record<string, number> = {};
+  for (const [key, s] of settingsOf(strategy)) {
+    values[key] = checkRule(key, { kind: s.rule.kind, default: s.default, min: s.rule.min, max: s.rule.max }, source.get(key), report) as number;
+  }
+  const common = { maxTokens: checkSetting('maxTokens', source.get('maxTokens'), report), seed: checkSetting('seed', source.get('seed'), report) };
+  return { ...common, ...optionsFromSettings(strategy, values).options };
 }
 
 function check(rule: SettingRule, x: unknown): { value: unknown; why?: string } {
@@ -138,9 +152,9 @@ export function onceEach(show: (p: SettingProblem) => void): (p: SettingProblem)
 
 /** Where settings come from: the effective value, and the user's own for settings that load files or pick hardware. */
 export interface SettingsSource {
-  get(key: SettingKey): unknown;
+  get(key: string): unknown;
   /** The value from the user's settings alone (never a workspace's). */
-  user(key: SettingKey): unknown;
+  user(key: string): unknown;
 }
 
 /** No settings at all: every default (the CLI). */
@@ -162,4 +176,47 @@ export function controllerSettings(source: SettingsSource, report: (p: SettingPr
     confidenceThreshold: v('confidence.threshold'),
     confidenceMode: v('confidence.mode') as ConfidenceMode,
   };
+}
+
+/** A strategy setting's rule and default, resolved (an option's setting takes the option's rule and default). */
+export interface ResolvedSetting {
+  readonly rule: NumberRule;
+  readonly default: number;
+}
+
+/** Every `tokentree.*` setting the strategies read (without the prefix), resolved; shared keys resolve once. */
+function strategySettings(): Map<string, ResolvedSetting> {
+  const out = new Map<string, ResolvedSetting>();
+  for (const name of STRATEGY_NAMES) {
+    for (const [key, resolved] of settingsOf(name)) out.set(key, resolved);
+  }
+  return out;
+}
+
+export function settingsOf(name: StrategyName): Map<string, ResolvedSetting> {
+  const strategy = strategyOf(name);
+  const rules = strategy.rules as Record<string, { kind: string } | undefined>;
+  const defaults = strategy.defaults as Record<string, unknown>;
+  const out = new Map<string, ResolvedSetting>();
+  for (const [key, setting] of Object.entries(strategy.settings.keys)) {
+    if (typeof setting !== 'string') {
+      out.set(key, setting);
+      continue;
+    }
+    const rule = rules[setting];
+    if (!rule || (rule.kind !== 'integer' && rule.kind !== 'number') || typeof defaults[setting] !== 'number') {
+      throw new Error(`${name}: setting ${key} names option ${setting}, which is not a number option with a default`);
+    }
+    out.set(key, { rule: rule as NumberRule, default: defaults[setting] as number });
+  }
+  return out;
+}
+
+/** The strategy's options from its settings' values (checked by the caller). */
+export function optionsFromSettings(name: StrategyName, values: Readonly<Record<string, number>>): StrategyCall {
+  const { settings } = strategyOf(name);
+  const options = settings.toOptions
+    ? settings.toOptions(values)
+    : Object.fromEntries(Object.entries(settings.keys).map(([key, option]) => [String(option), values[key]]));
+  return { name, options } as StrategyCall;
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { isStrategyName } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { ControllerSettings } from '../providers/controller-settings';
-import { checkSetting, controllerSettings, describeProblem, onceEach, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
+import { checkSetting, controllerSettings, describeProblem, onceEach, strategyOptionsFromSettings, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
 
@@ -68,38 +68,9 @@ export async function writeStrategy(strategy: StrategyName): Promise<void> {
   await section().update('strategy', strategy, vscode.ConfigurationTarget.Global);
 }
 
-/** The chosen strategy's options, from its settings (the engine fills in the rest). */
+/** The chosen strategy's options, from its settings through its schema (the engine fills in the rest). */
 export function readStrategyOptions(strategy: StrategyName): Record<string, unknown> {
-  const common = { maxTokens: value('maxTokens'), seed: value('seed') };
-  const samples = value('sampling.samples');
-  switch (strategy) {
-    case 'top-p':
-      return { ...common, samples, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: value('topP.p') }, { type: 'temperature', t: value('topP.temperature') }] };
-    case 'min-p':
-      return { ...common, samples, chain: [{ type: 'min_p', p: value('minP.p') }, { type: 'temperature', t: value('minP.temperature') }] };
-    case 'entropy':
-      return {
-        ...common,
-        lowEntropy: value('entropy.lowEntropy'),
-        lowVarentropy: value('entropy.lowVarentropy'),
-        highEntropy: value('entropy.highEntropy'),
-        highVarentropy: value('entropy.highVarentropy'),
-        branches: value('entropy.branches'),
-        lookahead: value('entropy.lookahead'),
-      };
-    case 'beam':
-      return { ...common, width: value('beam.width'), lengthPenalty: value('beam.lengthPenalty') };
-    case 'mcts':
-      return {
-        ...common,
-        simulations: value('mcts.simulations'),
-        cPuct: value('mcts.cPuct'),
-        rolloutDepth: value('mcts.rolloutDepth'),
-        maxModelCalls: value('mcts.maxModelCalls'),
-      };
-    default:
-      return common;
-  }
+  return strategyOptionsFromSettings(source, strategy, report);
 }
 
 /** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off (the default). */

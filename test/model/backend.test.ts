@@ -181,7 +181,7 @@ describe('llama.cpp backend', function () {
       const inPlace = await completeAt(fresh, request);
       assert.equal(fresh.stats.forks, 0);
       const state = await fresh.languageModel.start(prompt, 64);
-      const forked = await decode('greedy', fresh.languageModel, state, { maxTokens: 8 });
+      const forked = await decode({ name: 'greedy', options: { maxTokens: 8 } }, fresh.languageModel, state);
       fresh.languageModel.release(state.branch);
       assert.equal(fresh.stats.forks, 1);
       assert.deepEqual(inPlace.candidates[0]!.tokens, forked.candidates[0]!.tokens);

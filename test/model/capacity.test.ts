@@ -5,8 +5,10 @@
 import * as assert from 'node:assert/strict';
 import { AbortError } from '../../src/decoding/language-model';
 import { partsFromText } from '../../src/decoding/prompt-parts';
-import { MAX_BEAM_WIDTH, SETTING_RULES } from '../../src/host/setting-rules';
-import { completeAt, maxCompletionTokens } from '../../src/engine/complete';
+import { STRATEGY_NAMES } from '../../src/decoding/strategies';
+import { optionsFromSettings, settingsOf } from '../../src/host/setting-rules';
+import { MAX_BEAM_WIDTH } from '../../src/decoding/strategies/beam';
+import { completeAt, maxCompletionTokens, type CursorCompletion } from '../../src/engine/complete';
 import { DEFAULT_MAX_BRANCHES, type LoadedModel } from '../../src/model/load';
 import { loadTestModel, requireTestModel } from './backend-fixtures';
 
@@ -28,18 +30,14 @@ describe('capacity: settings and concurrent requests (real llama.cpp)', function
   });
 
   it('every strategy runs at the largest values its settings allow', async () => {
-    const max = (key: keyof typeof SETTING_RULES) => (SETTING_RULES[key] as { max: number }).max;
-    const cases = {
-      'top-p': { samples: max('sampling.samples') },
-      'min-p': { samples: max('sampling.samples') },
-      entropy: { branches: max('entropy.branches'), lookahead: max('entropy.lookahead'), lowEntropy: 0, lowVarentropy: 0, highEntropy: 0, highVarentropy: 0 },
-      beam: { width: max('beam.width') },
-      mcts: { simulations: 64, rolloutDepth: max('mcts.rolloutDepth') },
-    } as const;
-    for (const [strategy, options] of Object.entries(cases)) {
-      const r = await completeAt(m, { parts: parts(1), strategy: strategy as keyof typeof cases, options: { maxTokens: 6, ...options } });
-      assert.ok(r.candidates.length >= 1, strategy);
-      assert.equal(m.languageModel.liveBranches, 0, strategy);
+    for (const name of STRATEGY_NAMES) {
+      const largest = Object.fromEntries([...settingsOf(name)].map(([key, s]) => [key, s.rule.max]));
+      const { options } = optionsFromSettings(name, largest);
+      // Entropy at its widest fork needs a fork to happen: every step is one. MCTS's most simulations only take longer.
+      const overrides = name === 'entropy' ? { lowEntropy: 0, lowVarentropy: 0, highEntropy: 20, highVarentropy: 0 } : name === 'mcts' ? { simulations: 64 } : {};
+      const r = await completeAt(m, { parts: parts(1), strategy: name, options: { ...options, ...overrides, maxTokens: 6 } } as CursorCompletion);
+      assert.ok(r.candidates.length >= 1, name);
+      assert.equal(m.languageModel.liveBranches, 0, name);
     }
   });
 
@@ -54,9 +52,9 @@ describe('capacity: settings and concurrent requests (real llama.cpp)', function
   it('fifty requests at once all complete, each with the result it gets alone', async () => {
     const alone: string[] = [];
     for (let i = 0; i < 5; i++) alone.push((await completeAt(m, { parts: parts(i), strategy: 'greedy', options: { maxTokens: 6 } })).candidates[0]!.text);
-    const requests = Array.from({ length: 50 }, (_, i) => completeAt(m, {
-      parts: parts(i % 5), strategy: i % 10 === 9 ? 'beam' : 'greedy', options: { maxTokens: 6, width: MAX_BEAM_WIDTH },
-    }));
+    const requests = Array.from({ length: 50 }, (_, i) => completeAt(m, i % 10 === 9
+      ? { parts: parts(i % 5), strategy: 'beam', options: { maxTokens: 6, width: MAX_BEAM_WIDTH } }
+      : { parts: parts(i % 5), strategy: 'greedy', options: { maxTokens: 6 } }));
     const results = await Promise.all(requests);
     results.forEach((r, i) => {
       if (i % 10 !== 9) assert.equal(r.candidates[0]!.text, alone[i % 5], `request ${i}`);

@@ -62,6 +62,13 @@ describe('the model process (real llama.cpp in a child process)', function () {
     assert.ok((await again.complete({ parts, strategy: 'greedy', options: { maxTokens: 4 } })).candidates.length > 0);
   });
 
+  it('options that arrive as data are checked against the strategy’s schema there', async () => {
+    const session = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    await assert.rejects(session.complete({ parts, strategy: 'beam', options: { width: 40 } }), (e: Error) =>
+      e.name === 'StrategyOptionsError' && e.message === 'beam.width must be an integer from 1 to 8 (got 40)');
+    assert.equal(proc.dead, false);
+  });
+
   it('a cancelled completion ends with AbortError, and the next one runs', async () => {
     const session = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
     const cancel = new AbortController();

@@ -2,10 +2,14 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_WINDOW } from '../../src/decoding/prompt-parts';
+import { STRATEGY_NAMES, strategyOf } from '../../src/decoding/strategies';
+import { MAX_BEAM_WIDTH } from '../../src/decoding/strategies/beam';
 import {
-  checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, MAX_BEAM_WIDTH, onceEach, SETTING_RULES,
-  type SettingKey, type SettingProblem, type SettingRule,
+  allSettingRules, checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, onceEach, SETTING_RULES, strategyOptionsFromSettings,
+  type SettingKey, type SettingProblem, type SettingsSource,
 } from '../../src/host/setting-rules';
+
+const source = (values: Record<string, unknown>): SettingsSource => ({ get: (k) => values[k], user: () => undefined });
 
 interface ManifestProperty {
   type: string | string[]; default: unknown; minimum?: number; maximum?: number; enum?: string[]; scope?: string;
@@ -23,8 +27,9 @@ function problems<K extends SettingKey>(key: K, given: unknown): { value: unknow
 
 describe('setting rules', () => {
   it('cover every setting of package.json, with its type, default and range', () => {
-    assert.deepEqual(Object.keys(SETTING_RULES).map((k) => `tokentree.${k}`).sort(), Object.keys(properties).sort());
-    for (const [key, r] of Object.entries(SETTING_RULES) as [string, SettingRule][]) {
+    const rules = allSettingRules();
+    assert.deepEqual([...rules.keys()].map((k) => `tokentree.${k}`).sort(), Object.keys(properties).sort());
+    for (const [key, r] of rules) {
       const p = properties[`tokentree.${key}`]!;
       assert.deepEqual(p.default, r.default, `${key} default`);
       const types = Array.isArray(p.type) ? p.type : [p.type];
@@ -37,7 +42,30 @@ describe('setting rules', () => {
 
   it('beam width stops where the model’s branches run out', () => {
     assert.equal(properties['tokentree.beam.width']!.maximum, MAX_BEAM_WIDTH);
-    assert.deepEqual(problems('beam.width', 12), { value: 8, seen: [{ key: 'tokentree.beam.width', given: 12, used: 8, why: 'it is outside 1..8' }] });
+    const seen: SettingProblem[] = [];
+    const options = strategyOptionsFromSettings(source({ 'beam.width': 12 }), 'beam', (p) => seen.push(p));
+    assert.equal(options.width, 8);
+    assert.deepEqual(seen, [{ key: 'tokentree.beam.width', given: 12, used: 8, why: 'it is outside 1..8' }]);
+  });
+
+  it('each strategy’s options come from its settings through its schema, checked like every setting', () => {
+    const seen: SettingProblem[] = [];
+    const options = strategyOptionsFromSettings(source({ 'topP.p': 1.5, 'topP.temperature': Number.NaN, 'sampling.samples': 2, maxTokens: 30 }), 'top-p', (p) => seen.push(p));
+    assert.deepEqual(options, { maxTokens: 30, seed: 0, samples: 2, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: 1 }, { type: 'temperature', t: 0.7 }] });
+    assert.deepEqual(seen.map((p) => [p.key, p.used, p.why]), [['tokentree.topP.p', 1, 'it is outside 0..1'], ['tokentree.topP.temperature', 0.7, 'it is not a number']]);
+    assert.deepEqual(strategyOptionsFromSettings(DEFAULTS_ONLY, 'mcts'), { maxTokens: 48, seed: 0, simulations: 12, cPuct: 1.5, rolloutDepth: 3, maxModelCalls: 400 });
+    assert.deepEqual(strategyOptionsFromSettings(DEFAULTS_ONLY, 'greedy'), { maxTokens: 48, seed: 0 });
+  });
+
+  it('a strategy’s setting defaults are its own defaults: settings at their defaults give the strategy’s defaults', () => {
+    for (const name of STRATEGY_NAMES) {
+      const fromSettings = strategyOptionsFromSettings(DEFAULTS_ONLY, name);
+      const defaults = strategyOf(name).defaults as Record<string, unknown>;
+      for (const [key, value] of Object.entries(fromSettings)) {
+        if (key === 'maxTokens' || key === 'seed') continue;
+        assert.deepEqual(value, defaults[key], `${name}.${key}`);
+      }
+    }
   });
 
   it('clamps numbers, rounds integers, and reports each correction', () => {
@@ -45,8 +73,8 @@ describe('setting rules', () => {
     assert.equal(problems('maxTokens', 100000).value, 512);
     assert.equal(problems('maxTokens', 0).value, 1);
     assert.deepEqual(problems('maxTokens', 7.6).seen.map((p) => [p.used, p.why]), [[8, 'it is not a whole number']]);
-    assert.deepEqual(problems('topP.p', 1.5).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
-    assert.deepEqual(problems('topP.p', Number.NaN).seen.map((p) => [p.used, p.why]), [[0.9, 'it is not a number']]);
+    assert.deepEqual(problems('confidence.threshold', 1.5).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
+    assert.deepEqual(problems('confidence.threshold', Number.NaN).seen.map((p) => [p.used, p.why]), [[0, 'it is not a number']]);
     assert.deepEqual(problems('debounceMs', '50').seen.map((p) => p.used), [120]);
   });
 

@@ -1,14 +1,17 @@
 import * as assert from 'node:assert/strict';
 import { AbortError } from '../../src/decoding/language-model';
-import { decode, STRATEGY_NAMES } from '../../src/decoding/strategies';
+import { decode, STRATEGY_NAMES, type StrategyCall } from '../../src/decoding/strategies';
 import { classify, entropy } from '../../src/decoding/strategies/entropy';
 import type { StrategyName } from '../../src/decoding/strategy';
 import { forkModel, trapModel } from '../support/trap-models';
 import type { TableModel } from '../support/table-model';
 
+/** Any strategy with options as a record: the tests set options of several strategies in one loop. */
+const call = (name: StrategyName, options: Record<string, unknown>) => ({ name, options }) as StrategyCall;
+
 async function run(name: StrategyName, model: TableModel, options: Record<string, unknown> = {}, signal?: AbortSignal) {
   const prompt = await model.start([], Infinity);
-  const result = await decode(name, model, prompt, { maxTokens: 8, ...options }, signal);
+  const result = await decode(call(name, { maxTokens: 8, ...options }), model, prompt, signal);
   return { result, prompt };
 }
 
@@ -103,7 +106,7 @@ describe('strategies on the in-memory model', () => {
       const controller = new AbortController();
       model.onEvaluate = (n) => n === 2 && controller.abort();
       const prompt = await model.start([], Infinity);
-      await assert.rejects(decode(name, model, prompt, { maxTokens: 8 }, controller.signal), AbortError);
+      await assert.rejects(decode(call(name, { maxTokens: 8 }), model, prompt, controller.signal), AbortError);
       assert.equal(model.calls.length, 2);
       assert.equal(model.liveBranches, 1, 'only the prompt branch is left');
     });
@@ -142,7 +145,7 @@ describe('strategies on the in-memory model', () => {
       const adopted = forkModel();
       const a = await run(name, forked, { seed: 3, samples: 3 });
       const promptB = await adopted.start([], Infinity);
-      const b = await decode(name, adopted, promptB, { maxTokens: 8, seed: 3, samples: 3 }, undefined, true);
+      const b = await decode(call(name, { maxTokens: 8, seed: 3, samples: 3 }), adopted, promptB, undefined, true);
       assert.deepEqual(b.candidates.map((c) => [c.text, c.sumLogprob]), a.result.candidates.map((c) => [c.text, c.sumLogprob]), name);
       assert.equal(adopted.forks, forked.forks - 1, name);
       assert.equal(adopted.liveBranches, 1, `${name}: the strategy released its forks, not the handed-over branch`);

@@ -2,9 +2,13 @@ import { CandidateTree, type TreeNode } from '../candidate-tree';
 import type { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
+import { choice, int, num } from '../option-rules';
 import type { Candidate, DecodeRequest, DecodeResult, Strategy, TokenStep } from '../strategy';
 import { describeStep, stepDistribution, topNFor } from './common';
 import { finalize, Hypotheses, isStopped, makeCandidate } from './paths';
+
+/** Beams the engine can hold: a beam step holds up to 2 × width branches (the prompt's included), of the 16 the model keeps. */
+export const MAX_BEAM_WIDTH = 8;
 
 export interface BeamOptions {
   /** Beams kept per step (B). */
@@ -34,6 +38,9 @@ export const beam: Strategy<BeamOptions> = {
   name: 'beam',
   description: 'Keeps the B most likely partial completions at every step; best by length-normalised likelihood',
   defaults: { width: 4, lengthPenalty: 1, earlyStopping: true },
+  rules: { width: int(1, MAX_BEAM_WIDTH), lengthPenalty: num(-5, 5), earlyStopping: choice(true, false, 'never') },
+  settings: { keys: { 'beam.width': 'width', 'beam.lengthPenalty': 'lengthPenalty' } },
+  capabilities: { takesValue: false, extendsPrompt: false, usesTimeBudget: true },
   async decode({ model, prompt, options, signal }: DecodeRequest<BeamOptions>): Promise<DecodeResult> {
     const B = Math.max(1, Math.floor(options.width));
     const alpha = options.lengthPenalty;

@@ -2,6 +2,7 @@ import { CandidateTree, type TreeNode } from '../candidate-tree';
 import type { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
+import { FUNCTION, int, num } from '../option-rules';
 import { createRng } from '../rng';
 import { SamplerChain } from '../samplers/chain';
 import { TemperatureSampler } from '../samplers/temperature';
@@ -79,6 +80,18 @@ export const entropy: Strategy<EntropyOptions> = {
     topP: 0.9,
     minP: 0.03,
   },
+  rules: {
+    lowEntropy: num(0, 20), lowVarentropy: num(0, 100), highEntropy: num(0, 20), highVarentropy: num(0, 100),
+    branches: int(2, 8), lookahead: int(1, 32), temperature: num(0, 5), adaptiveScale: num(0, 10),
+    topK: int(1, 1000), topP: num(0, 1), minP: num(0, 1), value: FUNCTION,
+  },
+  settings: {
+    keys: {
+      'entropy.lowEntropy': 'lowEntropy', 'entropy.lowVarentropy': 'lowVarentropy', 'entropy.highEntropy': 'highEntropy',
+      'entropy.highVarentropy': 'highVarentropy', 'entropy.branches': 'branches', 'entropy.lookahead': 'lookahead',
+    },
+  },
+  capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
   async decode({ model, prompt, options: o, signal }: DecodeRequest<EntropyOptions>): Promise<DecodeResult> {
     const tree = new CandidateTree(o.maxTreeNodes);
     const topN = topNFor(o, Math.max(o.branches, o.topK));

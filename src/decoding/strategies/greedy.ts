@@ -9,6 +9,9 @@ export const greedy: Strategy = {
   name: 'greedy',
   description: 'Always the most likely token: fastest, deterministic, one candidate',
   defaults: {},
+  rules: {},
+  settings: { keys: {} },
+  capabilities: { takesValue: false, extendsPrompt: true, usesTimeBudget: true },
   async decode({ model, prompt, options, signal, promptHandedOver }: DecodeRequest<object>): Promise<DecodeResult> {
     const tree = new CandidateTree(options.maxTreeNodes);
     const topN = topNFor(options, 1);

@@ -2,6 +2,7 @@ import { CandidateTree, type TreeNode } from '../candidate-tree';
 import type { Distribution } from '../distribution';
 import type { Branch, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
+import { FUNCTION, int, num } from '../option-rules';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
 import { describeStep, stepDistribution, topNFor } from './common';
@@ -64,6 +65,12 @@ export const mcts: Strategy<MctsOptions> = {
   name: 'mcts',
   description: 'Tree search over tokens: simulates continuations and commits the most visited; best quality per token, most model calls',
   defaults: { simulations: 12, cPuct: 1.5, expandTopK: 4, priorTemperature: 1, rolloutDepth: 3, maxModelCalls: 400, maxMs: 3000, parallel: 4 },
+  rules: {
+    simulations: int(1, 512), cPuct: num(0, 100), expandTopK: int(1, 64), priorTemperature: num(0.01, 100), rolloutDepth: int(1, 32),
+    maxModelCalls: int(1, 100_000), maxMs: num(0, 86_400_000), parallel: int(1, 16), value: FUNCTION,
+  },
+  settings: { keys: { 'mcts.simulations': 'simulations', 'mcts.cPuct': 'cPuct', 'mcts.rolloutDepth': 'rolloutDepth', 'mcts.maxModelCalls': 'maxModelCalls' } },
+  capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
   async decode({ model, prompt, options: o, signal }: DecodeRequest<MctsOptions>): Promise<DecodeResult> {
     const tree = new CandidateTree(o.maxTreeNodes);
     const topN = topNFor(o, o.expandTopK);
