@@ -128,7 +128,7 @@ class TypingBuffer {
 export async function replayTyping(model: LoadedModel, o: TypingOptions): Promise<TypingReport> {
   const session = localSession(model);
   const engine = new RecordingEngine(new ModelEngine(async () => session, () => ({
-    strategy: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed }, codeAwareWeight: 0,
+    call: { name: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed } }, codeAwareWeight: 0,
   }), o.layout));
   const settings: ControllerSettings = { ...controllerSettings(DEFAULTS_ONLY), ...o.settings };
   const gate = new RequestGate(() => 0);

@@ -1,13 +1,12 @@
 import type { CompletionResult } from '../decoding/completion';
-import type { StrategyName } from '../decoding/strategy';
+import type { StrategyCall } from '../decoding/strategies';
 import type { PromptOptions } from '../model/load';
 import type { CompletionEngine, EngineRequest } from '../providers/completion-controller';
 import type { ModelSession } from './session';
 
 export interface EngineSettings {
-  readonly strategy: StrategyName;
-  /** The strategy's options (maxTokens among them). */
-  readonly options: Readonly<Record<string, unknown>>;
+  /** The strategy and its options (maxTokens among them). */
+  readonly call: StrategyCall;
   /** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off. */
   readonly codeAwareWeight: number;
 }
@@ -26,11 +25,11 @@ export class ModelEngine implements CompletionEngine {
 
   async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
     const session = await this.session();
-    const { strategy, options, codeAwareWeight } = this.settings();
+    const { call, codeAwareWeight } = this.settings();
     return session.complete({
       parts: request.parts,
-      strategy,
-      options: { ...options, timeBudgetMs: request.timeBudgetMs },
+      strategy: call.name,
+      options: { ...call.options, timeBudgetMs: request.timeBudgetMs },
       stop: request.stop,
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,
@@ -41,6 +40,6 @@ export class ModelEngine implements CompletionEngine {
   async warm(request: EngineRequest, signal: AbortSignal): Promise<void> {
     if (this.layout === 'legacy') return;
     const session = await this.session();
-    await session.warm(request.parts, Number(this.settings().options.maxTokens ?? 32), signal);
+    await session.warm(request.parts, this.settings().call.options?.maxTokens ?? 32, signal);
   }
 }

@@ -1,11 +1,10 @@
 import { ModelEngine } from '../engine/model-engine';
 import type { ModelHost } from './model-host';
-import { readCodeAwareValue, readStrategy, readStrategyOptions } from './settings';
+import { readCodeAwareValue, readStrategy, readStrategyCall } from './settings';
 
 /** The editor's engine: the configured strategy and its settings over the model process's model. */
 export function editorEngine(models: ModelHost): ModelEngine {
   return new ModelEngine(() => models.get(), () => {
-    const strategy = readStrategy();
-    return { strategy, options: readStrategyOptions(strategy), codeAwareWeight: readCodeAwareValue() };
+    return { call: readStrategyCall(readStrategy()), codeAwareWeight: readCodeAwareValue() };
   });
 }

@@ -96,13 +96,14 @@ function checkRule(key: string, rule: SettingRule, given: unknown, report: (p: S
  * strategies share (maxTokens, seed). The schema beside the strategy says which settings and how
  * they become options.
  */
-export function strategyOptionsFromSettings(source: SettingsSource, strategy: StrategyName, report: (p: SettingProblem) => void = () => undefined): Record<string, unknown> {
+export function strategyCallFromSettings(source: SettingsSource, strategy: StrategyName, report: (p: SettingProblem) => void = () => undefined): StrategyCall {
   const values: Record<string, number> = {};
   for (const [key, s] of settingsOf(strategy)) {
     values[key] = checkRule(key, { kind: s.rule.kind, default: s.default, min: s.rule.min, max: s.rule.max }, source.get(key), report) as number;
   }
   const common = { maxTokens: checkSetting('maxTokens', source.get('maxTokens'), report), seed: checkSetting('seed', source.get('seed'), report) };
-  return { ...common, ...optionsFromSettings(strategy, values).options };
+  const call = optionsFromSettings(strategy, values);
+  return { ...call, options: { ...common, ...call.options } } as StrategyCall;
 }
 
 function check(rule: SettingRule, x: unknown): { value: unknown; why?: string } {

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { isStrategyName } from '../decoding/strategies';
+import type { StrategyCall } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { ControllerSettings } from '../providers/controller-settings';
-import { checkSetting, controllerSettings, describeProblem, onceEach, strategyOptionsFromSettings, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
+import { checkSetting, controllerSettings, describeProblem, onceEach, strategyCallFromSettings, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
 
@@ -69,8 +70,8 @@ export async function writeStrategy(strategy: StrategyName): Promise<void> {
 }
 
 /** The chosen strategy's options, from its settings through its schema (the engine fills in the rest). */
-export function readStrategyOptions(strategy: StrategyName): Record<string, unknown> {
-  return strategyOptionsFromSettings(source, strategy, report);
+export function readStrategyCall(strategy: StrategyName): StrategyCall {
+  return strategyCallFromSettings(source, strategy, report);
 }
 
 /** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off (the default). */

@@ -5,7 +5,7 @@ import { DEFAULT_WINDOW } from '../../src/decoding/prompt-parts';
 import { STRATEGY_NAMES, strategyOf } from '../../src/decoding/strategies';
 import { MAX_BEAM_WIDTH } from '../../src/decoding/strategies/beam';
 import {
-  allSettingRules, checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, onceEach, SETTING_RULES, strategyOptionsFromSettings,
+  allSettingRules, checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, onceEach, SETTING_RULES, strategyCallFromSettings,
   type SettingKey, type SettingProblem, type SettingsSource,
 } from '../../src/host/setting-rules';
 
@@ -43,23 +43,23 @@ describe('setting rules', () => {
   it('beam width stops where the model’s branches run out', () => {
     assert.equal(properties['tokentree.beam.width']!.maximum, MAX_BEAM_WIDTH);
     const seen: SettingProblem[] = [];
-    const options = strategyOptionsFromSettings(source({ 'beam.width': 12 }), 'beam', (p) => seen.push(p));
-    assert.equal(options.width, 8);
+    const call = strategyCallFromSettings(source({ 'beam.width': 12 }), 'beam', (p) => seen.push(p));
+    assert.deepEqual(call, { name: 'beam', options: { maxTokens: 48, seed: 0, width: 8, lengthPenalty: 1 } });
     assert.deepEqual(seen, [{ key: 'tokentree.beam.width', given: 12, used: 8, why: 'it is outside 1..8' }]);
   });
 
   it('each strategy’s options come from its settings through its schema, checked like every setting', () => {
     const seen: SettingProblem[] = [];
-    const options = strategyOptionsFromSettings(source({ 'topP.p': 1.5, 'topP.temperature': Number.NaN, 'sampling.samples': 2, maxTokens: 30 }), 'top-p', (p) => seen.push(p));
+    const { options } = strategyCallFromSettings(source({ 'topP.p': 1.5, 'topP.temperature': Number.NaN, 'sampling.samples': 2, maxTokens: 30 }), 'top-p', (p) => seen.push(p));
     assert.deepEqual(options, { maxTokens: 30, seed: 0, samples: 2, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: 1 }, { type: 'temperature', t: 0.7 }] });
     assert.deepEqual(seen.map((p) => [p.key, p.used, p.why]), [['tokentree.topP.p', 1, 'it is outside 0..1'], ['tokentree.topP.temperature', 0.7, 'it is not a number']]);
-    assert.deepEqual(strategyOptionsFromSettings(DEFAULTS_ONLY, 'mcts'), { maxTokens: 48, seed: 0, simulations: 12, cPuct: 1.5, rolloutDepth: 3, maxModelCalls: 400 });
-    assert.deepEqual(strategyOptionsFromSettings(DEFAULTS_ONLY, 'greedy'), { maxTokens: 48, seed: 0 });
+    assert.deepEqual(strategyCallFromSettings(DEFAULTS_ONLY, 'mcts').options, { maxTokens: 48, seed: 0, simulations: 12, cPuct: 1.5, rolloutDepth: 3, maxModelCalls: 400 });
+    assert.deepEqual(strategyCallFromSettings(DEFAULTS_ONLY, 'greedy').options, { maxTokens: 48, seed: 0 });
   });
 
   it('a strategy’s setting defaults are its own defaults: settings at their defaults give the strategy’s defaults', () => {
     for (const name of STRATEGY_NAMES) {
-      const fromSettings = strategyOptionsFromSettings(DEFAULTS_ONLY, name);
+      const fromSettings = strategyCallFromSettings(DEFAULTS_ONLY, name).options ?? {};
       const defaults = strategyOf(name).defaults as Record<string, unknown>;
       for (const [key, value] of Object.entries(fromSettings)) {
         if (key === 'maxTokens' || key === 'seed') continue;
