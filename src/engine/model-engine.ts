@@ -1,5 +1,5 @@
 import type { CompletionResult } from '../decoding/completion';
-import type { StrategyCall } from '../decoding/strategies';
+import { strategyOf, type StrategyCall } from '../decoding/strategies';
 import type { PromptOptions } from '../model/load';
 import type { CompletionEngine, EngineRequest } from '../providers/completion-controller';
 import type { ModelSession } from './session';
@@ -29,7 +29,7 @@ export class ModelEngine implements CompletionEngine {
     return session.complete({
       parts: request.parts,
       strategy: call.name,
-      options: { ...call.options, timeBudgetMs: request.timeBudgetMs },
+      options: { ...call.options, ...(strategyOf(call.name).capabilities.usesTimeBudget ? { timeBudgetMs: request.timeBudgetMs } : {}) },
       stop: request.stop,
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,
