@@ -6,12 +6,14 @@ import { builtinModelPath } from '../model/builtin';
 import type { CompletionResult } from '../engine/complete';
 import type { ModelSession } from '../engine/session';
 import { ModelProcess } from '../model-process/client';
-import { loadModel, type LoadedModel } from '../model/load';
+import { loadModel, type LoadedModel, type ModelInfo } from '../model/load';
+import type { GpuChoice } from '../model/llama-runtime';
+import { quoteText } from '../decoding/describe-value';
 import { finishCompletion, type StopContext } from '../providers/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
-const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool' } as const;
+const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string' } as const;
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -25,6 +27,17 @@ export interface Position {
   seed: number;
   json: boolean;
   strategy: StrategyName;
+  /** --gpu and --gpu-layers: the backend asked for and the layers to offload. */
+  hardware: { gpu: GpuChoice; gpuLayers: number | 'max' | 'auto' };
+}
+
+/** `--gpu auto|cuda|vulkan|off` and `--gpu-layers N|max`. */
+function readHardware(f: Record<string, string | number | boolean>): Position['hardware'] {
+  const gpu = String(f.gpu ?? 'auto');
+  if (!['auto', 'cuda', 'vulkan', 'off'].includes(gpu)) throw new CliUsageError(`--gpu must be auto, cuda, vulkan or off (got ${quoteText(gpu)})`);
+  const layers = String(f['gpu-layers'] ?? 'auto');
+  if (layers !== 'max' && layers !== 'auto' && !/^\d{1,4}$/.test(layers)) throw new CliUsageError(`--gpu-layers must be a number of layers or max (got ${quoteText(layers)})`);
+  return { gpu: gpu === 'off' ? false : (gpu as GpuChoice), gpuLayers: layers === 'max' || layers === 'auto' ? layers : Number(layers) };
 }
 
 export function readPosition(argv: readonly string[], extraFlags: Record<string, 'string' | 'int' | 'bool'> = {}, defaultMaxTokens = 32): Position & { flags: Record<string, string | number | boolean> } {
@@ -47,12 +60,13 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
     seed,
     json: f.json === true,
     strategy,
+    hardware: readHardware(f),
     flags: f,
   };
 }
 
-export async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>): Promise<T> {
-  const loaded = await loadModel({ modelPath: path });
+export async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>, hardware?: Position['hardware']): Promise<T> {
+  const loaded = await loadModel({ modelPath: path, ...hardware });
   try {
     return await body(loaded);
   } finally {
@@ -64,10 +78,10 @@ export async function withModel<T>(path: string, body: (m: LoadedModel) => Promi
  * The model in a model process of its own, as the editor runs it: a file that makes llama.cpp
  * abort ends that process, and the CLI exits 1 with the reason instead of dying by a signal.
  */
-export async function withModelProcess<T>(path: string, body: (m: ModelSession) => Promise<T>): Promise<T> {
+export async function withModelProcess<T>(path: string, body: (m: ModelSession) => Promise<T>, hardware?: Position['hardware']): Promise<T> {
   const process = new ModelProcess();
   try {
-    return await body(await process.load({ modelPath: path }));
+    return await body(await process.load({ modelPath: path, ...hardware }));
   } finally {
     await process.close();
   }
@@ -88,7 +102,18 @@ async function completeAsEditor(m: ModelSession, p: Position, strategy: Strategy
 }
 
 /** The contract other tools rely on (see README). */
-export function completionJson(r: CompletionResult, stop?: StopContext): object {
+/** Where the model ran, in a line: backend, device and layers offloaded. */
+export function describeHardware(info: ModelInfo): string {
+  const h = hardwareStats(info);
+  return `backend ${h.backend}${h.device ? ` on ${h.device}, ${h.gpuLayers} layers offloaded` : ''}${info.backendNote ? ` (${info.backendNote})` : ''}`;
+}
+
+/** Where the model ran: the JSON `stats` fields every command shares. */
+export function hardwareStats(info: ModelInfo): { backend: string; device: string | null; gpuLayers: number } {
+  return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers };
+}
+
+export function completionJson(r: CompletionResult, stop?: StopContext, info?: ModelInfo): object {
   return {
     strategy: r.strategy,
     fim: r.fim,
@@ -98,7 +123,7 @@ export function completionJson(r: CompletionResult, stop?: StopContext): object 
       score: c.score,
       tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })),
     })),
-    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms, promptTokens: r.promptTokens },
+    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms, promptTokens: r.promptTokens, ...(info ? hardwareStats(info) : {}) },
   };
 }
 
@@ -109,8 +134,8 @@ export const oneLine = (text: string, width = 60) => {
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const { result, stop } = await withModelProcess(p.model, (m) => completeAsEditor(m, p, p.strategy));
-  if (p.json) return JSON.stringify(completionJson(result, stop));
+  const { result, stop, info } = await withModelProcess(p.model, async (m) => ({ ...(await completeAsEditor(m, p, p.strategy)), info: m.info }), p.hardware);
+  if (p.json) return JSON.stringify(completionJson(result, stop, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.text, 100)}`));
   return lines.join('\n');
@@ -119,13 +144,15 @@ export async function runComplete(argv: readonly string[]): Promise<string> {
 export async function runCompare(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
   const rows: string[][] = [['strategy', 'first candidate', 'score', 'calls', 'ms']];
-  await withModelProcess(p.model, async (m) => {
+  const info = await withModelProcess(p.model, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
       const { result: r } = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];
       rows.push([strategy, oneLine(best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
     }
-  });
+    return m.info;
+  }, p.hardware);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ')).join('\n');
+  const table = rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '));
+  return [...table, describeHardware(info)].join('\n');
 }

@@ -2,6 +2,7 @@ import { quoteText, terminalLine } from '../decoding/describe-value';
 import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
+import { runGpu } from './gpu';
 import { runSample } from './sample';
 import { runType } from './type';
 
@@ -10,6 +11,7 @@ const USAGE = `usage: tokentree <command>
   complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
   compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
   type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
+  gpu         status [--json] | install cuda|vulkan [--registry URL] [--json]
   eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--json]
 strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
 
@@ -35,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'compare':
         process.stdout.write((await runCompare(argv.slice(1))) + '\n');
         return 0;
+      case 'gpu':
+        process.stdout.write((await runGpu(argv.slice(1))) + '\n');
+        return 0;
       case 'type':
         process.stdout.write((await runType(argv.slice(1))) + '\n');
         return 0;
@@ -48,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
+    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'GpuInstallError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
     process.stderr.write(`tokentree: ${terminalLine(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
     return usage ? 2 : 1;
   }

@@ -9,7 +9,7 @@ import { CompletionController, type CompletionEngine, type EngineRequest } from 
 import type { ControllerSettings } from '../providers/controller-settings';
 import { controllerSettings, DEFAULTS_ONLY } from '../host/setting-rules';
 import { RequestGate } from '../providers/request-gate';
-import { oneLine, readPosition, withModel } from './complete';
+import { hardwareStats, oneLine, readPosition, withModel } from './complete';
 import { CliUsageError } from './errors';
 import { languageIdOf } from './language';
 
@@ -195,10 +195,13 @@ export async function runType(argv: readonly string[]): Promise<string> {
   const line = Number(p.flags.line) - 1;
   const character = Number(p.flags.column) - 1;
   const path = relative(process.cwd(), p.file) || p.file;
-  const report = await withModel(p.model, (m) => replayTyping(m, {
-    text: p.text, path, languageId: languageIdOf(p.file), segments: [{ line, character, typed: p.flags.text as string }],
-    strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
-  }));
+  const { report, info } = await withModel(p.model, async (m) => ({
+    info: m.info,
+    report: await replayTyping(m, {
+      text: p.text, path, languageId: languageIdOf(p.file), segments: [{ line, character, typed: p.flags.text as string }],
+      strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
+    }),
+  }), p.hardware);
   if (p.json) {
     return JSON.stringify({
       keystrokes: report.keystrokes.map((k) => ({
@@ -206,6 +209,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
         promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs, ...(k.error === undefined ? {} : { error: k.error }),
       })),
       summary: report.summary,
+      stats: hardwareStats(info),
     });
   }
   const rows = report.keystrokes.map((k) => `${oneLine(k.key, 4).padEnd(4)} ${String(k.promptTokensEvaluated).padStart(5)}/${String(k.promptTokens).padEnd(5)} ${k.ms.toFixed(1).padStart(8)} ms ${k.cached ? 'cached' : '      '}  ${oneLine(k.suggestion ?? '-', 60)}`);

@@ -14,7 +14,8 @@ import type { PromptParts } from '../decoding/prompt-parts';
 import type { ModelSession, SessionRequest, WarmResult } from '../engine/session';
 import type { BackendStats } from '../model/llama-language-model';
 import type { ModelInfo } from '../model/load';
-import type { FromWorker, ProcessHealth, Reply, ToWorker, WireError, WireLoadOptions, WireResult } from './protocol';
+import type { GpuChoice } from '../model/llama-runtime';
+import type { FromWorker, GpuProbe, ProcessHealth, Reply, ToWorker, WireError, WireLoadOptions, WireResult } from './protocol';
 
 /** The model process ended while requests were in flight (or before they could be sent). */
 export class ModelProcessExitedError extends Error {
@@ -134,6 +135,13 @@ export class ModelProcess {
     } finally {
       this.loading = false;
     }
+  }
+
+  /** What node-llama-cpp finds for `gpu` in this process's runtime (throws when a named kind cannot load). */
+  async probe(gpu: GpuChoice): Promise<GpuProbe> {
+    const reply = await this.request({ kind: 'probe', id: 0, gpu });
+    if (reply.kind !== 'probe') throw new Error(`unexpected reply ${reply.kind}`);
+    return reply.probe;
   }
 
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */

@@ -10,6 +10,7 @@ import type { PromptParts } from '../decoding/prompt-parts';
 import type { SessionRequest, WarmResult } from '../engine/session';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadModelOptions, ModelInfo } from '../model/load';
+import type { GpuChoice } from '../model/llama-runtime';
 
 /** Load options that can cross the boundary (cancellation travels as a `cancel` message). */
 export type WireLoadOptions = Omit<LoadModelOptions, 'signal'>;
@@ -20,6 +21,8 @@ export type ToWorker =
   | { readonly kind: 'warm'; readonly id: number; readonly parts: PromptParts; readonly maxNewTokens: number }
   | { readonly kind: 'stats'; readonly id: number }
   | { readonly kind: 'unload'; readonly id: number }
+  /** What a load with `gpu` would get (no model): the GPU status and the test-load of a binary package. */
+  | { readonly kind: 'probe'; readonly id: number; readonly gpu: GpuChoice }
   /** Cancels the request `id` (a load, a completion or a warm-up); no reply of its own. */
   | { readonly kind: 'cancel'; readonly id: number };
 
@@ -48,7 +51,18 @@ export type Reply =
   | { readonly kind: 'complete'; readonly result: WireResult }
   | { readonly kind: 'warm'; readonly result: WarmResult }
   | { readonly kind: 'stats'; readonly stats: BackendStats; readonly health: ProcessHealth }
-  | { readonly kind: 'unload' };
+  | { readonly kind: 'unload' }
+  | { readonly kind: 'probe'; readonly probe: GpuProbe };
+
+/** What node-llama-cpp finds for a GPU choice, from the model process. */
+export interface GpuProbe {
+  /** GPU kinds node-llama-cpp finds the system able to run (drivers and libraries present). */
+  readonly supported: readonly string[];
+  /** The backend a load gets: 'cpu' when a GPU build finds no device. */
+  readonly backend: string;
+  readonly devices: readonly string[];
+  readonly vram?: { readonly total: number; readonly used: number; readonly free: number };
+}
 
 export type FromWorker =
   | { readonly kind: 'ready' }

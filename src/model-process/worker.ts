@@ -8,8 +8,8 @@ import { AbortError } from '../decoding/language-model';
 import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
-import { setLogSink } from '../model/llama-runtime';
-import { toWireError, type FromWorker, type Reply, type ToWorker } from './protocol';
+import { getRuntime, setLogSink, type GpuChoice } from '../model/llama-runtime';
+import { toWireError, type FromWorker, type GpuProbe, type Reply, type ToWorker } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
 /**
@@ -37,6 +37,8 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
       const { tree, ...rest } = await completeRequest(model(), message.request, signal);
       return { kind: 'complete', result: { ...rest, tree: { ...tree.toJSON(), maxNodes: tree.maxNodes } } };
     }
+    case 'probe':
+      return { kind: 'probe', probe: await probe(message.gpu) };
     case 'warm':
       return { kind: 'warm', result: await warmAt(model(), message.parts, message.maxNewTokens, signal) };
     case 'stats':
@@ -46,6 +48,19 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
         health: { rssBytes: process.memoryUsage().rss, liveBranches: model().languageModel.liveBranches, queued: model().scheduler.queued },
       };
   }
+}
+
+async function probe(gpu: GpuChoice): Promise<GpuProbe> {
+  const runtime = await getRuntime(gpu);
+  const supported = await runtime.lib.getLlamaGpuTypes('supported');
+  const devices = runtime.backend === 'cpu' ? [] : await runtime.llama.getGpuDeviceNames();
+  const vram = devices.length > 0 ? await runtime.llama.getVramState() : undefined;
+  return {
+    supported: supported.map((t) => (t === false ? 'cpu' : t)),
+    backend: devices.length > 0 ? runtime.backend : 'cpu',
+    devices,
+    ...(vram ? { vram: { total: vram.total, used: vram.used, free: vram.free } } : {}),
+  };
 }
 
 function model(): LoadedModel {

@@ -44,8 +44,10 @@ export function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
 
 const runtimes = new Map<string, Promise<LlamaRuntime>>();
 
-/** `gpu: 'auto'` takes CUDA, Vulkan or Metal when their prebuilt binaries load, else the CPU. */
-export function getRuntime(gpu: 'auto' | false = 'auto'): Promise<LlamaRuntime> {
+export type GpuChoice = 'auto' | false | 'cuda' | 'vulkan' | 'metal';
+
+/** `gpu: 'auto'` takes CUDA, Vulkan or Metal when their prebuilt binaries load, else the CPU; a named kind must load. */
+export function getRuntime(gpu: GpuChoice = 'auto'): Promise<LlamaRuntime> {
   const key = String(gpu);
   let runtime = runtimes.get(key);
   if (runtime === undefined) {
@@ -56,7 +58,7 @@ export function getRuntime(gpu: 'auto' | false = 'auto'): Promise<LlamaRuntime> 
   return runtime;
 }
 
-async function createRuntime(gpu: 'auto' | false): Promise<LlamaRuntime> {
+async function createRuntime(gpu: GpuChoice): Promise<LlamaRuntime> {
   const lib = await importNodeLlamaCpp();
   const llama = await lib.getLlama({
     gpu,

@@ -15,15 +15,15 @@ import { canShiftKv } from './kv-shift';
 import { PromptLayout } from './prompt-layout';
 import { createDriver } from './llama-internals';
 import { LlamaLanguageModel, type BackendStats } from './llama-language-model';
-import { flushLog, getRuntime } from './llama-runtime';
+import { flushLog, getRuntime, type GpuChoice } from './llama-runtime';
 import { RequestScheduler } from './scheduler';
 import { SlotTable } from './slots';
 import { chooseThreads, type BackendName, type ThreadsOption } from './threads';
 
 export interface LoadModelOptions {
   readonly modelPath: string;
-  /** 'auto': CUDA, Vulkan or Metal when available, else CPU. false: CPU only. */
-  readonly gpu?: 'auto' | false;
+  /** 'auto': CUDA, Vulkan or Metal when available, else CPU. false: CPU only. A named kind must load. */
+  readonly gpu?: GpuChoice;
   readonly gpuLayers?: number | 'auto' | 'max';
   /** 'auto' follows threads.ts (1 for tiny models on CPU, physical cores - 1 otherwise). */
   readonly threads?: ThreadsOption;
@@ -52,7 +52,16 @@ export interface ModelInfo {
   readonly path: string;
   readonly architecture: string;
   readonly sizeBytes: number;
+  /** The backend that runs the model: 'cpu' also when a GPU build loaded but no device or layer is used. */
   readonly backend: BackendName;
+  /** Why a GPU build ended on the CPU; absent otherwise. */
+  readonly backendNote?: string;
+  /** The GPU devices llama.cpp uses, by name; empty on the CPU. */
+  readonly devices: readonly string[];
+  /** Layers offloaded to the GPU (0 on the CPU). */
+  readonly gpuLayers: number;
+  /** GPU memory at load time, in bytes; absent on the CPU. */
+  readonly vram?: { readonly total: number; readonly used: number; readonly free: number };
   readonly threads: number;
   readonly threadsReason: string;
   readonly contextSize: number;
@@ -105,8 +114,16 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   if (!Array.isArray(tokenList) || tokenList.length === 0) {
     throw new ModelFileError(path, 'no-vocabulary', `${path} has no tokenizer vocabulary, so it cannot be used for text completion.`);
   }
+  // A GPU build with no usable device runs on the CPU: report it so, and choose CPU threads.
+  const devices = runtime.backend === 'cpu' ? [] : await llama.getGpuDeviceNames().catch(() => []);
+  let backend: BackendName = runtime.backend;
+  let backendNote: string | undefined;
+  if (backend !== 'cpu' && devices.length === 0) {
+    backendNote = `the ${backend} build loaded but found no ${backend} device`;
+    backend = 'cpu';
+  }
   const threads = chooseThreads({
-    requested: options.threads ?? 'auto', backend: runtime.backend, mathCores: llama.cpuMathCores, modelBytes: file.sizeBytes,
+    requested: options.threads ?? 'auto', backend, mathCores: llama.cpuMathCores, modelBytes: file.sizeBytes,
   });
   const maxBranches = options.maxBranches ?? DEFAULT_MAX_BRANCHES;
   if (!Number.isInteger(maxBranches) || maxBranches < 1) throw new RangeError(`maxBranches must be a positive integer, got ${maxBranches}`);
@@ -147,8 +164,15 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       endTokens: new Set(fim?.endTokens ?? []),
       promptChunk: options.promptChunk ?? 256,
     });
+    const gpuLayers = backend === 'cpu' ? 0 : model.gpuLayers;
+    if (backend !== 'cpu' && gpuLayers === 0) {
+      backendNote = `the ${backend} build offloaded no layers`;
+      backend = 'cpu';
+    }
+    const vram = backend === 'cpu' ? undefined : await llama.getVramState().then((v) => ({ total: v.total, used: v.used, free: v.free }), () => undefined);
     const info: ModelInfo = {
-      path, architecture: file.architecture, sizeBytes: file.sizeBytes, backend: runtime.backend,
+      path, architecture: file.architecture, sizeBytes: file.sizeBytes, backend,
+      ...(backendNote ? { backendNote } : {}), devices: backend === 'cpu' ? [] : devices, gpuLayers, ...(vram ? { vram } : {}),
       threads: threads.threads, threadsReason: threads.reason, contextSize: context.contextSize, maxBranches,
       vocabSize: tokenList.length, fim, scoring: driver.scoring, copying: driver.copying, kvShift,
     };

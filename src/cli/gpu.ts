@@ -1,0 +1,66 @@
+import { quoteText } from '../decoding/describe-value';
+import { GPU_KINDS, presentBinaryPackages, type GpuKind } from '../gpu/binary-packages';
+import { installGpu, type InstallProgress } from '../gpu/install';
+import { ModelProcess } from '../model-process/client';
+import type { GpuChoice } from '../model/llama-runtime';
+import { parseFlags } from './args';
+import { CliUsageError } from './errors';
+
+const MB = 1024 * 1024;
+
+/** `tokentree gpu status|install`: what the GPU path finds here, and adding a GPU binary package. */
+export async function runGpu(argv: readonly string[]): Promise<string> {
+  const [sub, ...rest] = argv;
+  if (sub === 'status') return status(parseFlags(rest, { json: 'bool' }).json === true);
+  if (sub === 'install') {
+    const [kind, ...flags] = rest;
+    if (!GPU_KINDS.includes(kind as GpuKind)) throw new CliUsageError(`gpu install takes ${GPU_KINDS.join(' or ')} (got ${kind === undefined ? 'nothing' : quoteText(kind)})`);
+    const f = parseFlags(flags, { json: 'bool', registry: 'string' });
+    return install(kind as GpuKind, f.json === true, f.registry as string | undefined);
+  }
+  throw new CliUsageError(`gpu takes status or install (got ${sub === undefined ? 'nothing' : quoteText(sub)})`);
+}
+
+/** Runs `body` against a fresh model process: loading a GPU build happens there, never here. */
+async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): Promise<T> {
+  const process = new ModelProcess();
+  try {
+    return await body(process);
+  } finally {
+    await process.close();
+  }
+}
+
+async function status(json: boolean): Promise<string> {
+  const probe = await inModelProcess((p) => p.probe('auto'));
+  const report = { ...probe, packages: presentBinaryPackages() };
+  if (json) return JSON.stringify(report);
+  const vram = probe.vram ? ` · VRAM ${(probe.vram.used / MB).toFixed(0)} MB used of ${(probe.vram.total / MB).toFixed(0)} MB` : '';
+  return [
+    `compute layers found: ${probe.supported.join(', ')}`,
+    `binary packages: ${report.packages.map((p) => `${p.name}@${p.version}`).join(', ') || 'none'}`,
+    `a load gets: ${probe.backend}${probe.devices.length ? ` on ${probe.devices.join(', ')}` : ''}${vram}`,
+  ].join('\n');
+}
+
+/** Loads `kind` in a child process; fails when its binary cannot load on this machine. */
+async function testLoad(kind: GpuKind): Promise<void> {
+  await inModelProcess((p) => p.probe(kind as GpuChoice)).catch((err: Error) => {
+    throw new Error(`the ${kind} binary was downloaded but does not load on this machine (${err.message.split('\n')[0]}); it was removed again`);
+  });
+}
+
+async function install(kind: GpuKind, json: boolean, registry: string | undefined): Promise<string> {
+  let lastShown = 0;
+  const onProgress = (p: InstallProgress) => {
+    const now = Date.now();
+    if (now - lastShown < 1000 && p.receivedBytes !== p.totalBytes) return;
+    lastShown = now;
+    const of = p.totalBytes ? ` of ${(p.totalBytes / MB).toFixed(1)} MB (${((100 * p.receivedBytes) / p.totalBytes).toFixed(0)}%)` : '';
+    process.stderr.write(`${p.package}: ${(p.receivedBytes / MB).toFixed(1)} MB${of}\n`);
+  };
+  const result = await installGpu(kind, { registry, onProgress, testLoad });
+  if (json) return JSON.stringify(result);
+  if (result.installed.length === 0) return `${kind}: already installed (${result.present.join(', ')}@${result.version})`;
+  return `${kind}: installed ${result.installed.join(', ')}@${result.version} (${(result.bytes / MB).toFixed(1)} MB), and it loads`;
+}
