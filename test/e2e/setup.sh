@@ -20,6 +20,8 @@ started=$SECONDS
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+# Mesa's software Vulkan device (lavapipe): the GPU path's test (test/e2e/gpu.e2e.ts) runs on it.
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 command -v g++ >/dev/null && command -v make >/dev/null || need+=(build-essential)
 command -v python3 >/dev/null || need+=(python3)
 command -v pkg-config >/dev/null || need+=(pkg-config)
