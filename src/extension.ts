@@ -5,6 +5,7 @@ import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
 import { editorEngine } from './host/engine';
 import { trackEditedContext } from './host/context-tracking';
+import { enableGpu, offerGpuAgain } from './host/gpu-command';
 import { ModelHost } from './host/model-host';
 import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.selectModel', selectModel),
     vscode.commands.registerCommand('tokentree.toggle', async () => status.update({ enabled: await toggleCompletions() })),
     vscode.commands.registerCommand('tokentree.showLog', showLog),
+    vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
     vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -81,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('tokentree')) controller.invalidate();
       if (e.affectsConfiguration('tokentree.modelPath')) models?.choose();
       // A new model is loaded at once, so that its errors show when the user chose it, not at the next keystroke.
-      if (['modelPath', 'gpu', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
+      if (['modelPath', 'gpu', 'gpuLayers', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
         void models?.reset().then(() => (readControllerSettings().enabled ? models?.get() : undefined)).catch(() => undefined);
       }
     }),
@@ -99,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   log.info('TokenTree activated');
+  offerGpuAgain(context);
   // Load the model in the background now: the first keystroke should not wait for it, and
   // VS Code drops inline requests that take too long. A failure is reported once, as usual.
   if (readControllerSettings().enabled) setTimeout(() => void models?.get().catch(() => undefined), 0);

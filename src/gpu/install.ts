@@ -8,7 +8,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { x as extract } from 'tar';
 import { binaryPackages, GpuInstallError, installedVersion, nodeLlamaCppVersion, packageDir, packagesRoot, type GpuKind } from './binary-packages';
@@ -60,6 +60,7 @@ export async function installGpu(kind: GpuKind, options: InstallOptions): Promis
   const missing = names.filter((name) => installedVersion(name, root) !== version);
   if (missing.length === 0) return { kind, version, installed: [], present: names.map(scoped), bytes: 0 };
   const registry = withSlash(options.registry ?? (await configuredRegistry()));
+  removeStalePartials(root);
   const added: string[] = [];
   let bytes = 0;
   try {
@@ -78,6 +79,13 @@ export async function installGpu(kind: GpuKind, options: InstallOptions): Promis
 }
 
 const scoped = (name: string) => `@node-llama-cpp/${name}`;
+
+/** What an install killed mid-way (a closed editor, a signal) left: temporary folders and files only. */
+function removeStalePartials(root: string): void {
+  const scope = join(root, '@node-llama-cpp');
+  if (!existsSync(scope)) return;
+  for (const entry of readdirSync(scope)) if (/^\..+\.partial-[0-9a-f]+(\.tgz)?$/.test(entry)) rmSync(join(scope, entry), { recursive: true, force: true });
+}
 
 async function packageVersion(registry: string, name: string, version: string, signal?: AbortSignal): Promise<{ tarball: string; integrity: string }> {
   const url = `${registry}${encodeURIComponent(scoped(name)).replace('%40', '@')}/${version}`;

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
 import type { ModelSession } from '../engine/session';
 import { builtinModelPath } from '../model/builtin';
+import type { ModelInfo } from '../model/load';
 import { ModelProcess, ModelProcessExitedError } from '../model-process/client';
 import { readModelSettings, type ModelSettings } from './settings';
 import { CrashPolicy } from './crash-policy';
 
-export type ModelState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; builtin: boolean; backend: string } | { kind: 'error'; message: string };
+/** Where the model runs, for the status bar: backend, devices, layers offloaded, VRAM at load. */
+export type Hardware = Pick<ModelInfo, 'backend' | 'backendNote' | 'devices' | 'gpuLayers' | 'vram'>;
+
+export type ModelState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; builtin: boolean; hardware: Hardware } | { kind: 'error'; message: string };
 
 /**
  * The model's lifecycle in the editor. The model runs in a process of its own (src/model-process),
@@ -47,6 +51,17 @@ export class ModelHost implements vscode.Disposable {
     this.failure = undefined;
   }
 
+  /**
+   * Ends the model process as well as the model: the next load starts a new one, which finds
+   * binary packages installed since (a GPU build).
+   */
+  async restart(): Promise<void> {
+    await this.reset();
+    const process = this.process;
+    this.process = undefined;
+    await process?.close();
+  }
+
   /** Drops the current model (e.g. its settings changed); the next request loads again. */
   async reset(): Promise<void> {
     const old = this.loaded ?? (await this.loading?.catch(() => undefined));
@@ -83,12 +98,13 @@ export class ModelHost implements vscode.Disposable {
       const process = this.startProcess();
       const session = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `TokenTree: loading ${builtin ? 'the built-in model' : path}…` },
-        () => process.load({ modelPath: path, gpu: settings.gpu, threads: settings.threads, contextSize: settings.contextSize }),
+        () => process.load({ modelPath: path, gpu: settings.gpu, gpuLayers: settings.gpuLayers, threads: settings.threads, contextSize: settings.contextSize }),
       );
       this.loaded = session;
       const i = session.info;
-      this.log.info(`Model ready (process ${process.pid}): ${i.architecture}, ${i.backend} backend, ${i.threads} threads (${i.threadsReason}), context ${i.contextSize}, FIM ${i.fim ? i.fim.family : 'none (prefix-only prompts)'}`);
-      this.setState({ kind: 'ready', builtin, backend: i.backend });
+      const where = i.devices.length > 0 ? ` on ${i.devices.join(', ')}, ${i.gpuLayers} layers offloaded` : i.backendNote ? ` (${i.backendNote})` : '';
+      this.log.info(`Model ready (process ${process.pid}): ${i.architecture}, ${i.backend} backend${where}, ${i.threads} threads (${i.threadsReason}), context ${i.contextSize}, FIM ${i.fim ? i.fim.family : 'none (prefix-only prompts)'}`);
+      this.setState({ kind: 'ready', builtin, hardware: { backend: i.backend, backendNote: i.backendNote, devices: i.devices, gpuLayers: i.gpuLayers, vram: i.vram } });
       return session;
     } catch (e) {
       this.loading = undefined;

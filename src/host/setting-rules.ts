@@ -18,7 +18,9 @@ export type SettingRule =
   | { readonly kind: 'string'; readonly default: string }
   | { readonly kind: 'strings'; readonly default: readonly string[] }
   /** A positive integer or "auto". */
-  | { readonly kind: 'count-or-auto'; readonly default: 'auto'; readonly min: number; readonly max: number };
+  | { readonly kind: 'count-or-auto'; readonly default: 'auto'; readonly min: number; readonly max: number }
+  /** A count of layers, "auto" (as many as fit) or "max" (all). */
+  | { readonly kind: 'layers'; readonly default: 'auto'; readonly min: number; readonly max: number };
 
 const int = (def: number, min: number, max: number) => ({ kind: 'integer', default: def, min, max }) as const;
 const num = (def: number, min: number, max: number) => ({ kind: 'number', default: def, min, max }) as const;
@@ -32,6 +34,7 @@ export const SETTING_RULES = {
   modelPath: { kind: 'string', default: '' },
   gpu: { kind: 'enum', default: 'auto', values: ['auto', 'off'] },
   threads: { kind: 'count-or-auto', default: 'auto', min: 1, max: 256 },
+  gpuLayers: { kind: 'layers', default: 'auto', min: 0, max: 1000 },
   contextSize: int(0, 0, 32768),
   strategy: { kind: 'enum', default: 'greedy', values: STRATEGY_NAMES },
   maxTokens: int(48, 1, 512),
@@ -78,6 +81,7 @@ type Value<R> = R extends { kind: 'boolean' } ? boolean
   : R extends { kind: 'integer' | 'number' } ? number
   : R extends { kind: 'strings' } ? readonly string[]
   : R extends { kind: 'count-or-auto' } ? number | 'auto'
+  : R extends { kind: 'layers' } ? number | 'auto' | 'max'
   : string;
 
 /** The setting's value checked against its rule; `report` hears of every correction. */
@@ -119,6 +123,9 @@ function check(rule: SettingRule, x: unknown): { value: unknown; why?: string } 
       if (!Array.isArray(x)) return { value: rule.default, why: 'it is not a list' };
       if (!x.every((s) => typeof s === 'string')) return { value: x.filter((s): s is string => typeof s === 'string'), why: 'some entries are not text' };
       return { value: x };
+    case 'layers':
+      if (x === 'auto' || x === 'max') return { value: x };
+      return typeof x === 'number' && Number.isFinite(x) ? clamp(Math.round(x), rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a number nor "auto" or "max"' };
     case 'count-or-auto':
       if (x === 'auto') return { value: x };
       return typeof x === 'number' && Number.isFinite(x) ? clamp(Math.round(x), rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a number nor "auto"' };

@@ -27,6 +27,7 @@ export interface ModelSettings {
   readonly modelPath: string;
   readonly gpu: 'auto' | false;
   readonly threads: number | 'auto';
+  readonly gpuLayers: number | 'auto' | 'max';
   readonly contextSize: number | undefined;
 }
 
@@ -41,6 +42,7 @@ export function readModelSettings(): ModelSettings {
     modelPath: user('modelPath').trim(),
     gpu: user('gpu') === 'off' ? false : 'auto',
     threads: user('threads'),
+    gpuLayers: user('gpuLayers'),
     // 0: the model's own training context (at most 2048): a larger one feeds a small model
     // positions it never saw, and its completions fall apart.
     contextSize: user('contextSize') || undefined,

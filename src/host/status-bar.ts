@@ -1,6 +1,15 @@
 import * as vscode from 'vscode';
 import type { StrategyName } from '../decoding/strategy';
-import type { ModelState } from './model-host';
+import type { Hardware, ModelState } from './model-host';
+
+const MB = 1024 * 1024;
+
+/** Backend, device, layers offloaded and VRAM, in a line (device names come from the driver: shown as text). */
+export function describeHardware(h: Hardware): string {
+  if (h.backend === 'cpu') return `Backend: CPU${h.backendNote ? ` (${h.backendNote})` : ''}`;
+  const vram = h.vram ? `; VRAM ${Math.round(h.vram.used / MB)} MB used, ${Math.round(h.vram.free / MB)} MB free` : '';
+  return `Backend: ${h.backend} on ${h.devices.join(', ')}, ${h.gpuLayers} layers offloaded${vram}`;
+}
 
 interface LastCompletion {
   readonly ms: number;
@@ -42,11 +51,12 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const model =
-      this.model.kind === 'ready' ? (this.model.builtin ? 'built-in model' : `ready (${this.model.backend})`) : this.model.kind === 'error' ? 'model error' : this.model.kind === 'loading' ? 'loading' : 'idle';
+      this.model.kind === 'ready' ? `${this.model.builtin ? 'built-in model' : 'ready'}${this.model.hardware.backend === 'cpu' ? '' : ` (${this.model.hardware.backend})`}` : this.model.kind === 'error' ? 'model error' : this.model.kind === 'loading' ? 'loading' : 'idle';
     const icon = this.model.kind === 'loading' ? '$(loading~spin)' : this.model.kind === 'error' ? '$(error)' : this.enabled ? '$(type-hierarchy-sub)' : '$(circle-slash)';
     const latency = this.last ? ` · ${Math.round(this.last.ms)} ms` : '';
     this.item.text = `${icon} ${this.strategy} · ${model}${latency}`;
     const tip = new vscode.MarkdownString(`**TokenTree** — strategy \`${this.strategy}\`, model: ${model}${this.model.kind === 'error' ? ` (${this.model.message})` : ''}`);
+    if (this.model.kind === 'ready') tip.appendText(`\n\n${describeHardware(this.model.hardware)}`);
     if (this.last) {
       const l = this.last;
       tip.appendMarkdown(`\n\nLast completion: ${l.promptTokens} prompt tokens (${l.promptTokensEvaluated} evaluated, the rest cached), ${l.generated} generated, ${Math.round(l.ms)} ms`);

@@ -145,4 +145,23 @@ describe('TokenTree in VS Code (code-server)', () => {
     assert.ok(ghost.trim().length > 0);
     await wb.screenshot('09-completions-back');
   });
+
+  it('"Enable GPU Acceleration" offers Vulkan, installs it with progress, and reloads the model on it without restarting VS Code', async function () {
+    this.timeout(300_000);
+    const wb = getWorkbench();
+    await wb.runCommand('TokenTree: Enable GPU Acceleration', { opensQuickPick: true });
+    const items = await wb.quickItems();
+    assert.ok(items.includes('Vulkan (AMD, Intel, NVIDIA)') && items.includes('CUDA (NVIDIA)'), JSON.stringify(items));
+    assert.equal(items[0], 'Vulkan (AMD, Intel, NVIDIA)', 'what the machine has comes first');
+    await wb.pickQuickItem('Vulkan (AMD, Intel, NVIDIA)');
+    const done = await eventually('the model on the Vulkan device', async () => (await wb.notifications()).find((n) => n.includes('runs on')), 240_000);
+    assert.match(done!, /the model runs on llvmpipe .*\(vulkan, \d+ layers offloaded\)/);
+    await wb.screenshot('10-gpu-enabled');
+    await wb.runCommand('TokenTree: Show Log');
+    const log = await eventually('the Vulkan load in the log', async () => {
+      const text = await wb.outputPanelText();
+      return /vulkan backend on llvmpipe/.test(text) ? text : '';
+    });
+    assert.equal(log.split('TokenTree activated').length - 1, 1, 'VS Code was not restarted');
+  });
 });

@@ -91,6 +91,13 @@ describe('gpu install (local registry)', function () {
     assert.deepEqual(leftovers(), []);
   });
 
+  it('a download cancelled half-way, or killed earlier, leaves nothing behind', async () => {
+    mkdirSync(join(root, '@node-llama-cpp', `.${VULKAN}.partial-0badf00d`), { recursive: true });
+    const abort = new AbortController();
+    await assert.rejects(installGpu('vulkan', { registry, root, signal: abort.signal, onProgress: () => abort.abort(), testLoad: async () => undefined }));
+    assert.deepEqual(leftovers(), []);
+  });
+
   it('a package that does not load is removed again', async () => {
     await assert.rejects(installGpu('vulkan', { registry, root, testLoad: async () => { throw new Error('no libvulkan'); } }), /no libvulkan/);
     assert.deepEqual(leftovers(), []);

@@ -33,7 +33,7 @@ describe('setting rules', () => {
       const p = properties[`tokentree.${key}`]!;
       assert.deepEqual(p.default, r.default, `${key} default`);
       const types = Array.isArray(p.type) ? p.type : [p.type];
-      const expected = { boolean: ['boolean'], integer: ['integer'], number: ['number'], enum: ['string'], string: ['string'], strings: ['array'], 'count-or-auto': ['integer', 'string'] }[r.kind];
+      const expected = { boolean: ['boolean'], integer: ['integer'], number: ['number'], enum: ['string'], string: ['string'], strings: ['array'], 'count-or-auto': ['integer', 'string'], layers: ['integer', 'string'] }[r.kind];
       assert.deepEqual(types, expected, `${key} type`);
       if ('min' in r) assert.deepEqual([p.minimum, p.maximum], [r.min, r.max], `${key} range`);
       if (r.kind === 'enum') assert.deepEqual(p.enum, r.values, `${key} values`);
@@ -86,6 +86,13 @@ describe('setting rules', () => {
     assert.deepEqual(problems('threads', 'many').seen.map((p) => p.used), ['auto']);
   });
 
+  it('gpuLayers: "auto", "max" or a count of layers', () => {
+    assert.deepEqual(problems('gpuLayers', 'max'), { value: 'max', seen: [] });
+    assert.equal(problems('gpuLayers', 20).value, 20);
+    assert.equal(problems('gpuLayers', -3).value, 0);
+    assert.deepEqual(problems('gpuLayers', 'all').seen.map((p) => p.used), ['auto']);
+  });
+
   it('lists, enums and booleans of the wrong kind fall back to their defaults', () => {
     assert.deepEqual(problems('languages', 'python').value, SETTING_RULES.languages.default);
     assert.deepEqual(problems('languages', ['python', 3, 'go']), {
@@ -123,6 +130,6 @@ describe('setting rules', () => {
   });
 
   it('a workspace value never reaches settings that load files or pick hardware', () => {
-    for (const key of ['modelPath', 'gpu', 'threads', 'contextSize']) assert.equal(properties[`tokentree.${key}`]!.scope, 'machine', key);
+    for (const key of ['modelPath', 'gpu', 'gpuLayers', 'threads', 'contextSize']) assert.equal(properties[`tokentree.${key}`]!.scope, 'machine', key);
   });
 });

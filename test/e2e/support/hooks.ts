@@ -27,9 +27,12 @@ export const mochaHooks = {
     fs.rmSync(resultsDir, { recursive: true, force: true });
     // Beam search: on the small demo model its best candidate is reliably non-empty at the
     // positions the tests type at, where greedy sometimes (correctly) proposes nothing.
-    // The header check would refuse the damaged model of the last test before llama.cpp could
-    // abort on it; skipping it shows that even an abort leaves the editor running.
-    server = await startCodeServer({ vsix: vsixPath(), settings: { 'tokentree.strategy': 'beam' }, env: { TOKENTREE_TEST_SKIP_HEADER_CHECK: '1' } });
+    // The header check would refuse the damaged model of the abort test before llama.cpp could
+    // abort on it; skipping it shows that even an abort leaves the editor running. Mesa's software
+    // Vulkan device stands in for a GPU (ggml skips CPU-type devices unless named): tests only.
+    server = await startCodeServer({
+      vsix: vsixPath(), settings: { 'tokentree.strategy': 'beam' }, env: { TOKENTREE_TEST_SKIP_HEADER_CHECK: '1', GGML_VK_VISIBLE_DEVICES: '0' },
+    });
     browser = await launchBrowser();
     workbench = await Workbench.open(browser, server.url);
     // Tests start once TokenTree's contributions are registered (the extension host is up).
