@@ -109,8 +109,8 @@ export function describeHardware(info: ModelInfo): string {
 }
 
 /** Where the model ran: the JSON `stats` fields every command shares. */
-export function hardwareStats(info: ModelInfo): { backend: string; device: string | null; gpuLayers: number } {
-  return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers };
+export function hardwareStats(info: ModelInfo): { backend: string; device: string | null; gpuLayers: number; backendNote?: string } {
+  return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers, ...(info.backendNote ? { backendNote: info.backendNote } : {}) };
 }
 
 export function completionJson(r: CompletionResult, stop?: StopContext, info?: ModelInfo): object {

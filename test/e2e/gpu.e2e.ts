@@ -60,6 +60,17 @@ describe('GPU path: gpu install vulkan from the registry, then completions on Vu
     assert.equal(v.candidates[0]?.text, c.candidates[0]?.text, 'the same greedy candidate');
   });
 
+  it('without a usable device the Vulkan build reports the CPU, with the reason', () => {
+    const at = ['--file', path.join(repoRoot, 'examples', 'stack.ts'), '--line', '23', '--column', '12', '--max-tokens', '4', '--json', '--gpu', 'vulkan'];
+    const noDevice = { ...process.env };
+    delete noDevice.GGML_VK_VISIBLE_DEVICES;
+    const r = spawnSync(process.execPath, [cli, 'complete', ...at], { env: noDevice, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { stats } = JSON.parse(r.stdout) as { stats: { backend: string; gpuLayers: number; backendNote?: string } };
+    assert.deepEqual([stats.backend, stats.gpuLayers], ['cpu', 0]);
+    assert.equal(stats.backendNote, 'the vulkan build loaded but found no vulkan device');
+  });
+
   it('bad input exits 2 with one line', () => {
     const unknown = run(['gpu', 'install', 'rocm']);
     assert.equal(unknown.status, 2);
