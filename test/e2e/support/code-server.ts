@@ -25,6 +25,8 @@ export interface CodeServer {
    * its extension host is a remote one, which reads them from the Machine settings, not the User ones.
    */
   readonly machineSettingsFile: string;
+  /** The TokenTree output channel as written to disk by every extension host of this run. */
+  tokentreeLog(): string;
   stop(): Promise<void>;
 }
 
@@ -117,7 +119,16 @@ export async function startCodeServer(options: { vsix: string; settings?: Record
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'), stop };
+  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'), tokentreeLog: () => readLogs(path.join(dirs.userData, 'logs')), stop };
+}
+
+/** Every TokenTree.log under the profile's logs (one per extension host session), concatenated. */
+function readLogs(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => path.basename(f) === 'TokenTree.log')
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
 }
 
 function freePort(): Promise<number> {
