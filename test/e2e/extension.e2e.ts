@@ -164,4 +164,20 @@ describe('TokenTree in VS Code (code-server)', () => {
     });
     assert.equal(log.split('TokenTree activated').length - 1, 1, 'activated once: VS Code was not restarted');
   });
+
+  it('when an update has removed the GPU package, TokenTree offers to enable it again', async function () {
+    this.timeout(180_000);
+    const wb = getWorkbench();
+    const server = getServer();
+    // What an extension update does to a downloaded package: the extension's folder is replaced without it.
+    const [installed] = fs.readdirSync(server.extensionsDir).filter((d) => d.startsWith('tokentree.'));
+    const vulkan = path.join(server.extensionsDir, installed!, 'node_modules', '@node-llama-cpp', 'linux-x64-vulkan');
+    assert.ok(fs.existsSync(vulkan), 'the previous test installed the Vulkan package into the extension');
+    fs.rmSync(vulkan, { recursive: true, force: true });
+    await wb.runCommand('Developer: Reload Window');
+    await wb.waitForReady();
+    const offer = await eventually('the offer to enable the GPU build again', async () => (await wb.notifications()).find((n) => n.includes('no longer installed')), 90_000);
+    assert.match(offer!, /the vulkan GPU build is no longer installed/);
+    await wb.screenshot('11-gpu-offered-again');
+  });
 });
