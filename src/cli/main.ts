@@ -3,6 +3,7 @@ import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
 import { runGpu } from './gpu';
+import { runPull } from './pull';
 import { runSample } from './sample';
 import { runType } from './type';
 
@@ -11,6 +12,7 @@ const USAGE = `usage: tokentree <command>
   complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
   compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
   type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
+  pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model (presets: see README)
   gpu         status [--json] | install cuda|vulkan [--registry URL] [--json]
   eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--json]
 strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
@@ -37,6 +39,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'compare':
         process.stdout.write((await runCompare(argv.slice(1))) + '\n');
         return 0;
+      case 'pull':
+        process.stdout.write((await runPull(argv.slice(1))) + '\n');
+        return 0;
       case 'gpu':
         process.stdout.write((await runGpu(argv.slice(1))) + '\n');
         return 0;
@@ -53,12 +58,16 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'GpuInstallError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
+    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'GpuInstallError' || err.name === 'PullError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
     process.stderr.write(`tokentree: ${terminalLine(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
     return usage ? 2 : 1;
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // A download library may leave retry timers behind after a failure; they must not keep the CLI alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
 }
