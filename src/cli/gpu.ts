@@ -39,7 +39,7 @@ async function status(json: boolean): Promise<string> {
   return [
     `compute layers found: ${probe.supported.join(', ')}`,
     `binary packages: ${report.packages.map((p) => `${p.name}@${p.version}`).join(', ') || 'none'}`,
-    `a load gets: ${probe.backend}${probe.devices.length ? ` on ${probe.devices.join(', ')}` : ''}${vram}`,
+    `a load gets: ${probe.backend}${probe.devices.length ? ` on ${probe.devices.join(', ')}` : ''}${vram}${probe.note ? ` (${probe.note})` : ''}`,
   ].join('\n');
 }
 

@@ -62,6 +62,8 @@ export interface GpuProbe {
   readonly backend: string;
   readonly devices: readonly string[];
   readonly vram?: { readonly total: number; readonly used: number; readonly free: number };
+  /** Why a GPU build ends on the CPU (no device), when it does. */
+  readonly note?: string;
 }
 
 export type FromWorker =

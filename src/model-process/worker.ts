@@ -59,6 +59,7 @@ async function probe(gpu: GpuChoice): Promise<GpuProbe> {
     supported: supported.map((t) => (t === false ? 'cpu' : t)),
     backend: devices.length > 0 ? runtime.backend : 'cpu',
     devices,
+    ...(runtime.backend !== 'cpu' && devices.length === 0 ? { note: `the ${runtime.backend} build loaded but found no ${runtime.backend} device` } : {}),
     ...(vram ? { vram: { total: vram.total, used: vram.used, free: vram.free } } : {}),
   };
 }

@@ -69,6 +69,21 @@ describe('GPU path: gpu install vulkan from the registry, then completions on Vu
     const { stats } = JSON.parse(r.stdout) as { stats: { backend: string; gpuLayers: number; backendNote?: string } };
     assert.deepEqual([stats.backend, stats.gpuLayers], ['cpu', 0]);
     assert.equal(stats.backendNote, 'the vulkan build loaded but found no vulkan device');
+    const status = spawnSync(process.execPath, [cli, 'gpu', 'status', '--json'], { env: noDevice, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(status.status, 0, status.stderr);
+    const probe = JSON.parse(status.stdout) as { supported: string[]; backend: string; note?: string; packages: { name: string }[] };
+    assert.ok(probe.supported.includes('vulkan'));
+    assert.deepEqual([probe.backend, probe.note], ['cpu', 'the vulkan build loaded but found no vulkan device']);
+    assert.ok(probe.packages.some((p) => p.name === '@node-llama-cpp/linux-x64-vulkan'));
+  });
+
+  it('gpu status names the device a load gets, with its memory', () => {
+    const r = run(['gpu', 'status', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const probe = JSON.parse(r.stdout) as { backend: string; devices: string[]; vram?: { total: number } };
+    assert.equal(probe.backend, 'vulkan');
+    assert.match(probe.devices[0] ?? '', /llvmpipe/);
+    assert.ok((probe.vram?.total ?? 0) > 0);
   });
 
   it('bad input exits 2 with one line', () => {
