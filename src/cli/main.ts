@@ -23,42 +23,36 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The commands that take arguments and print one result. */
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<string>>> = {
+  sample: async () => runSample(await readStdin()),
+  complete: runComplete,
+  compare: runCompare,
+  type: runType,
+  eval: runEval,
+  pull: runPull,
+  gpu: runGpu,
+};
+
+/** Errors of input the user can fix: exit 2 (anything else is 1). */
+const USAGE_ERRORS: ReadonlySet<string> = new Set([
+  'SamplerSpecError', 'StrategyOptionsError', 'GpuInstallError', 'PullError', 'InvalidLogitsError', 'ModelFileError',
+]);
+
 export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   try {
-    switch (command) {
-      case 'sample':
-        process.stdout.write(runSample(await readStdin()) + '\n');
-        return 0;
-      case 'complete':
-        process.stdout.write((await runComplete(argv.slice(1))) + '\n');
-        return 0;
-      case 'eval':
-        process.stdout.write((await runEval(argv.slice(1))) + '\n');
-        return 0;
-      case 'compare':
-        process.stdout.write((await runCompare(argv.slice(1))) + '\n');
-        return 0;
-      case 'pull':
-        process.stdout.write((await runPull(argv.slice(1))) + '\n');
-        return 0;
-      case 'gpu':
-        process.stdout.write((await runGpu(argv.slice(1))) + '\n');
-        return 0;
-      case 'type':
-        process.stdout.write((await runType(argv.slice(1))) + '\n');
-        return 0;
-      case undefined:
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE + '\n');
-        return command === undefined ? 2 : 0;
-      default:
-        throw new CliUsageError(`unknown command ${quoteText(command)} (try --help)`);
+    if (command === undefined || command === '--help' || command === '-h') {
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
     }
+    const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new CliUsageError(`unknown command ${quoteText(command)} (try --help)`);
+    process.stdout.write((await run(argv.slice(1))) + '\n');
+    return 0;
   } catch (e) {
     const err = e as Error;
-    const usage = err instanceof CliUsageError || err.name === 'SamplerSpecError' || err.name === 'StrategyOptionsError' || err.name === 'GpuInstallError' || err.name === 'PullError' || err.name === 'InvalidLogitsError' || err.name === 'ModelFileError';
+    const usage = err instanceof CliUsageError || USAGE_ERRORS.has(err.name);
     process.stderr.write(`tokentree: ${terminalLine(String(err?.message ?? err).split('\n')[0] ?? '')}\n`);
     return usage ? 2 : 1;
   }
