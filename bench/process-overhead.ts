@@ -3,9 +3,14 @@
  * this process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--file F --line L --column C] [--json]
+ *
+ * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
+ * prompt window (prefix, suffix) with every request.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { splitAt } from '../src/cli/args';
 import { partsFromText } from '../src/decoding/prompt-parts';
 import { isStrategyName } from '../src/decoding/strategies';
 import { localSession, type ModelSession, type SessionRequest } from '../src/engine/session';
@@ -26,7 +31,8 @@ const strategy = flag('strategy') ?? 'greedy';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const { prefix, suffix } = benchPosition();
+const file = flag('file');
+const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(flag('line')), Number(flag('column'))) : benchPosition();
 /** Each run types one more character, as a user does: the prompt is mostly cached on both sides. */
 const request = (run: number): SessionRequest => ({
   parts: partsFromText(`${prefix}${'x'.repeat(run % 8)}`, suffix),
@@ -68,7 +74,7 @@ async function main() {
   const b = median(through);
   // Each run's two completions ran back to back: their ratio is immune to drift over the run.
   const pairRatio = median(through.map((t, i) => t / inProcess[i]!));
-  const report = { model: modelPath, strategy, tokens, runs, inProcessMs: a, modelProcessMs: b, ratio: b / a, pairRatio, overheadMs: b - a };
+  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, inProcessMs: a, modelProcessMs: b, ratio: b / a, pairRatio, overheadMs: b - a };
   if (args.includes('--json')) console.log(JSON.stringify(report));
   else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)}; ratio of medians ${(b / a).toFixed(3)} (+${(b - a).toFixed(2)} ms), median ratio per pair ${pairRatio.toFixed(3)}`);
 }
