@@ -8,6 +8,7 @@
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
  * prompt window (prefix, suffix) with every request.
  */
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitAt } from '../src/cli/args';
@@ -31,6 +32,13 @@ const strategy = flag('strategy') ?? 'greedy';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** A 95% interval for the median of `xs` by resampling (seeded, so a rerun on the same data agrees). */
+function medianInterval(xs: number[], draws = 2000): [number, number] {
+  let seed = 1;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const medians = Array.from({ length: draws }, () => median(xs.map(() => xs[Math.floor(random() * xs.length)]!))).sort((a, b) => a - b);
+  return [medians[Math.floor(draws * 0.025)]!, medians[Math.floor(draws * 0.975)]!];
+}
 const file = flag('file');
 const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(flag('line')), Number(flag('column'))) : benchPosition();
 /** Each run types one more character, as a user does: the prompt is mostly cached on both sides. */
@@ -46,6 +54,35 @@ async function timed(session: ModelSession, run: number): Promise<number> {
   const ms = performance.now() - t0;
   if (strategy === 'greedy' && r.candidates[0]!.tokens.length !== tokens) throw new Error(`expected ${tokens} tokens, got ${r.candidates[0]!.tokens.length}`);
   return ms;
+}
+
+/**
+ * The machine's own cost of a request to another process, apart from anything TokenTree sends or
+ * computes: a plain Node IPC echo of a message as big as a long file's request, sent right after
+ * the last one (both processes awake) and after idling as long as an in-process completion took
+ * (the echo process asleep, as the model process is between keystrokes).
+ */
+async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: number; afterIdleMs: number }> {
+  const echo = fork(__filename, ['--echo'], { serialization: 'advanced' });
+  const message = { text: 'x'.repeat(8192) };
+  const roundTrip = async () => {
+    const t0 = performance.now();
+    await new Promise((resolve) => { echo.once('message', resolve); echo.send(message); });
+    return performance.now() - t0;
+  };
+  const awake: number[] = [];
+  const afterIdle: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      awake.push(await roundTrip());
+      const until = performance.now() + idleMs;
+      while (performance.now() < until);
+      afterIdle.push(await roundTrip());
+    }
+  } finally {
+    echo.kill();
+  }
+  return { awakeMs: median(awake), afterIdleMs: median(afterIdle) };
 }
 
 async function main() {
@@ -71,12 +108,16 @@ async function main() {
     await local.dispose();
   }
   const a = median(inProcess);
+  const echo = await echoRoundTrips(a);
   const b = median(through);
   // Each run's two completions ran back to back: their ratio is immune to drift over the run.
-  const pairRatio = median(through.map((t, i) => t / inProcess[i]!));
-  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, inProcessMs: a, modelProcessMs: b, ratio: b / a, pairRatio, overheadMs: b - a };
+  const pairRatios = through.map((t, i) => t / inProcess[i]!);
+  const pairRatio = median(pairRatios);
+  const [low, high] = medianInterval(pairRatios);
+  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, inProcessMs: a, modelProcessMs: b, ratio: b / a, pairRatio, pairRatioInterval: [low, high], overheadMs: b - a, echoRoundTrip: echo };
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)}; ratio of medians ${(b / a).toFixed(3)} (+${(b - a).toFixed(2)} ms), median ratio per pair ${pairRatio.toFixed(3)}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)}; ratio of medians ${(b / a).toFixed(3)} (+${(b - a).toFixed(2)} ms), median ratio per pair ${pairRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}); a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle`);
 }
 
-void main();
+if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));
+else void main();
