@@ -22,7 +22,7 @@ export async function runGpu(argv: readonly string[]): Promise<string> {
 }
 
 /** Runs `body` against a fresh model process: loading a GPU build happens there, never here. */
-async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): Promise<T> {
+export async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): Promise<T> {
   const process = new ModelProcess();
   try {
     return await body(process);

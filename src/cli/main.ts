@@ -3,6 +3,7 @@ import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
 import { runGpu } from './gpu';
+import { runModels } from './models';
 import { runPull } from './pull';
 import { runSample } from './sample';
 import { runType } from './type';
@@ -12,7 +13,8 @@ const USAGE = `usage: tokentree <command>
   complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
   compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
   type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
-  pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model (presets: see README)
+  pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model
+  models      [--json] [--cpu] [--timeout-ms N]   the presets, and whether each fits this machine's memory
   gpu         status [--json] | install cuda|vulkan [--registry URL] [--json]
   eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--json]
 strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
@@ -31,6 +33,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<str
   type: runType,
   eval: runEval,
   pull: runPull,
+  models: runModels,
   gpu: runGpu,
 };
 

@@ -15,7 +15,8 @@ import type { ModelSession, SessionRequest, WarmResult } from '../engine/session
 import type { BackendStats } from '../model/llama-language-model';
 import type { ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
-import type { FromWorker, GpuProbe, ProcessHealth, Reply, ToWorker, WireError, WireLoadOptions, WireResult } from './protocol';
+import type { MemoryBudget, ModelFit } from '../models/fit';
+import type { FitSource, FromWorker, GpuProbe, ProcessHealth, Reply, ToWorker, WireError, WireLoadOptions, WireResult } from './protocol';
 
 /** The model process ended while requests were in flight (or before they could be sent). */
 export class ModelProcessExitedError extends Error {
@@ -142,6 +143,13 @@ export class ModelProcess {
     const reply = await this.request({ kind: 'probe', id: 0, gpu });
     if (reply.kind !== 'probe') throw new Error(`unexpected reply ${reply.kind}`);
     return reply.probe;
+  }
+
+  /** Whether each model fits this machine's memory when loaded with `gpu` (fit.ts). */
+  async fit(gpu: GpuChoice, sources: readonly FitSource[], timeoutMs: number, signal?: AbortSignal): Promise<{ budget: MemoryBudget; fits: readonly ModelFit[] }> {
+    const reply = await this.request({ kind: 'fit', id: 0, gpu, sources, timeoutMs }, signal);
+    if (reply.kind !== 'fit') throw new Error(`unexpected reply ${reply.kind}`);
+    return reply;
   }
 
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */

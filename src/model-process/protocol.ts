@@ -11,6 +11,7 @@ import type { SessionRequest, WarmResult } from '../engine/session';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadModelOptions, ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
+import type { MemoryBudget, ModelFit } from '../models/fit';
 
 /** Load options that can cross the boundary (cancellation travels as a `cancel` message). */
 export type WireLoadOptions = Omit<LoadModelOptions, 'signal'>;
@@ -23,6 +24,8 @@ export type ToWorker =
   | { readonly kind: 'unload'; readonly id: number }
   /** What a load with `gpu` would get (no model): the GPU status and the test-load of a binary package. */
   | { readonly kind: 'probe'; readonly id: number; readonly gpu: GpuChoice }
+  /** Whether models fit this machine's memory under `gpu` (fit.ts), from their headers; no model needed. */
+  | { readonly kind: 'fit'; readonly id: number; readonly gpu: GpuChoice; readonly sources: readonly FitSource[]; readonly timeoutMs: number }
   /** Cancels the request `id` (a load, a completion or a warm-up); no reply of its own. */
   | { readonly kind: 'cancel'; readonly id: number };
 
@@ -52,7 +55,14 @@ export type Reply =
   | { readonly kind: 'warm'; readonly result: WarmResult }
   | { readonly kind: 'stats'; readonly stats: BackendStats; readonly health: ProcessHealth }
   | { readonly kind: 'unload' }
-  | { readonly kind: 'probe'; readonly probe: GpuProbe };
+  | { readonly kind: 'probe'; readonly probe: GpuProbe }
+  | { readonly kind: 'fit'; readonly budget: MemoryBudget; readonly fits: readonly ModelFit[] };
+
+/** A model to check: a path or URI, and its file size for when its header cannot be read. */
+export interface FitSource {
+  readonly uri: string;
+  readonly sizeBytes?: number;
+}
 
 /** What node-llama-cpp finds for a GPU choice, from the model process. */
 export interface GpuProbe {

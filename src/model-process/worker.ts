@@ -9,6 +9,7 @@ import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
 import { getRuntime, setLogSink, type GpuChoice } from '../model/llama-runtime';
+import { fitOf, memoryBudget } from '../models/fit';
 import { toWireError, type FromWorker, type GpuProbe, type Reply, type ToWorker } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
@@ -39,6 +40,12 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
     }
     case 'probe':
       return { kind: 'probe', probe: await probe(message.gpu) };
+    case 'fit': {
+      const runtime = await getRuntime(message.gpu);
+      const budget = await memoryBudget(runtime);
+      const fits = await Promise.all(message.sources.map((source) => fitOf(runtime, budget, source, message.timeoutMs, signal)));
+      return { kind: 'fit', budget, fits };
+    }
     case 'warm':
       return { kind: 'warm', result: await warmAt(model(), message.parts, message.maxNewTokens, signal) };
     case 'stats':
