@@ -6,6 +6,7 @@ import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands'
 import { editorEngine } from './host/engine';
 import { trackEditedContext } from './host/context-tracking';
 import { enableGpu, offerGpuAgain } from './host/gpu-command';
+import { downloadModel, manageModels, offerRealModel } from './host/model-downloads';
 import { ModelHost } from './host/model-host';
 import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
@@ -74,6 +75,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.selectModel', selectModel),
     vscode.commands.registerCommand('tokentree.toggle', async () => status.update({ enabled: await toggleCompletions() })),
     vscode.commands.registerCommand('tokentree.showLog', showLog),
+    vscode.commands.registerCommand('tokentree.downloadModel', () => (models ? downloadModel(context, models, log) : undefined)),
+    vscode.commands.registerCommand('tokentree.manageModels', () => (models ? manageModels(context, models) : undefined)),
     vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
     vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
@@ -102,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   log.info('TokenTree activated');
   offerGpuAgain(context);
+  offerRealModel(context);
   // Load the model in the background now: the first keystroke should not wait for it, and
   // VS Code drops inline requests that take too long. A failure is reported once, as usual.
   if (readControllerSettings().enabled) setTimeout(() => void models?.get().catch(() => undefined), 0);
