@@ -50,6 +50,22 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('01-log-channel');
   });
 
+  it('says once that the built-in model is a demo, and its one button opens the model picker', async () => {
+    const wb = getWorkbench();
+    const notice = 'built-in demo model';
+    // TokenTree activates a few seconds after its commands are listed; the toast may also have gone to the center.
+    const toast = await eventually('the first-run notice', async () => (await wb.notifications()).find((n) => n.includes(notice)), 30_000).catch(() => undefined);
+    const shown = toast ?? (await wb.notificationCenter()).find((n) => n.includes(notice));
+    assert.ok(shown, `no first-run notice; TokenTree log: ${getServer().tokentreeLog()}`);
+    assert.match(shown, /This machine can run a real code model/);
+    await wb.screenshot('01b-first-run-notice');
+    await wb.clickNotificationButton(notice, 'Choose a Model…');
+    const items = (await eventually('the model picker', async () => wb.quickItems().catch(() => undefined)))!;
+    assert.ok(items.includes('Qwen2.5-Coder 1.5B Q8_0'), JSON.stringify(items));
+    await wb.closeQuickInput();
+    await wb.page.keyboard.press('Escape');
+  });
+
   it('opens examples/stack.ts and typing edits it', async () => {
     const wb = getWorkbench();
     await wb.openFile('examples/stack.ts');

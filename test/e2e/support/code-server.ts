@@ -25,6 +25,8 @@ export interface CodeServer {
    * its extension host is a remote one, which reads them from the Machine settings, not the User ones.
    */
   readonly machineSettingsFile: string;
+  /** VS Code's user data folder (User/settings.json, User/globalStorage). */
+  readonly userDataDir: string;
   /** Where the VSIX is installed (an update would replace this folder). */
   readonly extensionsDir: string;
   /** The TokenTree output channel as written to disk by every extension host of this run. */
@@ -121,7 +123,7 @@ export async function startCodeServer(options: { vsix: string; settings?: Record
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'), extensionsDir: dirs.extensions, tokentreeLog: () => readLogs(path.join(dirs.userData, 'logs')), stop };
+  return { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, workspace: dirs.workspace, logFile, machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'), userDataDir: dirs.userData, extensionsDir: dirs.extensions, tokentreeLog: () => readLogs(path.join(dirs.userData, 'logs')), stop };
 }
 
 /** Every TokenTree.log under the profile's logs (one per extension host session), concatenated. */

@@ -133,12 +133,56 @@ export class Workbench {
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
-  /** Picks the row of an open QuickPick whose label is exactly `label`. */
-  async pickQuickItem(label: string): Promise<void> {
+  /** Picks the row of an open QuickPick whose label is exactly `label` (`opensQuickPick`: the pick opens another). */
+  async pickQuickItem(label: string, options: { opensQuickPick?: boolean } = {}): Promise<void> {
     const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) }).first();
     await row.waitFor({ timeout: 10_000 });
     await row.click();
-    await this.quickInput.waitFor({ state: 'hidden' });
+    if (options.opensQuickPick) await row.waitFor({ state: 'detached', timeout: 10_000 });
+    else await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /** Types into the open QuickPick's input (its value), as a user pastes a URL. */
+  async fillQuickInput(text: string): Promise<void> {
+    await this.quickInput.locator('input.input').fill(text);
+  }
+
+  /** The descriptions (the grey text after each label) of the open QuickPick's rows. */
+  async quickItemDescriptions(): Promise<string[]> {
+    await this.quickInputRows().first().waitFor({ timeout: 10_000 });
+    return (await this.quickInputRows().locator('.label-description').allTextContents()).map((l) => plain(l).trim());
+  }
+
+  /**
+   * Clicks a button of the notification whose message contains `message`: on its toast, or,
+   * once the toast has gone, in the notification center.
+   */
+  async clickNotificationButton(message: string, button: string): Promise<void> {
+    const toast = this.page.locator('.notification-toast').filter({ hasText: message }).first();
+    const where = (await toast.isVisible()) ? toast : await this.inNotificationCenter(message);
+    await where.locator('.monaco-button', { hasText: exactly(button) }).first().click();
+  }
+
+  /** Notifications in the notification center, which keeps those whose toast has gone (it opens the center). */
+  async notificationCenter(): Promise<string[]> {
+    await this.runCommand('Notifications: Show Notifications');
+    const messages = this.page.locator('.notifications-center .notification-list-item-message');
+    await messages.first().waitFor({ timeout: 5000 }).catch(() => undefined);
+    return (await messages.allInnerTexts()).map(plain);
+  }
+
+  private async inNotificationCenter(message: string): Promise<Locator> {
+    await this.runCommand('Notifications: Show Notifications');
+    const item = this.page.locator('.notifications-center .notification-list-item').filter({ hasText: message }).first();
+    await item.waitFor({ timeout: 5000 });
+    // Actions show when the item is focused or hovered.
+    await item.hover();
+    return item;
+  }
+
+  /** Clicks a button of the open modal dialog. */
+  async clickDialogButton(label: string): Promise<void> {
+    await this.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly(label) }).first().click();
   }
 
   /** Labels of the rows of the open QuickPick. */
