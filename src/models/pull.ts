@@ -4,7 +4,7 @@
  * Every failure a user can act on is a PullError with one line: exit 2 in the CLI.
  */
 
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import { importNodeLlamaCpp } from '../model/llama-runtime';
 import { findPreset } from './presets';
 
@@ -57,8 +57,10 @@ export async function pullModel(source: string, options: PullOptions): Promise<{
     }
   }, Math.min(1000, stallMs / 4));
   let path: string;
+  let downloader: Awaited<ReturnType<typeof createModelDownloader>> | undefined;
   try {
-    const downloader = await createModelDownloader({
+    await mkdir(options.dir, { recursive: true });
+    downloader = await createModelDownloader({
       modelUri: uri,
       dirPath: options.dir,
       skipExisting: true,
@@ -69,9 +71,12 @@ export async function pullModel(source: string, options: PullOptions): Promise<{
         options.onProgress?.({ downloadedBytes: s.downloadedSize, totalBytes: s.totalSize });
       },
     });
-    path = await downloader.download({ signal: stop.signal });
+    await ensureSpace(options.dir, downloader.totalSize - downloader.downloadedSize, uri);
+    const started = downloader;
+    path = await withDiskFullGuard(stop, () => started.download({ signal: stop.signal }));
   } catch (err) {
-    if (options.signal?.aborted) throw err;
+    if (downloader) await removeIncomplete(downloader.entrypointFilePath, downloader.totalSize);
+    if (options.signal?.aborted || err instanceof PullError) throw err;
     if (stalled) throw new PullError(`the transfer of ${uri} was interrupted and could not be resumed (no progress for ${Math.round(stallMs / 1000)} s); pull again to continue where it stopped`);
     throw explainPullFailure(uri, err);
   } finally {
@@ -81,6 +86,53 @@ export async function pullModel(source: string, options: PullOptions): Promise<{
   if (stalled) throw new PullError(`the transfer of ${uri} was interrupted and could not be resumed (no progress for ${Math.round(stallMs / 1000)} s)`);
   await checkGguf(path, uri);
   return { path, bytes: (await stat(path)).size };
+}
+
+/**
+ * After a failed transfer the downloader can leave a short file under the model's final name (it
+ * renames its partial file on the way out): that must not pass for a downloaded model.
+ */
+async function removeIncomplete(path: string, totalBytes: number): Promise<void> {
+  const size = await stat(path).then((s) => s.size, () => undefined);
+  if (size !== undefined && size !== totalBytes) await rm(path, { force: true });
+}
+
+/** Refuses a download the disk has no room for, before any of it is written. */
+async function ensureSpace(dir: string, bytes: number, uri: string): Promise<void> {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (bytes > free) {
+    throw new PullError(`the disk is full: ${uri} needs ${(bytes / 1e6).toFixed(0)} MB more and ${dir} has ${(free / 1e6).toFixed(0)} MB free; free some space and pull again`);
+  }
+}
+
+/**
+ * The downloader's file writer rejects a promise nobody awaits when the disk fills up during the
+ * transfer (something else took the space): that would end the CLI with a stack trace. While the
+ * download runs, such a rejection ends the download instead; any other stays unhandled, as before.
+ */
+async function withDiskFullGuard<T>(stop: AbortController, run: () => Promise<T>): Promise<T> {
+  let full: unknown;
+  const onUnhandled = (reason: unknown) => {
+    if ((reason as NodeJS.ErrnoException)?.code === 'ENOSPC') {
+      full = reason;
+      stop.abort();
+    } else {
+      setImmediate(() => {
+        throw reason;
+      });
+    }
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const result = await run().catch((err: unknown) => {
+      throw full ?? err;
+    });
+    if (full) throw full;
+    return result;
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 }
 
 async function preflight(url: string, signal?: AbortSignal): Promise<void> {
@@ -99,7 +151,7 @@ async function preflight(url: string, signal?: AbortSignal): Promise<void> {
 export function explainPullFailure(uri: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException & { statusCode?: number; status?: number };
   const text = `${e?.message ?? String(err)} ${String((e as { cause?: unknown })?.cause ?? '')}`;
-  if (e?.code === 'ENOSPC' || /ENOSPC|no space left/i.test(text)) return new PullError(`the disk is full: ${uri} did not fit; free some space and pull again (the download resumes)`);
+  if (e?.code === 'ENOSPC' || /ENOSPC|no space left/i.test(text)) return new PullError(`the disk is full: ${uri} did not fit; free some space and pull again`);
   const status = e?.statusCode ?? e?.status ?? Number(/\b(4\d\d|5\d\d)\b/.exec(text)?.[1] ?? NaN);
   if (status === 404) return new PullError(`the server answered 404 for ${uri}: no such model file`);
   if (status === 401 || status === 403) return new PullError(`the server refused ${uri} (${status}): the model may need a Hugging Face token or a license to be accepted`);

@@ -4,9 +4,9 @@
  * node-llama-cpp's and is only checked for form, in the presets test below).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
   let cutFrom = 0;
   let big: Buffer;
   const ranges: string[] = [];
+  let duringPause = () => {};
 
   before(async () => {
     requireTestModel();
@@ -39,7 +40,7 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
         res.end('<!DOCTYPE html><html><body>Sign in to continue</body></html>');
         return;
       }
-      if (req.url !== '/model.gguf' && req.url !== '/big.gguf') {
+      if (req.url !== '/model.gguf' && req.url !== '/big.gguf' && req.url !== '/pausing.gguf') {
         res.statusCode = 404;
         res.end('Not Found');
         return;
@@ -55,6 +56,15 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
       }
       res.setHeader('content-length', String(end - start + 1));
       if (req.method === 'HEAD') return void res.end();
+      if (req.url === '/pausing.gguf') {
+        // A first piece, then a pause in which the test can take the disk's space away.
+        res.write(served.subarray(start, start + 64 * 1024));
+        setTimeout(() => {
+          duringPause();
+          res.end(served.subarray(start + 64 * 1024, end + 1));
+        }, 300);
+        return;
+      }
       if (m && start >= cutFrom && cutsLeft > 0) {
         cutsLeft--;
         res.write(served.subarray(start, start + Math.min(64 * 1024, Math.floor((end - start) / 2))));
@@ -149,6 +159,44 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
     const early = new AbortController();
     early.abort();
     await assert.rejects(pullModel(`${base}/model.gguf`, { dir, signal: early.signal }), /was cancelled/);
+  });
+
+  describe('on a full disk (a small tmpfs; needs root, as CI has)', () => {
+    let small: string;
+    const mount = (size: string) => spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', small], { encoding: 'utf8' });
+    beforeEach(function () {
+      small = mkdtempSync(join(tmpdir(), 'tokentree-full-'));
+      const r = mount('1m');
+      if (r.status !== 0) {
+        rmSync(small, { recursive: true, force: true });
+        this.skip(); // not root: mount is refused (the CI stage runs as root)
+      }
+    });
+    afterEach(() => {
+      duringPause = () => {};
+      spawnSync('umount', [small]);
+      rmSync(small, { recursive: true, force: true });
+    });
+
+    it('a file bigger than the free space is refused before anything is written, in one line; the CLI exits 2', async () => {
+      await assert.rejects(pullModel(`${base}/model.gguf`, { dir: small }), (e: Error) => e instanceof PullError && /^the disk is full: .* needs 5 MB more and .* has 1 MB free/.test(e.message));
+      assert.deepEqual(readdirSync(small), []);
+      const cli = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli.js'), 'pull', `${base}/model.gguf`, '--dir', small]);
+      let stderr = '';
+      cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise((r) => cli.on('close', r));
+      assert.equal(status, 2, stderr);
+      assert.match(stderr, /^tokentree: the disk is full: /);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    });
+
+    it('a disk that fills up during the transfer: one clear error (not a crash), and no short file left as a model', async () => {
+      spawnSync('umount', [small]);
+      assert.equal(mount('8m').status, 0);
+      duringPause = () => writeFileSync(join(small, 'filler'), Buffer.alloc(6 * 1024 * 1024));
+      await assert.rejects(pullModel(`${base}/pausing.gguf`, { dir: small }), (e: Error) => e instanceof PullError && /^the disk is full: .* did not fit/.test(e.message));
+      assert.deepEqual(readdirSync(small).filter((f) => f.endsWith('.gguf')), []);
+    });
   });
 
   it('presets are hf: URIs of the form user/repo:quant, with unique ids; other sources are refused', () => {
