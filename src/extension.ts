@@ -40,7 +40,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const shown = new ShownSuggestions();
   // The panel follows the active editor: each document's last completion.
   const panelStates = new Map<string, PanelState>();
-  const panel = new CandidatesView(context.extensionUri, (id, index) => void insertFromPanel(shown, id, index), log);
+  const panel = new CandidatesView(context.extensionUri, {
+    candidate: (id, index) => void insertFromPanel(shown.insertCandidate(id, index)),
+    prefix: (id, tokens) => void insertFromPanel(shown.insertPrefix(id, tokens)),
+  }, log);
 
   const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(readDebounceMs), {
     onResult: (_req, result) => {
@@ -111,8 +114,8 @@ export function activate(context: vscode.ExtensionContext): void {
   if (readControllerSettings().enabled) setTimeout(() => void models?.get().catch(() => undefined), 0);
 }
 
-async function insertFromPanel(shown: ShownSuggestions, id: number, index: number): Promise<void> {
-  if (!(await shown.insertCandidate(id, index))) {
+async function insertFromPanel(inserted: Promise<boolean>): Promise<void> {
+  if (!(await inserted)) {
     void vscode.window.showInformationMessage('TokenTree: the document changed since that completion; the candidate no longer applies.');
   }
 }

@@ -34,14 +34,33 @@ export class ShownSuggestions {
     const shown = this.byRequest.get(id);
     const candidate = shown?.result?.candidates[index];
     if (!shown || !candidate) return false;
+    return this.insertAt(shown, shown.suggestions.find((s) => s.candidate === index)?.text ?? candidate.text);
+  }
+
+  /**
+   * Inserts the text from the cursor to a node of request `id`'s explored tree, named by its
+   * token ids: the text comes from the tree this side kept, never from the panel.
+   */
+  async insertPrefix(id: number, tokens: readonly number[]): Promise<boolean> {
+    const shown = this.byRequest.get(id);
+    let node = shown?.result?.tree.root;
+    let text = '';
+    for (const token of tokens) {
+      node = node?.children.find((c) => c.token === token);
+      if (!node) return false;
+      text += node.text;
+    }
+    return shown ? this.insertAt(shown, text) : false;
+  }
+
+  private async insertAt(shown: Shown, text: string): Promise<boolean> {
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === shown.uri);
     if (!editor || editor.document.isClosed) return false;
     const doc = editor.document;
-    const text = shown.suggestions.find((s) => s.candidate === index)?.text ?? candidate.text;
     let at = doc.positionAt(shown.offset);
     let insert = text;
     if (doc.version !== shown.version) {
-      // The user typed on: insert the rest if what they typed is the candidate's start.
+      // The user typed on: insert the rest if what they typed is the text's start.
       const cursor = editor.selection.active;
       const typed = doc.getText(new vscode.Range(at, cursor));
       if (doc.offsetAt(cursor) < shown.offset || !text.startsWith(typed)) return false;

@@ -15,7 +15,7 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly onInsert: (requestId: number, candidate: number) => void,
+    private readonly inserts: { candidate(requestId: number, index: number): void; prefix(requestId: number, tokens: readonly number[]): void },
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -32,7 +32,8 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
           return;
         }
         if (message.type === 'ready') void view.webview.postMessage(this.last);
-        else this.onInsert(message.requestId, message.candidate);
+        else if (message.type === 'insert') this.inserts.candidate(message.requestId, message.candidate);
+        else this.inserts.prefix(message.requestId, message.tokens);
       }),
       view.onDidDispose(() => (this.view = undefined)),
     );

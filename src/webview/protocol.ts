@@ -39,7 +39,14 @@ export interface PanelState {
 
 export type ToWebview = { readonly type: 'state'; readonly state: PanelState } | { readonly type: 'empty'; readonly reason: string };
 
-export type FromWebview = { readonly type: 'ready' } | { readonly type: 'insert'; readonly requestId: number; readonly candidate: number };
+export type FromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'insert'; readonly requestId: number; readonly candidate: number }
+  /** Insert the text from the cursor to a node of the explored tree, named by its token ids. */
+  | { readonly type: 'insertPrefix'; readonly requestId: number; readonly tokens: readonly number[] };
+
+/** Longest token path a message may name: deeper than any tree a completion builds. */
+const MAX_PATH = 4096;
 
 /** Validates a message from the webview: anything else is dropped. */
 export function parseFromWebview(value: unknown): FromWebview | undefined {
@@ -48,6 +55,11 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
   if (m.type === 'ready' && Object.keys(m).length === 1) return { type: 'ready' };
   if (m.type === 'insert' && Number.isSafeInteger(m.requestId) && Number.isSafeInteger(m.candidate) && (m.candidate as number) >= 0 && Object.keys(m).length === 3) {
     return { type: 'insert', requestId: m.requestId as number, candidate: m.candidate as number };
+  }
+  if (m.type === 'insertPrefix' && Number.isSafeInteger(m.requestId) && Array.isArray(m.tokens) && Object.keys(m).length === 3) {
+    const tokens = m.tokens as unknown[];
+    if (tokens.length === 0 || tokens.length > MAX_PATH || !tokens.every((t) => Number.isSafeInteger(t) && (t as number) >= 0)) return undefined;
+    return { type: 'insertPrefix', requestId: m.requestId as number, tokens: tokens as number[] };
   }
   return undefined;
 }

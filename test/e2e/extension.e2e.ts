@@ -127,6 +127,34 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('07-candidate-inserted');
   });
 
+  it('draws the explored tree: every explored node drawn or counted in a fold, and clicking a node inserts the text up to it', async function () {
+    this.timeout(150_000);
+    const wb = getWorkbench();
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(5, 1);
+    await wb.typeText('  private count = ');
+    await typeUntilGhostText(wb, 'this.items');
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    const summary = frame.locator('.tree-summary');
+    await eventually('a tree for the new position', async () => (await frame.locator('header .where').innerText()).endsWith(':5'), 60_000);
+    const explored = Number(/· (\d+) nodes/.exec(await summary.innerText())![1]);
+    const drawn = await frame.locator('g.tree-node:not(.fold)').count();
+    const folds = (await frame.locator('g.tree-node.fold text').allTextContents()).map((t) => Number(t.slice(1)));
+    assert.ok(drawn > 1, 'nodes are drawn');
+    assert.equal(drawn + folds.reduce((a, b) => a + b, 0), explored, `${drawn} drawn + folds ${JSON.stringify(folds)} = ${explored} explored`);
+    assert.equal(await frame.locator('path.tree-link').count(), drawn + folds.length - 1, 'one edge per node but the root');
+    await wb.screenshot('07b-panel-tree-beam');
+    const node = frame.locator('g.tree-node.best[aria-level="2"]').first();
+    await node.click();
+    // The panel shows newlines as ↵ followed by the line break.
+    const chosen = (await frame.locator('.chosen-text').textContent())!.replace(/↵\n/g, '\n');
+    assert.ok(chosen.length > 0, 'the chosen node shows its text');
+    const lineBefore = await wb.currentLineText();
+    await frame.locator('.chosen button').click();
+    await eventually('the text up to the node inserted', async () => (await wb.visibleEditorLines()).join('\n').includes(`${lineBefore}${chosen}`), 20_000);
+    await wb.screenshot('07c-tree-node-inserted');
+  });
+
   it('a model file that makes llama.cpp abort stops only the model process: the error names the file, and completions come back', async function () {
     this.timeout(240_000);
     const wb = getWorkbench();

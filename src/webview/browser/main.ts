@@ -2,9 +2,10 @@
  * The candidates panel, browser side. Renders with DOM APIs and textContent only: every
  * string from the model is untrusted text and is only ever assigned as text content.
  */
-import type { TreeNode } from '../../decoding/candidate-tree';
 import type { FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
+import type { DrawnNode } from '../tree-layout';
 import { el, probabilityClass, showToken, formatNumber } from './render';
+import { TreeView } from './tree-view';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void; setState(state: unknown): void; getState(): unknown };
 
@@ -12,6 +13,13 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
 const tooltip = el('div', { className: 'tooltip', role: 'tooltip', id: 'token-tooltip' });
 document.body.appendChild(tooltip);
+let current: PanelState | undefined;
+const chosen = el('div', { className: 'chosen', role: 'status' });
+const treeView = new TreeView({
+  select: (node) => showChosen(node),
+  showTooltip: (anchor, lines, alternatives) => showTooltipRows(anchor, lines.join(' · '), alternatives),
+  hideTooltip,
+});
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const message = event.data;
@@ -31,6 +39,7 @@ function renderEmpty(reason: string): void {
 
 function render(state: PanelState): void {
   vscode.setState(state);
+  current = state;
   const header = el('header', {}, [
     el('span', { className: 'strategy', text: state.strategy }),
     el('span', { className: 'where', text: `${state.fileName}:${state.line}` }),
@@ -38,13 +47,25 @@ function render(state: PanelState): void {
   ]);
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
-  const tree = el('details', { className: 'tree' }, [
-    el('summary', { text: `Explored tree · ${state.tree.nodeCount} nodes${state.tree.dropped ? ` (${state.tree.dropped} not shown)` : ''}` }),
-    treeList(state.tree.root.children, 0),
-  ]);
-  (tree as HTMLDetailsElement).open = state.tree.nodeCount <= 60;
-  root.replaceChildren(header, list, tree);
+  treeView.render(state);
+  const summary = el('p', { className: 'tree-summary', text: treeSummary(state) });
+  chosen.replaceChildren();
+  root.replaceChildren(header, list, summary, treeView.element, chosen);
   (list.firstElementChild as HTMLElement | null)?.setAttribute('tabindex', '0');
+}
+
+function treeSummary(state: PanelState): string {
+  const hidden = state.tree.dropped ? ` (${state.tree.dropped} more not kept)` : '';
+  return `Explored tree · ${state.tree.nodeCount} nodes${hidden} · drawn in ${formatNumber(treeView.lastRenderMs, 1)} ms · scroll to zoom, drag to pan, click a node for its text`;
+}
+
+/** The text from the cursor to a chosen node, with a button that inserts exactly that. */
+function showChosen(node: DrawnNode): void {
+  const state = current;
+  if (!state) return;
+  const insert = el('button', { text: 'Insert this' });
+  insert.addEventListener('click', () => vscode.postMessage({ type: 'insertPrefix', requestId: state.requestId, tokens: [...node.tokens] }));
+  chosen.replaceChildren(el('span', { className: 'where', text: 'From the cursor: ' }), el('code', { className: 'chosen-text', text: node.prefix.replace(/\n/g, '↵\n') }), insert);
 }
 
 function candidateItem(state: PanelState, c: PanelCandidate): HTMLElement {
@@ -118,11 +139,13 @@ function tokenSpan(t: PanelToken, index: number): HTMLElement {
 }
 
 function showTooltip(anchor: HTMLElement, t: PanelToken): void {
-  const rows = t.alternatives.map((a) => el('tr', {}, [el('td', { className: 'alt-text', text: showToken(a.text) }), el('td', { className: 'num', text: `${formatNumber(Math.exp(a.logprob) * 100, 1)}%` })]));
-  tooltip.replaceChildren(
-    el('div', { text: `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}` }),
-    el('table', {}, rows),
-  );
+  const head = `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}`;
+  showTooltipRows(anchor, head, t.alternatives.map((a) => ({ text: a.text, p: Math.exp(a.logprob) })));
+}
+
+function showTooltipRows(anchor: Element, head: string, alternatives: readonly { text: string; p: number }[]): void {
+  const rows = alternatives.map((a) => el('tr', {}, [el('td', { className: 'alt-text', text: showToken(a.text) }), el('td', { className: 'num', text: `${formatNumber(a.p * 100, 1)}%` })]));
+  tooltip.replaceChildren(el('div', { text: head }), el('table', {}, rows));
   const box = anchor.getBoundingClientRect();
   tooltip.style.left = `${Math.max(4, Math.min(box.left, window.innerWidth - 240))}px`;
   tooltip.style.top = `${box.bottom + 4}px`;
@@ -131,20 +154,4 @@ function showTooltip(anchor: HTMLElement, t: PanelToken): void {
 
 function hideTooltip(): void {
   tooltip.classList.remove('visible');
-}
-
-function treeList(nodes: readonly TreeNode[], depth: number): HTMLElement {
-  const ul = el('ul', { role: depth === 0 ? 'tree' : 'group' });
-  for (const n of [...nodes].sort((a, b) => b.visits - a.visits || b.logprob - a.logprob)) {
-    const label = el('span', { className: `node ${probabilityClass(Math.exp(n.logprob))}`, text: showToken(n.text) });
-    const info = [`p ${formatNumber(Math.exp(n.logprob) * 100, 1)}%`, `H ${formatNumber(n.entropy, 2)}`];
-    if (n.visits) info.push(`N ${n.visits}`);
-    if (n.value) info.push(`Q ${formatNumber(n.value, 3)}`);
-    if (n.regime) info.push(n.regime);
-    if (n.candidateRank !== undefined) info.push(`candidate #${n.candidateRank + 1}`);
-    const row = el('li', { role: 'treeitem' }, [label, el('span', { className: 'node-info', text: info.join(' · ') })]);
-    if (n.children.length) row.appendChild(treeList(n.children, depth + 1));
-    ul.appendChild(row);
-  }
-  return ul;
 }
