@@ -3,6 +3,7 @@ import { CompletionController } from './providers/completion-controller';
 import { TokenTreeInlineProvider } from './providers/inline-provider';
 import { RequestGate } from './providers/request-gate';
 import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
+import { compareStrategiesHere } from './host/compare-command';
 import { editorEngine } from './host/engine';
 import { trackEditedContext } from './host/context-tracking';
 import { enableGpu, offerGpuAgain } from './host/gpu-command';
@@ -81,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.downloadModel', () => (models ? downloadModel(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.manageModels', () => (models ? manageModels(context, models) : undefined)),
     vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
+    vscode.commands.registerCommand('tokentree.compareStrategies', () => (models ? compareStrategiesHere(controller, models, shown, panel) : undefined)),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
     vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
     vscode.workspace.onDidChangeConfiguration((e) => {

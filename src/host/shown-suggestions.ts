@@ -20,9 +20,9 @@ export class ShownSuggestions {
   private latest?: Shown;
   private nextId = 1;
 
-  record(document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[]): number {
+  record(document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[], result = suggestions[0]?.result): number {
     const id = this.nextId++;
-    const shown = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), suggestions, result: suggestions[0]?.result };
+    const shown = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), suggestions, result };
     this.byRequest.set(id, shown);
     this.latest = shown;
     if (this.byRequest.size > 20) this.byRequest.delete(this.byRequest.keys().next().value!);

@@ -142,6 +142,12 @@ export class CompletionController {
     return suggestions;
   }
 
+  /** The engine request the editor would make at this cursor (its prompt window and stop rules), for work beside typing. */
+  requestAt(request: CursorRequest): EngineRequest {
+    const s = this.settings();
+    return this.engineRequest(this.resolve(request, s), s, false);
+  }
+
   /** Forgets every suggestion and cancels work in flight: the settings or the model changed. */
   invalidate(): void {
     clearTimeout(this.prefetchTimer);

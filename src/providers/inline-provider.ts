@@ -1,5 +1,20 @@
 import * as vscode from 'vscode';
-import type { CompletionController, Suggestion } from './completion-controller';
+import type { CompletionController, CursorRequest, Suggestion } from './completion-controller';
+
+/** The controller's view of a document at a cursor. */
+export function cursorRequestOf(document: vscode.TextDocument, position: vscode.Position): CursorRequest {
+  return {
+    documentKey: document.uri.toString(),
+    languageId: document.languageId,
+    // Read line by line as the prompt window needs them: a huge file is never read whole.
+    document: { lineCount: document.lineCount, lineAt: (line) => document.lineAt(line).text },
+    line: position.line,
+    character: position.character,
+    path: vscode.workspace.asRelativePath(document.uri, false),
+    repo: vscode.workspace.getWorkspaceFolder(document.uri)?.name,
+    automatic: false,
+  };
+}
 
 /**
  * VS Code's inline-completion hook, nothing more: turns the document and cursor into a
@@ -19,14 +34,7 @@ export class TokenTreeInlineProvider implements vscode.InlineCompletionItemProvi
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionList | undefined> {
     const suggestions = await this.controller.provide({
-      documentKey: document.uri.toString(),
-      languageId: document.languageId,
-      // Read line by line as the prompt window needs them: a huge file is never read whole.
-      document: { lineCount: document.lineCount, lineAt: (line) => document.lineAt(line).text },
-      line: position.line,
-      character: position.character,
-      path: vscode.workspace.asRelativePath(document.uri, false),
-      repo: vscode.workspace.getWorkspaceFolder(document.uri)?.name,
+      ...cursorRequestOf(document, position),
       automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
       onCancel: (listener) => token.onCancellationRequested(listener),
     });

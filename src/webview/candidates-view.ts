@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseFromWebview, type PanelState, type ToWebview } from './protocol';
+import { parseFromWebview, type CompareState, type PanelState, type ToWebview } from './protocol';
 
 /**
  * The candidates panel, extension side: a webview view in the panel area with a strict
@@ -41,6 +41,10 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   show(state: PanelState): void {
     this.post({ type: 'state', state });
+  }
+
+  showComparison(compare: CompareState): void {
+    this.post({ type: 'compare', compare });
   }
 
   clear(reason: string): void {

@@ -37,7 +37,18 @@ export interface PanelState {
   readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
 }
 
-export type ToWebview = { readonly type: 'state'; readonly state: PanelState } | { readonly type: 'empty'; readonly reason: string };
+/** Every strategy's completion at one cursor, side by side ("Compare Strategies Here"). */
+export interface CompareState {
+  readonly fileName: string;
+  readonly line: number;
+  /** One per strategy run, in the order run; each can be opened as a full panel state. */
+  readonly rows: readonly PanelState[];
+}
+
+export type ToWebview =
+  | { readonly type: 'state'; readonly state: PanelState }
+  | { readonly type: 'compare'; readonly compare: CompareState }
+  | { readonly type: 'empty'; readonly reason: string };
 
 export type FromWebview =
   | { readonly type: 'ready' }

@@ -155,6 +155,33 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('07c-tree-node-inserted');
   });
 
+  it('"Compare Strategies Here" runs all six strategies at the cursor and lists them side by side; a best candidate inserts, a tree opens', async function () {
+    this.timeout(240_000);
+    const wb = getWorkbench();
+    await wb.openFile('examples/stack.ts');
+    await wb.goTo(23, 12);
+    await wb.runCommand('TokenTree: Compare Strategies Here', { opensQuickPick: true });
+    const names = ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'];
+    assert.deepEqual((await wb.quickItems()).filter((i) => names.includes(i)), names);
+    await wb.acceptQuickPick();
+    await eventually('the comparison in progress', async () => (await wb.notifications()).some((n) => n.includes('comparing strategies')));
+    await wb.screenshot('07d-compare-progress');
+    // The command reveals the panel when it is done.
+    const frame = wb.webviewFrame();
+    const rows = frame.locator('.compare-row');
+    await eventually('six rows in the comparison', async () => (await rows.count()) === 6, 180_000);
+    assert.deepEqual(await frame.locator('.compare-row td.strategy').allInnerTexts(), names);
+    for (const calls of await frame.locator('.compare-row td:nth-child(5)').allInnerTexts()) assert.ok(Number(calls) >= 1, `model calls ${calls}`);
+    await wb.screenshot('07e-compare-strategies');
+    await frame.locator('.compare-row').nth(5).locator('.compare-open').click();
+    await eventually('MCTS opened with its tree', async () => (await frame.locator('header .strategy').first().innerText()) === 'mcts' && (await frame.locator('g.tree-node').count()) > 1);
+    await wb.screenshot('07f-mcts-tree');
+    await frame.locator('button.back').click();
+    const before = (await wb.visibleEditorLines()).join('\n');
+    await frame.locator('.compare-row').nth(4).locator('.compare-insert').click();
+    await eventually('the best candidate of beam inserted', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
+  });
+
   it('a model file that makes llama.cpp abort stops only the model process: the error names the file, and completions come back', async function () {
     this.timeout(240_000);
     const wb = getWorkbench();

@@ -2,7 +2,8 @@
  * The candidates panel, browser side. Renders with DOM APIs and textContent only: every
  * string from the model is untrusted text and is only ever assigned as text content.
  */
-import type { FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
+import type { CompareState, FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
+import { compareTable } from './compare-view';
 import type { DrawnNode } from '../tree-layout';
 import { el, probabilityClass, showToken, formatNumber } from './render';
 import { TreeView } from './tree-view';
@@ -25,6 +26,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const message = event.data;
   if (!message || typeof message !== 'object') return;
   if (message.type === 'state' && message.state && Array.isArray(message.state.candidates)) render(message.state);
+  else if (message.type === 'compare' && message.compare && Array.isArray(message.compare.rows)) renderCompare(message.compare);
   else if (message.type === 'empty') renderEmpty(String(message.reason ?? ''));
 });
 
@@ -37,7 +39,17 @@ function renderEmpty(reason: string): void {
   root.replaceChildren(el('p', { className: 'empty', text: reason }));
 }
 
-function render(state: PanelState): void {
+function renderCompare(compare: CompareState): void {
+  vscode.setState(undefined);
+  current = undefined;
+  root.replaceChildren(compareTable(compare, {
+    insert: (state) => vscode.postMessage({ type: 'insert', requestId: state.requestId, candidate: 0 }),
+    open: (state) => render(state, () => renderCompare(compare)),
+  }));
+}
+
+/** `back`: the comparison this state was opened from. */
+function render(state: PanelState, back?: () => void): void {
   vscode.setState(state);
   current = state;
   const header = el('header', {}, [
@@ -50,6 +62,11 @@ function render(state: PanelState): void {
   treeView.render(state);
   const summary = el('p', { className: 'tree-summary', text: treeSummary(state) });
   chosen.replaceChildren();
+  if (back) {
+    const button = el('button', { className: 'back', text: 'Back to the comparison' });
+    button.addEventListener('click', back);
+    header.prepend(button);
+  }
   root.replaceChildren(header, list, summary, treeView.element, chosen);
   (list.firstElementChild as HTMLElement | null)?.setAttribute('tabindex', '0');
 }

@@ -185,6 +185,12 @@ export class Workbench {
     await this.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly(label) }).first().click();
   }
 
+  /** Accepts the open QuickPick as it is (a multi-select with its preselected rows). */
+  async acceptQuickPick(): Promise<void> {
+    await this.quickInput.locator('input.input').press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
   /** Labels of the rows of the open QuickPick. */
   async quickItems(): Promise<string[]> {
     await this.quickInputRows().first().waitFor({ timeout: 10_000 });
