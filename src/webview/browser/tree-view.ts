@@ -5,8 +5,8 @@
  * textContent only.
  */
 import { select } from 'd3-selection';
-import { zoom, zoomIdentity, type ZoomBehavior } from 'd3-zoom';
-import { DEFAULT_LAYOUT, layoutTree, type DrawnNode, type TreeLayout } from '../tree-layout';
+import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { COLUMN, DEFAULT_LAYOUT, layoutTree, type DrawnNode, type TreeLayout } from '../tree-layout';
 import type { PanelState } from '../protocol';
 import { el, formatNumber, probabilityClass, showToken } from './render';
 
@@ -18,6 +18,11 @@ export interface TreeViewHooks {
   select(node: DrawnNode): void;
   showTooltip(anchor: Element, lines: readonly string[], alternatives: readonly { text: string; p: number }[]): void;
   hideTooltip(): void;
+}
+
+function radiusOf(d: DrawnNode): number {
+  if (d.folded !== undefined) return 6;
+  return d.id === '' ? 4 : 3 + Math.min(9, 2 * Math.sqrt(d.visits));
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, className?: string): SVGElementTagNameMap[K] {
@@ -36,22 +41,37 @@ export class TreeView {
   private state?: PanelState;
   private layout?: TreeLayout;
   private focusedId = '';
+  private byId = new Map<string, DrawnNode>();
+  private labels: SVGGElement;
+  private transform: ZoomTransform = zoomIdentity;
+  private labelFrame: number | undefined;
   /** Milliseconds the last render took (layout and DOM), shown in the panel. */
   lastRenderMs = 0;
 
   constructor(private readonly hooks: TreeViewHooks) {
     this.canvas = svg('svg', { role: 'tree', 'aria-label': 'Explored tree' }, 'tree-canvas');
     this.layer = svg('g', {});
+    this.labels = svg('g', {});
     this.canvas.appendChild(this.layer);
     // An explicit extent: d3-zoom's default reads the SVG's width, which a relative width in a
     // hidden panel cannot resolve (it throws).
     const extent = (): [[number, number], [number, number]] => [[0, 0], [this.canvas.clientWidth || 600, this.canvas.clientHeight || 200]];
-    this.zoomer = zoom<SVGSVGElement, unknown>().extent(extent).scaleExtent([0.2, 4]).on('zoom', (e: { transform: { toString(): string } }) => this.layer.setAttribute('transform', e.transform.toString()));
+    this.zoomer = zoom<SVGSVGElement, unknown>().extent(extent).scaleExtent([0.2, 4]).on('zoom', (e: { transform: ZoomTransform }) => {
+      this.transform = e.transform;
+      this.layer.setAttribute('transform', e.transform.toString());
+      if (this.labelFrame === undefined) {
+        this.labelFrame = requestAnimationFrame(() => {
+          this.labelFrame = undefined;
+          if (this.layout) this.drawLabels();
+        });
+      }
+    });
     select(this.canvas).call(this.zoomer).on('dblclick.zoom', null);
     const reset = el('button', { className: 'tree-reset', text: 'Reset view' });
     reset.addEventListener('click', () => this.resetView());
     this.element = el('div', { className: 'tree-view' }, [reset]);
     this.element.appendChild(this.canvas);
+    this.listen();
   }
 
   /** Draws `state`'s tree; a snapshot of the same request keeps the view and the folds opened. */
@@ -61,49 +81,98 @@ export class TreeView {
     if (!sameRequest) this.expanded = new Set();
     this.state = state;
     this.layout = layoutTree(state.tree.root, { ...DEFAULT_LAYOUT, expanded: this.expanded });
-    const links = this.layout.links.map(({ from, to }) => {
-      const mid = (from.x + to.x) / 2;
-      const cls = `tree-link ${to.folded !== undefined ? 'fold' : probabilityClass(to.p)}${to.onCandidate ? '' : ' dim'}${to.best ? ' best' : ''}`;
-      return svg('path', { d: `M${from.x},${from.y}C${mid},${from.y} ${mid},${to.y} ${to.x},${to.y}`, 'stroke-width': to.folded !== undefined ? 1 : (1 + 4 * to.p).toFixed(2) }, cls);
-    });
-    const nodes = this.layout.nodes.map((d) => this.node(d));
-    this.layer.replaceChildren(...links, ...nodes);
+    this.byId = new Map(this.layout.nodes.map((d) => [d.id, d]));
+    // Few elements draw fast: edges of one look share one path, a node is one circle, and only
+    // the labels in view are drawn (text is what costs the browser most to lay out).
+    this.labels = svg('g', { 'aria-hidden': 'true' }, 'tree-labels');
+    this.layer.replaceChildren(...this.edges(this.layout), this.labels, ...this.layout.nodes.map((d) => this.node(d)));
     this.canvas.setAttribute('height', String(Math.min(360, Math.max(120, this.layout.height + 40))));
     if (!sameRequest) this.resetView();
+    this.drawLabels();
     // Reading the drawing's box makes the browser lay it out now, so the time includes that.
     this.layer.getBBox();
     this.lastRenderMs = performance.now() - t0;
   }
 
-  private resetView(): void {
-    const height = Number(this.canvas.getAttribute('height') ?? 200);
-    const rootY = this.layout?.nodes[0]?.y ?? 0;
-    select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(16, height / 2 - rootY));
+  /** The edges, as one path per look (probability class, width step, dimmed, best). */
+  private edges(layout: TreeLayout): SVGPathElement[] {
+    const groups = new Map<string, string[]>();
+    for (const { from, to } of layout.links) {
+      const fold = to.folded !== undefined;
+      const width = fold ? 1 : Math.round(2 * (1 + 4 * to.p)) / 2;
+      const key = `${fold ? 'fold' : probabilityClass(to.p)}${to.onCandidate ? '' : ' dim'}${to.best ? ' best' : ''}|${width}`;
+      const mid = (from.x + to.x) / 2;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(`M${from.x},${from.y}C${mid},${from.y} ${mid},${to.y} ${to.x},${to.y}`);
+    }
+    return [...groups].map(([key, parts]) => {
+      const [cls, width] = key.split('|');
+      return svg('path', { d: parts.join(''), 'stroke-width': width! }, `tree-link ${cls}`);
+    });
   }
 
-  private node(d: DrawnNode): SVGGElement {
+  /** Fits the tree into the view (down to half size); a taller tree is centred on its root. */
+  private resetView(): void {
+    const height = Number(this.canvas.getAttribute('height') ?? 200);
+    const width = this.canvas.clientWidth || 600;
+    const layout = this.layout;
+    if (!layout) return;
+    const k = Math.max(0.5, Math.min(1, (height - 24) / layout.height, (width - 120) / layout.width));
+    const y = layout.height * k <= height ? (height - layout.height * k) / 2 : height / 2 - layout.nodes[0]!.y * k;
+    select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(16, y).scale(k));
+  }
+
+  /** Labels of the nodes within the view (and a margin), after a render or a pan or zoom. */
+  private drawLabels(): void {
+    const { k, x, y } = this.transform;
+    const margin = 2 * COLUMN;
+    const [left, top] = [(-x - margin) / k, (-y - margin) / k];
+    const [right, bottom] = [(this.canvas.clientWidth - x + margin) / k, (this.canvas.clientHeight - y + margin) / k];
+    const shown = this.layout!.nodes.filter((d) => d.x >= left && d.x <= right && d.y >= top && d.y <= bottom);
+    this.labels.replaceChildren(...shown.map((d) => this.label(d)));
+  }
+
+  private label(d: DrawnNode): SVGTextElement {
+    const label = svg('text', { x: d.x + radiusOf(d) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'dim');
+    const text = d.id === '' ? 'cursor' : d.folded !== undefined ? d.text : showToken(d.text);
+    label.textContent = text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
+    return label;
+  }
+
+  /** A node's circle: focusable, the tree item (its label is text only, hidden from assistive technology). */
+  private node(d: DrawnNode): SVGCircleElement {
     const fold = d.folded !== undefined;
     const cls = ['tree-node', fold ? 'fold' : probabilityClass(d.p), d.onCandidate || fold ? '' : 'dim', d.best ? 'best' : '', d.candidateRank !== undefined ? 'candidate' : '', d.regime ? `regime-${d.regime}` : ''].filter(Boolean).join(' ');
-    const g = svg('g', { transform: `translate(${d.x},${d.y})`, tabindex: d.id === this.focusedId ? 0 : -1, role: 'treeitem', 'aria-level': d.depth + 1 }, cls);
-    g.setAttribute('aria-label', fold ? `${d.folded} more explored nodes, folded` : this.describe(d).join(', '));
-    if (fold) g.setAttribute('aria-expanded', 'false');
-    g.dataset.id = d.id;
-    const radius = fold ? 6 : d.id === '' ? 4 : 3 + Math.min(9, 2 * Math.sqrt(d.visits));
-    g.appendChild(svg('circle', { r: radius.toFixed(1) }));
-    const label = svg('text', { x: radius + 3, dy: '0.32em' });
-    const text = d.id === '' ? 'cursor' : fold ? d.text : showToken(d.text);
-    label.textContent = text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
-    g.appendChild(label);
-    g.addEventListener('click', () => this.choose(d));
-    g.addEventListener('keydown', (e) => this.onKey(e, d));
-    if (!fold && d.id !== '') {
-      const show = () => this.hooks.showTooltip(g, this.describe(d), this.alternatives(d));
-      g.addEventListener('mouseenter', show);
-      g.addEventListener('focus', show);
-      g.addEventListener('mouseleave', () => this.hooks.hideTooltip());
-      g.addEventListener('blur', () => this.hooks.hideTooltip());
-    }
-    return g;
+    const dot = svg('circle', { cx: d.x, cy: d.y, r: radiusOf(d).toFixed(1), tabindex: d.id === this.focusedId ? 0 : -1, role: 'treeitem', 'aria-level': d.depth + 1 }, cls);
+    dot.setAttribute('aria-label', fold ? `${d.folded} more explored nodes, folded` : this.describe(d).join(', '));
+    if (fold) dot.setAttribute('aria-expanded', 'false');
+    dot.dataset.id = d.id;
+    return dot;
+  }
+
+  /** One listener per event for all nodes. */
+  private listen(): void {
+    const target = (e: Event) => {
+      const id = (e.target as SVGElement).dataset?.id;
+      return id === undefined ? undefined : this.byId.get(id);
+    };
+    this.layer.addEventListener('click', (e) => {
+      const d = target(e);
+      if (d) this.choose(d);
+    });
+    this.layer.addEventListener('keydown', (e) => {
+      const d = target(e);
+      if (d) this.onKey(e, d);
+    });
+    const show = (e: Event) => {
+      const d = target(e);
+      if (d && d.folded === undefined && d.id !== '') this.hooks.showTooltip(e.target as Element, this.describe(d), this.alternatives(d));
+    };
+    this.layer.addEventListener('mouseover', show);
+    this.layer.addEventListener('focusin', show);
+    this.layer.addEventListener('mouseout', () => this.hooks.hideTooltip());
+    this.layer.addEventListener('focusout', () => this.hooks.hideTooltip());
   }
 
   private choose(d: DrawnNode): void {
@@ -162,8 +231,8 @@ export class TreeView {
   }
 
   private focus(id: string): void {
-    for (const g of this.layer.querySelectorAll<SVGGElement>('g.tree-node')) g.setAttribute('tabindex', g.dataset.id === id ? '0' : '-1');
+    for (const dot of this.layer.querySelectorAll<SVGCircleElement>('circle.tree-node')) dot.setAttribute('tabindex', dot.dataset.id === id ? '0' : '-1');
     this.focusedId = id;
-    [...this.layer.querySelectorAll<SVGGElement>('g.tree-node')].find((g) => g.dataset.id === id)?.focus();
+    [...this.layer.querySelectorAll<SVGCircleElement>('circle.tree-node')].find((dot) => dot.dataset.id === id)?.focus();
   }
 }

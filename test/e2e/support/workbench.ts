@@ -313,6 +313,25 @@ export class Workbench {
     return this.page.locator('iframe.webview.ready').nth(index).contentFrame().locator('#active-frame').contentFrame();
   }
 
+  /**
+   * A picture of the first webview (the candidates panel) for the README: the panel maximized
+   * while it is taken. Saved with the other screenshots, and into $E2E_README_SHOTS when set
+   * (`E2E_README_SHOTS=docs/images npm run test:e2e` refreshes the README's pictures).
+   */
+  async panelPicture(name: string): Promise<string> {
+    await this.runCommand('View: Toggle Maximized Panel');
+    // No hover tooltip of the workbench over the picture.
+    await this.page.mouse.move(1, 1);
+    await this.page.waitForTimeout(800);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${name}.png`);
+    await this.page.locator('iframe.webview.ready').first().screenshot({ path: file });
+    await this.runCommand('View: Toggle Maximized Panel');
+    const readme = process.env.E2E_README_SHOTS;
+    if (readme) fs.copyFileSync(file, path.join(path.resolve(readme), `${name}.png`));
+    return file;
+  }
+
   async screenshot(name: string): Promise<string> {
     fs.mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
