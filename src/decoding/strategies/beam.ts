@@ -1,11 +1,10 @@
 import { CandidateTree, type TreeNode } from '../candidate-tree';
-import type { Distribution } from '../distribution';
+import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import { choice, int, num } from '../option-rules';
 import type { Candidate, DecodeRequest, DecodeResult, Strategy, TokenStep } from '../strategy';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { finalize, Hypotheses, isStopped, makeCandidate } from './paths';
+import { describeStep, finalize, Hypotheses, isStopped, makeCandidate, topNFor } from './paths';
 
 /** Beams the engine can hold: a beam step holds up to 2 × width branches (the prompt's included), of the 16 the model keeps. */
 export const MAX_BEAM_WIDTH = 8;
@@ -53,7 +52,7 @@ export const beam: Strategy<BeamOptions> = {
         // Top 2B continuations over all beams.
         const pool: { beam: Beam; dist: Distribution; token: number; sum: number }[] = [];
         for (const b of beams) {
-          const dist = stepDistribution(b.scores, topN);
+          const dist = Distribution.fromScores(b.scores, topN);
           for (let i = 0; i < Math.min(2 * B, dist.size); i++) {
             if (dist.logprobs[i] > -Infinity) pool.push({ beam: b, dist, token: dist.ids[i], sum: b.sum + dist.logprobs[i] });
           }

@@ -1,5 +1,5 @@
 import { CandidateTree, type TreeNode } from '../candidate-tree';
-import type { Distribution } from '../distribution';
+import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
@@ -8,8 +8,7 @@ import { SamplerChain } from '../samplers/chain';
 import { TemperatureSampler } from '../samplers/temperature';
 import type { CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
+import { describeStep, finalize, isStopped, makeCandidate, meanLogprob, topNFor } from './paths';
 
 /**
  * Thresholds are in nats (entropy) and nats² (varentropy), the engine's units; entropix
@@ -114,7 +113,7 @@ export const entropy: Strategy<EntropyOptions> = {
           main.ended = 'budget';
           break;
         }
-        const dist = stepDistribution(main.scores, topN);
+        const dist = Distribution.fromScores(main.scores, topN);
         const regime = classify(dist.entropy, dist.varentropy, o);
         if (regime === 'branch' && o.branches > 1) {
           const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
@@ -175,7 +174,7 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
     live.forEach((p, i) => {
       p.scores = scores[i];
       if (depth === depths - 1) return; // these scores serve the next main step
-      const d = stepDistribution(p.scores, o.alternatives);
+      const d = Distribution.fromScores(p.scores, o.alternatives);
       const t = d.ids[0];
       if (model.isEndOfGeneration(t)) p.ended = 'eog';
       else p.steps.push(describeStep(model, d, t, o.alternatives, 'lookahead'));

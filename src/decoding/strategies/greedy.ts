@@ -1,8 +1,8 @@
 import { CandidateTree } from '../candidate-tree';
+import { Distribution } from '../distribution';
 import { MeteredModel } from '../metered-model';
 import type { DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { endAfterStep, finalize, makeCandidate } from './paths';
+import { describeStep, endAfterStep, finalize, makeCandidate, topNFor } from './paths';
 
 /** The most likely token at every step: one model call per token, one candidate. */
 export const greedy: Strategy = {
@@ -21,7 +21,7 @@ export const greedy: Strategy = {
       let scores = prompt.next;
       let finish: FinishReason = 'length';
       while (steps.length < options.maxTokens) {
-        const dist = stepDistribution(scores, topN);
+        const dist = Distribution.fromScores(scores, topN);
         const token = dist.ids[0];
         if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) {
           finish = 'eog';

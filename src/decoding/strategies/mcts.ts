@@ -1,12 +1,11 @@
 import { CandidateTree, type TreeNode } from '../candidate-tree';
-import type { Distribution } from '../distribution';
+import { Distribution } from '../distribution';
 import type { Branch, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
+import { describeStep, finalize, isStopped, makeCandidate, meanLogprob, topNFor } from './paths';
 
 export interface MctsOptions {
   /** Simulations before each committed token. */
@@ -79,7 +78,7 @@ export const mcts: Strategy<MctsOptions> = {
       const committed: TokenStep[] = [];
       const branch = m.fork(prompt.branch);
       const search: Search = { m, model, o, tree, topN, valueFn, branch };
-      let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
+      let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
       expand(search, root, committed);
       const firstRoot = root;
       // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
@@ -115,7 +114,7 @@ export const mcts: Strategy<MctsOptions> = {
         }
         if (committed.length >= o.maxTokens) break;
         const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
-        best.dist ??= stepDistribution(scores, topN);
+        best.dist ??= Distribution.fromScores(scores, topN);
         if (!best.children) expand(search, best, committed);
         root = best;
       }
@@ -242,7 +241,7 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
       for (const x of expanding) x.fork = m.fork(search.branch);
       const scores = await m.evaluate(expanding.map((x) => ({ branch: x.fork!, tokens: x.path.map((n) => n.step!.token), topN })));
       expanding.forEach((x, i) => {
-        x.leaf.dist = stepDistribution(scores[i], topN);
+        x.leaf.dist = Distribution.fromScores(scores[i], topN);
         expand(search, x.leaf, [...committed, ...x.path.map((n) => n.step!)]);
         x.dist = x.leaf.dist;
       });
@@ -263,7 +262,7 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
       }
       if (active.length === 0) break;
       const scores = await m.evaluate(active.map((x) => ({ branch: x.fork!, tokens: [x.rollout[x.rollout.length - 1].token], topN: 1 })));
-      active.forEach((x, i) => (x.dist = stepDistribution(scores[i], 1)));
+      active.forEach((x, i) => (x.dist = Distribution.fromScores(scores[i], 1)));
     }
   } finally {
     for (const x of sims) {

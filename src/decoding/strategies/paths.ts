@@ -1,13 +1,36 @@
 /**
  * What every strategy does to a path of tokens, in one place (after Hugging Face's
- * StoppingCriteria and BeamHypotheses): why a path ends, its Σ and mean log-probability, its
- * length-normalised score, the candidate it becomes, and the ranked result with the candidates
- * marked in the tree.
+ * StoppingCriteria and BeamHypotheses): the record of each step, why a path ends, its Σ and mean
+ * log-probability, its length-normalised score, the candidate it becomes, and the ranked result
+ * with the candidates marked in the tree.
  */
 
 import type { CandidateTree } from '../candidate-tree';
+import type { Distribution } from '../distribution';
 import type { LanguageModel } from '../language-model';
 import type { Candidate, CommonOptions, DecodeResult, DecodeStats, FinishReason, StrategyName, TokenStep } from '../strategy';
+
+/** The record of one chosen token, with the step's uncertainty and top alternatives. */
+export function describeStep(model: LanguageModel, dist: Distribution, token: number, alternatives: number, regime?: string): TokenStep {
+  const alts: { token: number; text: string; logprob: number }[] = [];
+  for (let i = 0; i < Math.min(alternatives, dist.size); i++) {
+    alts.push({ token: dist.ids[i], text: model.tokenText(dist.ids[i]), logprob: dist.logprobs[i] });
+  }
+  return {
+    token,
+    text: model.tokenText(token),
+    logprob: dist.logprobOf(token),
+    entropy: dist.entropy,
+    varentropy: dist.varentropy,
+    alternatives: alts,
+    ...(regime ? { regime } : {}),
+  };
+}
+
+/** Top tokens a strategy must see per step: what it selects from plus what it records. */
+export function topNFor(options: CommonOptions, selects: number): number {
+  return Math.max(1, selects, options.alternatives);
+}
 
 export function sumLogprob(steps: readonly TokenStep[]): number {
   return steps.reduce((acc, s) => acc + s.logprob, 0);

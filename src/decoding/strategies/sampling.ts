@@ -1,12 +1,12 @@
 import { CandidateTree } from '../candidate-tree';
+import { Distribution } from '../distribution';
 import { MeteredModel } from '../metered-model';
 import { createRng, deriveSeed, type Rng } from '../rng';
 import { SamplerChain, type SamplerSpec } from '../samplers/chain';
 import type { Branch, NextTokenScores } from '../language-model';
 import { CHAIN, int, num } from '../option-rules';
 import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, StrategyName, StrategySettings, TokenStep } from '../strategy';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { endAfterStep, finalize, makeCandidate } from './paths';
+import { describeStep, endAfterStep, finalize, makeCandidate, topNFor } from './paths';
 
 export interface SamplingOptions {
   /** Independent samples; all are stepped together in one model call per token. */
@@ -91,7 +91,7 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
               s.finish = 'eog';
               continue;
             }
-            s.steps.push(describeStep(model, stepDistribution(s.scores, options.alternatives), token, options.alternatives));
+            s.steps.push(describeStep(model, Distribution.fromScores(s.scores, options.alternatives), token, options.alternatives));
             s.finish = endAfterStep(model, options, s.steps);
             if (!s.finish) stepping.push(s);
           }
