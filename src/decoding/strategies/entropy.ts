@@ -1,14 +1,14 @@
-import { CandidateTree, type TreeNode } from '../candidate-tree';
+import type { CandidateTree, TreeNode } from '../candidate-tree';
 import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
-import { MeteredModel } from '../metered-model';
+import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
 import { createRng } from '../rng';
 import { SamplerChain } from '../samplers/chain';
 import { TemperatureSampler } from '../samplers/temperature';
-import type { CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, finalize, isStopped, makeCandidate, meanLogprob, topNFor } from './paths';
+import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
 
 /**
  * Thresholds are in nats (entropy) and nats² (varentropy), the engine's units; entropix
@@ -91,8 +91,7 @@ export const entropy: Strategy<EntropyOptions> = {
     },
   },
   capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
-  async decode({ model, prompt, options: o, signal }: DecodeRequest<EntropyOptions>): Promise<DecodeResult> {
-    const tree = new CandidateTree(o.maxTreeNodes);
+  decode: meteredDecode('entropy', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, Math.max(o.branches, o.topK));
     const rng = createRng(o.seed);
     const value = o.value ?? logprobValue;
@@ -104,50 +103,47 @@ export const entropy: Strategy<EntropyOptions> = {
     const adaptiveTemperature = new TemperatureSampler(o.temperature);
     const adaptive = chainFor(adaptiveTemperature, o.topK, o.topP);
 
-    const { value: candidate, stats } = await MeteredModel.run(model, signal, async (m) => {
-      let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
-      let node = tree.root;
-      const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
-      while (!main.ended && main.steps.length < o.maxTokens) {
-        if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
-          main.ended = 'budget';
-          break;
-        }
-        const dist = Distribution.fromScores(main.scores, topN);
-        const regime = classify(dist.entropy, dist.varentropy, o);
-        if (regime === 'branch' && o.branches > 1) {
-          const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
-          for (const path of explored) {
-            let n: TreeNode | undefined = node;
-            for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
-          }
-          main = chosen;
-          node = followPath(tree, main.steps);
-          continue;
-        }
-        let token: number;
-        if (regime === 'confident') token = dist.ids[0];
-        else {
-          adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
-          const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
-          chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
-          token = chain.sample(rng);
-        }
-        if (model.isEndOfGeneration(token)) {
-          main.ended = 'eog';
-          break;
-        }
-        const step = describeStep(model, dist, token, o.alternatives, regime);
-        main.steps.push(step);
-        node = tree.child(node, step) ?? node;
-        if (isStopped(model, o, main.steps)) main.ended = 'stop';
-        else if (main.steps.length < o.maxTokens) [main.scores] = await m.evaluate([{ branch: main.branch, tokens: [token], topN }]);
+    let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
+    let node = tree.root;
+    const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
+    while (!main.ended && main.steps.length < o.maxTokens) {
+      if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
+        main.ended = 'budget';
+        break;
       }
-      tree.addPath(main.steps);
-      return makeCandidate(model, main.steps.slice(0, o.maxTokens), main.ended ?? 'length');
-    });
-    return finalize('entropy', [candidate], tree, stats);
-  },
+      const dist = Distribution.fromScores(main.scores, topN);
+      const regime = classify(dist.entropy, dist.varentropy, o);
+      if (regime === 'branch' && o.branches > 1) {
+        const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
+        for (const path of explored) {
+          let n: TreeNode | undefined = node;
+          for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
+        }
+        main = chosen;
+        node = followPath(tree, main.steps);
+        continue;
+      }
+      let token: number;
+      if (regime === 'confident') token = dist.ids[0];
+      else {
+        adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
+        const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
+        chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
+        token = chain.sample(rng);
+      }
+      if (model.isEndOfGeneration(token)) {
+        main.ended = 'eog';
+        break;
+      }
+      const step = describeStep(model, dist, token, o.alternatives, regime);
+      main.steps.push(step);
+      node = tree.child(node, step) ?? node;
+      if (isStopped(model, o, main.steps)) main.ended = 'stop';
+      else if (main.steps.length < o.maxTokens) [main.scores] = await m.evaluate([{ branch: main.branch, tokens: [token], topN }]);
+    }
+    tree.addPath(main.steps);
+    return [makeCandidate(model, main.steps.slice(0, o.maxTokens), main.ended ?? 'length')];
+  }),
 };
 
 /**

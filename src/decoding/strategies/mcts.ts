@@ -1,11 +1,11 @@
-import { CandidateTree, type TreeNode } from '../candidate-tree';
+import type { CandidateTree, TreeNode } from '../candidate-tree';
 import { Distribution } from '../distribution';
 import type { Branch, LanguageModel } from '../language-model';
-import { MeteredModel } from '../metered-model';
+import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
-import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import type { Candidate, CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, finalize, isStopped, makeCandidate, meanLogprob, topNFor } from './paths';
+import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
   /** Simulations before each committed token. */
@@ -70,80 +70,76 @@ export const mcts: Strategy<MctsOptions> = {
   },
   settings: { keys: { 'mcts.simulations': 'simulations', 'mcts.cPuct': 'cPuct', 'mcts.rolloutDepth': 'rolloutDepth', 'mcts.maxModelCalls': 'maxModelCalls' } },
   capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
-  async decode({ model, prompt, options: o, signal }: DecodeRequest<MctsOptions>): Promise<DecodeResult> {
-    const tree = new CandidateTree(o.maxTreeNodes);
+  decode: meteredDecode('mcts', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, o.expandTopK);
     const valueFn = o.value ?? logprobValue;
-    const { value: candidates, stats } = await MeteredModel.run(model, signal, async (m) => {
-      const committed: TokenStep[] = [];
-      const branch = m.fork(prompt.branch);
-      const search: Search = { m, model, o, tree, topN, valueFn, branch };
-      let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
-      expand(search, root, committed);
-      const firstRoot = root;
-      // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
-      let firstShares: Map<Node, number> | undefined;
-      const snapshot = () => {
-        firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
-      };
-      const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
-      const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
-      let finish: FinishReason | undefined;
+    const committed: TokenStep[] = [];
+    const branch = m.fork(prompt.branch);
+    const search: Search = { m, model, o, tree, topN, valueFn, branch };
+    let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
+    expand(search, root, committed);
+    const firstRoot = root;
+    // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
+    let firstShares: Map<Node, number> | undefined;
+    const snapshot = () => {
+      firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
+    };
+    const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
+    const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
+    let finish: FinishReason | undefined;
 
-      while (!finish && committed.length < o.maxTokens) {
-        for (let s = 0; s < o.simulations && inBudget(); ) {
-          const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
-          if (ran === 0) break;
-          s += ran;
-        }
-        snapshot();
-        const best = mostVisited(root);
-        if (!best) {
-          finish = 'eog';
-          break;
-        }
-        if (!inBudget()) {
-          finish = 'budget';
-          break;
-        }
-        committed.push(best.step!);
-        if (best.terminal) {
-          finish = best.terminal;
-          if (best.terminal === 'eog') committed.pop();
-          break;
-        }
-        if (committed.length >= o.maxTokens) break;
-        const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
-        best.dist ??= Distribution.fromScores(scores, topN);
-        if (!best.children) expand(search, best, committed);
-        root = best;
+    while (!finish && committed.length < o.maxTokens) {
+      for (let s = 0; s < o.simulations && inBudget(); ) {
+        const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
+        if (ran === 0) break;
+        s += ran;
       }
-      // When the budget ends the search, extend with the most visited path found so far.
-      const tail: TokenStep[] = [];
-      if (finish === 'budget') {
-        for (let n = mostVisited(root); n && n.visits > 0 && committed.length + tail.length < o.maxTokens; n = mostVisited(n)) {
-          if (n.terminal === 'eog') break;
-          tail.push(n.step!);
-          if (n.terminal) break;
-        }
-      }
-      m.release(branch);
       snapshot();
-      const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
-      const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
-      // Score: the share of root visits its first token got (final choice is by visits).
-      const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
-      const mainFirst = out[0].tokens[0];
-      for (const child of firstRoot.children ?? []) {
-        if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
-        const steps: TokenStep[] = [child.step!];
-        for (let n = mostVisited(child); n && n.visits > 0 && n.terminal !== 'eog'; n = mostVisited(n)) steps.push(n.step!);
-        out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
+      const best = mostVisited(root);
+      if (!best) {
+        finish = 'eog';
+        break;
       }
-      return out;
-    });
-    return finalize('mcts', candidates, tree, stats);
-  },
+      if (!inBudget()) {
+        finish = 'budget';
+        break;
+      }
+      committed.push(best.step!);
+      if (best.terminal) {
+        finish = best.terminal;
+        if (best.terminal === 'eog') committed.pop();
+        break;
+      }
+      if (committed.length >= o.maxTokens) break;
+      const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
+      best.dist ??= Distribution.fromScores(scores, topN);
+      if (!best.children) expand(search, best, committed);
+      root = best;
+    }
+    // When the budget ends the search, extend with the most visited path found so far.
+    const tail: TokenStep[] = [];
+    if (finish === 'budget') {
+      for (let n = mostVisited(root); n && n.visits > 0 && committed.length + tail.length < o.maxTokens; n = mostVisited(n)) {
+        if (n.terminal === 'eog') break;
+        tail.push(n.step!);
+        if (n.terminal) break;
+      }
+    }
+    m.release(branch);
+    snapshot();
+    const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
+    const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
+    // Score: the share of root visits its first token got (final choice is by visits).
+    const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
+    const mainFirst = out[0].tokens[0];
+    for (const child of firstRoot.children ?? []) {
+      if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
+      const steps: TokenStep[] = [child.step!];
+      for (let n = mostVisited(child); n && n.visits > 0 && n.terminal !== 'eog'; n = mostVisited(n)) steps.push(n.step!);
+      out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
+    }
+    return out;
+  }),
 };
 
 function mostVisited(node: Node): Node | undefined {

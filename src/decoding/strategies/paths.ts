@@ -5,10 +5,11 @@
  * with the candidates marked in the tree.
  */
 
-import type { CandidateTree } from '../candidate-tree';
+import { CandidateTree } from '../candidate-tree';
 import type { Distribution } from '../distribution';
 import type { LanguageModel } from '../language-model';
-import type { Candidate, CommonOptions, DecodeResult, DecodeStats, FinishReason, StrategyName, TokenStep } from '../strategy';
+import { MeteredModel } from '../metered-model';
+import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, StrategyName, TokenStep } from '../strategy';
 
 /** The record of one chosen token, with the step's uncertainty and top alternatives. */
 export function describeStep(model: LanguageModel, dist: Distribution, token: number, alternatives: number, regime?: string): TokenStep {
@@ -64,16 +65,32 @@ export function makeCandidate(model: LanguageModel, steps: readonly TokenStep[],
   return { text: model.detokenize(tokens), tokens, steps, sumLogprob: sum, meanLogprob: mean, score: score ?? mean, finish, ...extra };
 }
 
-/** Ranks candidates by score, merges identical texts (keeping the better), marks the tree. */
-export function finalize(strategy: StrategyName, candidates: readonly Candidate[], tree: CandidateTree, stats: DecodeStats): DecodeResult {
-  const byText = new Map<string, Candidate>();
-  for (const c of candidates) {
-    const seen = byText.get(c.text);
-    if (!seen || c.score > seen.score) byText.set(c.text, c);
-  }
-  const ranked = [...byText.values()].sort((a, b) => b.score - a.score);
-  ranked.forEach((c, rank) => tree.markCandidate(c.tokens, rank));
-  return { strategy, candidates: ranked, tree, stats };
+/**
+ * A strategy's decode from its body: the body runs on a metered model (every branch it forks
+ * released whatever happens) and a fresh tree, and its candidates come back ranked by score,
+ * identical texts merged (keeping the better), the tree marked.
+ */
+export function meteredDecode<O>(
+  strategy: StrategyName, body: (request: DecodeRequest<O>, m: MeteredModel, tree: CandidateTree) => Promise<Candidate[]>,
+): (request: DecodeRequest<O>) => Promise<DecodeResult> {
+  return async (request) => {
+    const tree = new CandidateTree(request.options.maxTreeNodes);
+    const m = new MeteredModel(request.model, request.signal, request.promptHandedOver ? request.prompt.branch : undefined);
+    let candidates: Candidate[];
+    try {
+      candidates = await body(request, m, tree);
+    } finally {
+      m.finish();
+    }
+    const byText = new Map<string, Candidate>();
+    for (const c of candidates) {
+      const seen = byText.get(c.text);
+      if (!seen || c.score > seen.score) byText.set(c.text, c);
+    }
+    const ranked = [...byText.values()].sort((a, b) => b.score - a.score);
+    ranked.forEach((c, rank) => tree.markCandidate(c.tokens, rank));
+    return { strategy, candidates: ranked, tree, stats: m.stats };
+  };
 }
 
 export interface Hypothesis {

@@ -1,12 +1,10 @@
-import { CandidateTree } from '../candidate-tree';
 import { Distribution } from '../distribution';
-import { MeteredModel } from '../metered-model';
 import { createRng, deriveSeed, type Rng } from '../rng';
 import { SamplerChain, type SamplerSpec } from '../samplers/chain';
 import type { Branch, NextTokenScores } from '../language-model';
 import { CHAIN, int, num } from '../option-rules';
-import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, StrategyName, StrategySettings, TokenStep } from '../strategy';
-import { describeStep, endAfterStep, finalize, makeCandidate, topNFor } from './paths';
+import type { Candidate, FinishReason, Strategy, StrategyName, StrategySettings, TokenStep } from '../strategy';
+import { describeStep, endAfterStep, makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface SamplingOptions {
   /** Independent samples; all are stepped together in one model call per token. */
@@ -71,45 +69,41 @@ function samplingStrategy(name: StrategyName, description: string, chain: readon
     rules: { samples: int(1, 16), chain: CHAIN },
     settings,
     capabilities: { takesValue: false, extendsPrompt: true, usesTimeBudget: true },
-    async decode({ model, prompt, options, signal, promptHandedOver }: DecodeRequest<SamplingOptions>): Promise<DecodeResult> {
-      const tree = new CandidateTree(options.maxTreeNodes);
+    decode: meteredDecode(name, async ({ model, prompt, options }, m, tree) => {
       const topN = topNFor(options, chainReach(options.chain));
       const sampler = new SamplerChain(options.chain);
-      const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
-        const samples: Sample[] = [];
-        const count = Math.max(1, options.samples);
-        for (let i = 0; i < count; i++) {
-          const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
-          samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
-        }
-        for (;;) {
-          const stepping: Sample[] = [];
-          for (const s of samples) {
-            if (s.finish) continue;
-            const token = draw(sampler, s, prompt.tokens);
-            if (model.isEndOfGeneration(token)) {
-              s.finish = 'eog';
-              continue;
-            }
-            s.steps.push(describeStep(model, Distribution.fromScores(s.scores, options.alternatives), token, options.alternatives));
-            s.finish = endAfterStep(model, options, s.steps);
-            if (!s.finish) stepping.push(s);
+      const samples: Sample[] = [];
+      const count = Math.max(1, options.samples);
+      for (let i = 0; i < count; i++) {
+        const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
+        samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
+      }
+      for (;;) {
+        const stepping: Sample[] = [];
+        for (const s of samples) {
+          if (s.finish) continue;
+          const token = draw(sampler, s, prompt.tokens);
+          if (model.isEndOfGeneration(token)) {
+            s.finish = 'eog';
+            continue;
           }
-          if (stepping.length === 0) break;
-          if (m.outOfTime(options.timeBudgetMs)) {
-            for (const s of stepping) s.finish = 'budget';
-            break;
-          }
-          const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
-          stepping.forEach((s, i) => (s.scores = next[i]));
+          s.steps.push(describeStep(model, Distribution.fromScores(s.scores, options.alternatives), token, options.alternatives));
+          s.finish = endAfterStep(model, options, s.steps);
+          if (!s.finish) stepping.push(s);
         }
-        return samples.map((s): Candidate => {
-          tree.addPath(s.steps);
-          return makeCandidate(model, s.steps, s.finish ?? 'length');
-        });
-      }, promptHandedOver ? prompt.branch : undefined);
-      return finalize(name, value, tree, stats);
-    },
+        if (stepping.length === 0) break;
+        if (m.outOfTime(options.timeBudgetMs)) {
+          for (const s of stepping) s.finish = 'budget';
+          break;
+        }
+        const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
+        stepping.forEach((s, i) => (s.scores = next[i]));
+      }
+      return samples.map((s): Candidate => {
+        tree.addPath(s.steps);
+        return makeCandidate(model, s.steps, s.finish ?? 'length');
+      });
+    }),
   };
 }
 
