@@ -18,7 +18,7 @@ import { sortPairsDesc } from './sort';
 export class CandidateSet {
   ids = new Int32Array(0);
   logits = new Float32Array(0);
-  /** Probabilities of the survivors (positions align with ids), valid when `probsValid`. */
+  /** Probabilities of the survivors (positions align with ids) as softmax() leaves them; samplers also use it as scratch. */
   probs = new Float64Array(0);
   /** Scratch for samplers: sort keys and positions. */
   scratchKeys = new Float64Array(0);
@@ -26,7 +26,6 @@ export class CandidateSet {
   size = 0;
   /** Survivors are in descending logit order. */
   sorted = false;
-  probsValid = false;
   /** True while the set is the unmodified view of the caller's logits. */
   identity = false;
   source: Float32Array = new Float32Array(0);
@@ -42,7 +41,6 @@ export class CandidateSet {
     this.size = logits.length;
     this.identity = true;
     this.sorted = false;
-    this.probsValid = false;
     return this;
   }
 
@@ -56,7 +54,6 @@ export class CandidateSet {
     this.size = ids.length;
     this.identity = false;
     this.sorted = sortedDescending;
-    this.probsValid = false;
     return this;
   }
 
@@ -86,7 +83,6 @@ export class CandidateSet {
     this.identity = false;
     this.size = size;
     this.sorted = sorted;
-    this.probsValid = false;
   }
 
   /** Max logit over the survivors; throws on NaN or +Infinity. */
@@ -110,7 +106,6 @@ export class CandidateSet {
     for (let i = 0; i < this.size; i++) sum += p[i] = expNonPositive(l[i] - max);
     const inv = 1 / sum;
     for (let i = 0; i < this.size; i++) p[i] *= inv;
-    this.probsValid = true;
     return max + Math.log(sum);
   }
 
@@ -121,7 +116,6 @@ export class CandidateSet {
     this.materialize();
     sortPairsDesc(this.logits, this.ids, 0, this.size);
     this.sorted = true;
-    this.probsValid = false;
   }
 
   private grow(capacity: number): void {

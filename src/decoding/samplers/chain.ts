@@ -75,7 +75,6 @@ export class SamplerChain {
     const w = set.probs;
     let sum = 0;
     for (let i = 0; i < set.size; i++) sum += w[i] = expNonPositive(l[i] - max);
-    set.probsValid = false;
     const target = rng() * sum;
     let cum = 0;
     for (let i = 0; i < set.size; i++) {

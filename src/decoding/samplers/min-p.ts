@@ -9,7 +9,6 @@ import { keepTopK } from './top-k';
  * leaves fewer than `minKeep`, keep the top `minKeep`. Works on logits: no softmax needed.
  */
 export class MinPSampler implements Sampler {
-  readonly name = 'min_p';
   constructor(
     readonly p: number,
     readonly minKeep = 0,

@@ -11,6 +11,5 @@ export interface SamplerContext {
  * logits processor: it may rewrite logits and drop candidates, never add them.
  */
 export interface Sampler {
-  readonly name: string;
   apply(set: CandidateSet, context: SamplerContext): void;
 }

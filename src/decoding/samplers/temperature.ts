@@ -11,7 +11,6 @@ import type { Sampler } from './sampler';
 const GREEDY_BELOW = 1e-6;
 
 export class TemperatureSampler implements Sampler {
-  readonly name = 'temperature';
   /** Settable, so a chain whose temperature adapts per step keeps its buffers (entropy.ts). */
   constructor(public t: number) {}
 
@@ -35,7 +34,6 @@ export class TemperatureSampler implements Sampler {
     } else {
       for (let i = 0; i < set.size; i++) l[i] *= inv;
     }
-    set.probsValid = false;
   }
 }
 

@@ -10,7 +10,6 @@ import { simdKernel } from './simd-kernel';
  * best, so the common small k costs little more than reading the vocabulary once.
  */
 export class TopKSampler implements Sampler {
-  readonly name = 'top_k';
   constructor(readonly k: number) {}
 
   apply(set: CandidateSet): void {

@@ -10,7 +10,6 @@ import type { Sampler } from './sampler';
  * crossing token is kept) and that holds at least `minKeep` tokens.
  */
 export class TopPSampler implements Sampler {
-  readonly name = 'top_p';
   private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,

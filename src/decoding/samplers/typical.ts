@@ -14,7 +14,6 @@ import type { Sampler } from './sampler';
  * of the logit from one centre, so no per-token logarithm is needed.
  */
 export class TypicalSampler implements Sampler {
-  readonly name = 'typical';
   private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,
