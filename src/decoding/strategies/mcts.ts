@@ -79,11 +79,7 @@ export const mcts: Strategy<MctsOptions> = {
     let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
     expand(search, root, committed);
     const firstRoot = root;
-    // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
     let firstShares: Map<Node, number> | undefined;
-    const snapshot = () => {
-      firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
-    };
     const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
     const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
     let finish: FinishReason | undefined;
@@ -94,7 +90,8 @@ export const mcts: Strategy<MctsOptions> = {
         if (ran === 0) break;
         s += ran;
       }
-      snapshot();
+      // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
+      firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
       const best = mostVisited(root);
       if (!best) {
         finish = 'eog';
@@ -117,16 +114,8 @@ export const mcts: Strategy<MctsOptions> = {
       root = best;
     }
     // When the budget ends the search, extend with the most visited path found so far.
-    const tail: TokenStep[] = [];
-    if (finish === 'budget') {
-      for (let n = mostVisited(root); n && n.visits > 0 && committed.length + tail.length < o.maxTokens; n = mostVisited(n)) {
-        if (n.terminal === 'eog') break;
-        tail.push(n.step!);
-        if (n.terminal) break;
-      }
-    }
+    const tail = finish === 'budget' ? mostVisitedPath(root, o.maxTokens - committed.length) : [];
     m.release(branch);
-    snapshot();
     const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
     const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
     // Score: the share of root visits its first token got (final choice is by visits).
@@ -134,8 +123,7 @@ export const mcts: Strategy<MctsOptions> = {
     const mainFirst = out[0].tokens[0];
     for (const child of firstRoot.children ?? []) {
       if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
-      const steps: TokenStep[] = [child.step!];
-      for (let n = mostVisited(child); n && n.visits > 0 && n.terminal !== 'eog'; n = mostVisited(n)) steps.push(n.step!);
+      const steps = [child.step!, ...mostVisitedPath(child, Infinity)];
       out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
     }
     return out;
@@ -148,6 +136,13 @@ function mostVisited(node: Node): Node | undefined {
     if (!best || c.visits > best.visits || (c.visits === best.visits && c.prior > best.prior)) best = c;
   }
   return best;
+}
+
+/** The most visited path below `node`, at most `max` tokens, stopping before an end of generation (other ends are leaves). */
+function mostVisitedPath(node: Node, max: number): TokenStep[] {
+  const steps: TokenStep[] = [];
+  for (let n = mostVisited(node); n && n.visits > 0 && n.terminal !== 'eog' && steps.length < max; n = mostVisited(n)) steps.push(n.step!);
+  return steps;
 }
 
 /** Creates the children of an expanded node: its top tokens with tempered, renormalised priors. */
