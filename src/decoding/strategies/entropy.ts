@@ -1,4 +1,4 @@
-import type { CandidateTree, TreeNode } from '../candidate-tree';
+import type { TreeNode } from '../candidate-tree';
 import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
 import type { MeteredModel } from '../metered-model';
@@ -119,8 +119,8 @@ export const entropy: Strategy<EntropyOptions> = {
           let n: TreeNode | undefined = node;
           for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
         }
+        for (const step of chosen.steps.slice(main.steps.length)) node = node.children.find((c) => c.token === step.token) ?? node;
         main = chosen;
-        node = followPath(tree, main.steps);
         continue;
       }
       let token: number;
@@ -186,10 +186,4 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   m.release(main.branch);
   if (isStopped(model, o, best.steps)) best.ended = 'stop';
   return { chosen: best, explored: paths };
-}
-
-function followPath(tree: CandidateTree, steps: readonly TokenStep[]): TreeNode {
-  let node = tree.root;
-  for (const s of steps) node = node.children.find((c) => c.token === s.token) ?? node;
-  return node;
 }
