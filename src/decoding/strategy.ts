@@ -1,9 +1,8 @@
-import type { CandidateTree } from './candidate-tree';
+import type { CandidateTree, TokenStep } from './candidate-tree';
+import type { LanguageModel, PromptState } from './language-model';
 import { BOOLEAN, FUNCTION, int, num, type NumberRule, type OptionRules } from './option-rules';
-import type { TokenStep } from './token-step';
 
 export type { TokenStep };
-import type { LanguageModel, PromptState } from './language-model';
 
 export type StrategyName = 'greedy' | 'top-p' | 'min-p' | 'entropy' | 'beam' | 'mcts';
 

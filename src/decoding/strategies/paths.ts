@@ -93,22 +93,15 @@ export function meteredDecode<O>(
   };
 }
 
-export interface Hypothesis {
-  readonly steps: TokenStep[];
-  readonly sum: number;
-  readonly score: number;
-  readonly finish: FinishReason;
-}
-
 /** The best `width` finished paths of a beam search, by length-normalised score (HF's BeamHypotheses). */
 export class Hypotheses {
-  readonly best: Hypothesis[] = [];
+  readonly best: { readonly steps: TokenStep[]; readonly score: number; readonly finish: FinishReason }[] = [];
 
   constructor(private readonly width: number, private readonly alpha: number) {}
 
   /** A finished path of `length` tokens scored (EOS counted, as Hugging Face does). */
   add(steps: TokenStep[], sum: number, length: number, finish: FinishReason): void {
-    this.best.push({ steps, sum, score: lengthNormalised(sum, length, this.alpha), finish });
+    this.best.push({ steps, score: lengthNormalised(sum, length, this.alpha), finish });
     this.best.sort((a, b) => b.score - a.score);
     if (this.best.length > this.width) this.best.pop();
   }
