@@ -11,8 +11,7 @@ export class InvalidLogitsError extends Error {
   override readonly name = 'InvalidLogitsError';
 }
 
-export const LN2 = Math.LN2;
-export const toBits = (nats: number): number => nats / LN2;
+export const toBits = (nats: number): number => nats / Math.LN2;
 
 /** Throws on NaN or +Infinity; -Infinity is a legal "impossible token". Returns the max. */
 export function checkedMax(logits: ArrayLike<number>, length = logits.length): number {
@@ -79,6 +78,9 @@ export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length)
  * that lower bound is).
  */
 export class Distribution {
+  /** Probability mass outside `ids` (0 when built from full logits and fully listed). */
+  readonly tailMass: number;
+
   private constructor(
     /** Token ids, most likely first. */
     readonly ids: Int32Array,
@@ -86,11 +88,13 @@ export class Distribution {
     readonly logprobs: Float64Array,
     readonly entropy: number,
     readonly varentropy: number,
-    /** Probability mass outside `ids` (0 when built from full logits and fully listed). */
-    readonly tailMass: number,
     /** Full log-probabilities by token id, when known. */
     readonly full?: Float64Array,
-  ) {}
+  ) {
+    let kept = 0;
+    for (let i = 0; i < logprobs.length; i++) kept += Math.exp(logprobs[i]);
+    this.tailMass = Math.max(0, 1 - kept);
+  }
 
   get size(): number {
     return this.ids.length;
@@ -108,13 +112,7 @@ export class Distribution {
     const full = logSoftmax(logits);
     const { entropy, varentropy } = entropyOf(full);
     const ids = topIndices(full, Math.min(topN, full.length));
-    const logprobs = new Float64Array(ids.length);
-    let kept = 0;
-    for (let i = 0; i < ids.length; i++) {
-      logprobs[i] = full[ids[i]];
-      kept += Math.exp(logprobs[i]);
-    }
-    return new Distribution(ids, logprobs, entropy, varentropy, Math.max(0, 1 - kept), full);
+    return new Distribution(ids, Float64Array.from(ids, (id) => full[id]), entropy, varentropy, full);
   }
 
   /** From a top slice (descending) and log Σ exp over the whole vocabulary. */
@@ -123,13 +121,9 @@ export class Distribution {
     checkedMax(logits, ids.length);
     if (!Number.isFinite(logNormalizer)) throw new InvalidLogitsError(`log-normaliser is ${logNormalizer}`);
     const logprobs = new Float64Array(ids.length);
-    let kept = 0;
-    for (let i = 0; i < ids.length; i++) {
-      logprobs[i] = Math.min(0, logits[i] - logNormalizer);
-      kept += Math.exp(logprobs[i]);
-    }
+    for (let i = 0; i < ids.length; i++) logprobs[i] = Math.min(0, logits[i] - logNormalizer);
     const { entropy, varentropy } = entropyOf(logprobs);
-    return new Distribution(Int32Array.from(ids), logprobs, entropy, varentropy, Math.max(0, 1 - kept));
+    return new Distribution(Int32Array.from(ids), logprobs, entropy, varentropy);
   }
 
   static fromScores(scores: NextTokenScores, topN = Infinity): Distribution {
