@@ -38,7 +38,7 @@ export class TopPSampler implements Sampler {
     const { max, min } = logitRange(set);
     // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
     const h = this.histogram;
-    h.begin(n, 0, max - min);
+    h.begin(n, max - min);
     const keys = set.scratchKeys;
     const mass = set.probs;
     const binMass = h.mass;

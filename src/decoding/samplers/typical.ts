@@ -40,7 +40,7 @@ export class TypicalSampler implements Sampler {
     const centre = lse - entropy;
     // Keys are distances from the centre: the largest finite one is at an end of [min, max].
     const h = this.histogram;
-    h.begin(n, 0, Math.max(Math.abs(centre), Math.abs(centre - (min - max))));
+    h.begin(n, Math.max(Math.abs(centre), Math.abs(centre - (min - max))));
     const keys = set.scratchKeys;
     for (let i = 0; i < n; i++) {
       const key = mass[i] > 0 ? Math.abs(centre - (l[i] - max)) : Infinity;
