@@ -45,7 +45,7 @@ export class CandidateSet {
   }
 
   /** Starts a new step over an explicit (id, logit) list, e.g. a top-N slice. */
-  resetFrom(ids: ArrayLike<number>, logits: ArrayLike<number>, sortedDescending = false): this {
+  resetFrom(ids: ArrayLike<number>, logits: ArrayLike<number>): this {
     if (ids.length > this.ids.length) this.grow(ids.length);
     for (let i = 0; i < ids.length; i++) {
       this.ids[i] = ids[i];
@@ -53,7 +53,7 @@ export class CandidateSet {
     }
     this.size = ids.length;
     this.identity = false;
-    this.sorted = sortedDescending;
+    this.sorted = false;
     return this;
   }
 

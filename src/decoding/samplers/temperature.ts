@@ -37,19 +37,11 @@ export class TemperatureSampler implements Sampler {
   }
 }
 
-export function keepArgmax(set: CandidateSet): void {
+function keepArgmax(set: CandidateSet): void {
+  const max = set.maxLogit(); // validates
   let best = 0;
-  let max = set.logitAt(0);
-  for (let i = 1; i < set.size; i++) {
-    const x = set.logitAt(i);
-    if (x > max) {
-      max = x;
-      best = i;
-    }
-  }
-  set.maxLogit(); // validates a view
-  const id = set.idAt(best);
-  set.ids[0] = id;
+  while (set.logitAt(best) !== max) best++; // the first position holding the max
+  set.ids[0] = set.idAt(best);
   set.logits[0] = max;
   set.truncate(1, true);
 }

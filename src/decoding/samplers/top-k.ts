@@ -54,11 +54,15 @@ export function keepTopK(set: CandidateSet, k: number): void {
     size = insert(keys, ids, size, k, validLogit(x, identity ? i : srcIds[i]), identity ? i : srcIds[i]);
     kth = keys[k - 1];
   }
+  keepSelected(set, size);
+}
+
+/** Keeps the `size` selected in the scratch buffers, sorted; equal logits follow id order, as after a full sort. */
+function keepSelected(set: CandidateSet, size: number): void {
   for (let j = 0; j < size; j++) {
-    set.ids[j] = ids[j];
-    set.logits[j] = keys[j];
+    set.ids[j] = set.scratchIds[j];
+    set.logits[j] = set.scratchKeys[j];
   }
-  // Make equal logits follow id order, as a full sort would.
   sortPairsDesc(set.logits, set.ids, 0, size);
   set.truncate(size, true);
 }
@@ -105,12 +109,7 @@ function keepTopKSimd(set: CandidateSet, k: number): boolean {
     if (x === Infinity) return false;
     size = insertIfLarger(keys, ids, size, k, x, candidates[c]);
   }
-  for (let j = 0; j < size; j++) {
-    set.ids[j] = ids[j];
-    set.logits[j] = keys[j];
-  }
-  sortPairsDesc(set.logits, set.ids, 0, size);
-  set.truncate(size, true);
+  keepSelected(set, size);
   return true;
 }
 
