@@ -23,8 +23,7 @@ export const greedy: Strategy = {
         finish = 'eog';
         break;
       }
-      const step = describeStep(model, dist, token, options.alternatives);
-      steps.push(step);
+      steps.push(describeStep(model, dist, token, options.alternatives));
       const end = endAfterStep(model, options, steps);
       if (end) {
         finish = end;

@@ -3,7 +3,7 @@ import { Distribution } from '../distribution';
 import type { Branch, LanguageModel } from '../language-model';
 import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
-import type { Candidate, CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
+import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
 import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
 
@@ -116,15 +116,14 @@ export const mcts: Strategy<MctsOptions> = {
     // When the budget ends the search, extend with the most visited path found so far.
     const tail = finish === 'budget' ? mostVisitedPath(root, o.maxTokens - committed.length) : [];
     m.release(branch);
-    const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
-    const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
-    // Score: the share of root visits its first token got (final choice is by visits).
-    const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
-    const mainFirst = out[0].tokens[0];
+    // Score: the share of root visits a candidate's first token got (final choice is by visits).
+    const candidate = (first: Node | undefined, steps: TokenStep[], end: FinishReason) =>
+      makeCandidate(model, steps, end, first ? (firstShares?.get(first) ?? 0) : 0, { visits: first?.visits, value: first && q(first) });
+    const path = [...committed, ...tail];
+    const out = [candidate(firstRoot.children?.find((c) => c.step?.token === path[0]?.token), path, finish ?? 'length')];
     for (const child of firstRoot.children ?? []) {
-      if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
-      const steps = [child.step!, ...mostVisitedPath(child, Infinity)];
-      out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
+      if (!child.visits || child.step!.token === path[0]?.token || child.terminal === 'eog') continue;
+      out.push(candidate(child, [child.step!, ...mostVisitedPath(child, Infinity)], 'budget'));
     }
     return out;
   }),
