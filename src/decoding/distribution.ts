@@ -6,6 +6,7 @@
  * varentropy V = Σ p·(ln p + H)², the variance of the surprisal. 0·ln 0 is taken as 0.
  */
 import type { NextTokenScores } from './language-model';
+import { insertIfLarger } from './samplers/sort';
 
 export class InvalidLogitsError extends Error {
   override readonly name = 'InvalidLogitsError';
@@ -144,17 +145,9 @@ export function topIndices(values: ArrayLike<number>, k: number): Int32Array {
   }
   // Insertion into a small sorted buffer: O(n·k) worst case but O(n) for the small k
   // strategies ask for, since most values fail the first comparison with the k-th best.
+  const keys = new Float64Array(k);
   const out = new Int32Array(k);
   let size = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (size === k && !(v > values[out[k - 1]])) continue;
-    let j = size < k ? size++ : k - 1;
-    while (j > 0 && v > values[out[j - 1]]) {
-      out[j] = out[j - 1];
-      j--;
-    }
-    out[j] = i;
-  }
+  for (let i = 0; i < n; i++) size = insertIfLarger(keys, out, size, k, values[i], i);
   return out;
 }

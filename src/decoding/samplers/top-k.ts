@@ -1,6 +1,6 @@
 import type { CandidateSet } from './candidate-set';
 import type { Sampler } from './sampler';
-import { sortPairsDesc } from './sort';
+import { insert, insertIfLarger, sortPairsDesc } from './sort';
 import { validLogit } from './candidate-set';
 import { simdKernel } from './simd-kernel';
 
@@ -111,21 +111,4 @@ function keepTopKSimd(set: CandidateSet, k: number): boolean {
   }
   keepSelected(set, size);
   return true;
-}
-
-function insertIfLarger(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
-  return size < k || x > keys[k - 1] ? insert(keys, ids, size, k, x, id) : size;
-}
-
-/** Inserts into a descending buffer of capacity k, dropping the smallest when full. */
-function insert(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
-  let j = size < k ? size++ : k - 1;
-  while (j > 0 && x > keys[j - 1]) {
-    keys[j] = keys[j - 1];
-    ids[j] = ids[j - 1];
-    j--;
-  }
-  keys[j] = x;
-  ids[j] = id;
-  return size;
 }
