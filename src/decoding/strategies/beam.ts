@@ -77,7 +77,6 @@ export const beam: Strategy<BeamOptions> = {
 
       if (finished.isDone(next.map((n) => n.sum), curLen, options.maxTokens, options.earlyStopping)) {
         releaseAll(m, beams);
-        beams = [];
         break;
       }
       const outOfTime = m.outOfTime(options.timeBudgetMs);
@@ -85,7 +84,6 @@ export const beam: Strategy<BeamOptions> = {
         for (const n of next) finished.add([...n.parent.steps, n.step], n.sum, curLen, outOfTime ? 'budget' : 'length');
         for (const n of next) tree.child(n.parent.node, n.step);
         releaseAll(m, beams);
-        beams = [];
         break;
       }
 

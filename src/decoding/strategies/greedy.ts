@@ -15,27 +15,19 @@ export const greedy: Strategy = {
     const branch = m.adopt(prompt.branch);
     const steps: TokenStep[] = [];
     let scores = prompt.next;
-    let finish: FinishReason = 'length';
+    let finish: FinishReason | undefined;
     while (steps.length < options.maxTokens) {
       const dist = Distribution.fromScores(scores, topN);
       const token = dist.ids[0];
-      if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) {
-        finish = 'eog';
-        break;
+      if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) finish = 'eog';
+      else {
+        steps.push(describeStep(model, dist, token, options.alternatives));
+        finish = endAfterStep(model, options, steps) ?? (m.outOfTime(options.timeBudgetMs) ? 'budget' : undefined);
       }
-      steps.push(describeStep(model, dist, token, options.alternatives));
-      const end = endAfterStep(model, options, steps);
-      if (end) {
-        finish = end;
-        break;
-      }
-      if (m.outOfTime(options.timeBudgetMs)) {
-        finish = 'budget';
-        break;
-      }
+      if (finish) break;
       [scores] = await m.evaluate([{ branch, tokens: [token], topN }]);
     }
     tree.addPath(steps);
-    return [makeCandidate(model, steps, finish)];
+    return [makeCandidate(model, steps, finish ?? 'length')];
   }),
 };

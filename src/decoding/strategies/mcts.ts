@@ -93,21 +93,11 @@ export const mcts: Strategy<MctsOptions> = {
       // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
       firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
       const best = mostVisited(root);
-      if (!best) {
-        finish = 'eog';
-        break;
-      }
-      if (!inBudget()) {
-        finish = 'budget';
-        break;
-      }
+      finish = !best ? 'eog' : inBudget() ? best.terminal : 'budget';
+      // An end of generation is not a token of the completion; a stop is.
+      if (!best || finish === 'eog' || finish === 'budget') break;
       committed.push(best.step!);
-      if (best.terminal) {
-        finish = best.terminal;
-        if (best.terminal === 'eog') committed.pop();
-        break;
-      }
-      if (committed.length >= o.maxTokens) break;
+      if (finish || committed.length >= o.maxTokens) break;
       const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
       best.dist ??= Distribution.fromScores(scores, topN);
       if (!best.children) expand(search, best, committed);
