@@ -1,5 +1,4 @@
-import type { CandidateSet } from './candidate-set';
-import { validLogit } from './candidate-set';
+import { validLogit, type CandidateSet } from './candidate-set';
 import { simdKernel } from './simd-kernel';
 
 /**

@@ -58,16 +58,9 @@ export class MassHistogram {
     if (crossing < 0) return;
     this.reserve(this.count[crossing]);
 
-    const n = set.size;
-    const keys = set.scratchKeys;
-    const mass = set.probs;
+    const { size: n, scratchKeys: keys, probs: mass, ids, logits, identity } = set;
     const src = set.logitArray();
-    const ids = set.ids;
-    const logits = set.logits;
-    const identity = set.identity;
-    const bins = this.bins;
-    const scale = this.scale;
-    const { gKeys, gOrder, gIds, gLogits, gMass } = this;
+    const { bins, scale, gKeys, gOrder, gIds, gLogits, gMass } = this;
     let out = 0;
     let g = 0;
     for (let i = 0; i < n; i++) {

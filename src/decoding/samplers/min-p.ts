@@ -25,8 +25,7 @@ export class MinPSampler implements Sampler {
       return;
     }
     const fallback = () => keepTopK(set, Math.max(1, Math.min(this.minKeep, n)));
-    const ids = set.ids;
-    const logits = set.logits;
+    const { ids, logits } = set;
     let out = 0;
     if (set.identity && n >= 4096) {
       const simd = simdKernel();

@@ -1,7 +1,6 @@
-import type { CandidateSet } from './candidate-set';
+import { validLogit, type CandidateSet } from './candidate-set';
 import type { Sampler } from './sampler';
 import { insert, insertIfLarger, sortPairsDesc } from './sort';
-import { validLogit } from './candidate-set';
 import { simdKernel } from './simd-kernel';
 
 /**
@@ -15,15 +14,9 @@ export class TopKSampler implements Sampler {
   apply(set: CandidateSet): void {
     if (this.k <= 0) return;
     const k = Math.min(this.k, set.size);
-    if (set.sorted) {
-      set.truncate(k, true);
-      return;
-    }
-    if (k === set.size) {
-      set.sortDescending();
-      return;
-    }
-    keepTopK(set, k);
+    if (set.sorted) set.truncate(k, true);
+    else if (k === set.size) set.sortDescending();
+    else keepTopK(set, k);
   }
 }
 
@@ -37,11 +30,8 @@ export function keepTopK(set: CandidateSet, k: number): void {
     return;
   }
   if (set.identity && n >= SIMD_MIN_SIZE && keepTopKSimd(set, k)) return;
-  const ids = set.scratchIds;
-  const keys = set.scratchKeys;
+  const { scratchIds: ids, scratchKeys: keys, identity, ids: srcIds } = set;
   const src = set.logitArray();
-  const identity = set.identity;
-  const srcIds = set.ids;
   // Fill the buffer with the first k, then scan: most logits fail the one comparison with
   // the current k-th best, so the scan costs about one read per token.
   let size = 0;
@@ -81,11 +71,8 @@ const SAMPLE = 2048;
 function keepTopKSimd(set: CandidateSet, k: number): boolean {
   const simd = simdKernel();
   if (!simd) return false;
-  const src = set.source;
-  const n = set.size;
+  const { source: src, size: n, scratchKeys: keys, scratchIds: ids } = set;
   simd.load(src.subarray(0, n));
-  const keys = set.scratchKeys;
-  const ids = set.scratchIds;
   // The sample: 8 contiguous blocks spread over the array (cache lines read whole; a
   // strided sample would touch every line of the array).
   const block = SAMPLE / 8;

@@ -39,11 +39,8 @@ export class TopPSampler implements Sampler {
     // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
     const h = this.histogram;
     h.begin(n, max - min);
-    const keys = set.scratchKeys;
-    const mass = set.probs;
-    const binMass = h.mass;
-    const binCount = h.count;
-    const scale = h.scale;
+    const { scratchKeys: keys, probs: mass } = set;
+    const { mass: binMass, count: binCount, scale } = h;
     const last = h.bins - 1;
     let sum = 0;
     for (let i = 0; i < n; i++) {
