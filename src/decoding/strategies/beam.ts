@@ -1,7 +1,6 @@
 import type { TreeNode } from '../candidate-tree';
 import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
-import type { MeteredModel } from '../metered-model';
 import { choice, int, num } from '../option-rules';
 import type { Candidate, Strategy, TokenStep } from '../strategy';
 import { describeStep, Hypotheses, isStopped, makeCandidate, meteredDecode, topNFor } from './paths';
@@ -42,9 +41,8 @@ export const beam: Strategy<BeamOptions> = {
   capabilities: { takesValue: false, extendsPrompt: false, usesTimeBudget: true },
   decode: meteredDecode('beam', async ({ model, prompt, options }, m, tree) => {
     const B = Math.max(1, Math.floor(options.width));
-    const alpha = options.lengthPenalty;
     const topN = topNFor(options, 2 * B);
-    const finished = new Hypotheses(B, alpha);
+    const finished = new Hypotheses(B, options.lengthPenalty);
     let beams: Beam[] = [{ branch: m.fork(prompt.branch), steps: [], sum: 0, scores: prompt.next, node: tree.root }];
     for (let curLen = 1; curLen <= options.maxTokens && beams.length > 0; curLen++) {
       // Top 2B continuations over all beams.
@@ -76,14 +74,14 @@ export const beam: Strategy<BeamOptions> = {
       });
 
       if (finished.isDone(next.map((n) => n.sum), curLen, options.maxTokens, options.earlyStopping)) {
-        releaseAll(m, beams);
+        for (const b of beams) m.release(b.branch);
         break;
       }
       const outOfTime = m.outOfTime(options.timeBudgetMs);
       if (curLen === options.maxTokens || outOfTime) {
         for (const n of next) finished.add([...n.parent.steps, n.step], n.sum, curLen, outOfTime ? 'budget' : 'length');
         for (const n of next) tree.child(n.parent.node, n.step);
-        releaseAll(m, beams);
+        for (const b of beams) m.release(b.branch);
         break;
       }
 
@@ -106,7 +104,3 @@ export const beam: Strategy<BeamOptions> = {
     return finished.best.map((h): Candidate => makeCandidate(model, h.steps, h.finish, h.score));
   }),
 };
-
-function releaseAll(m: MeteredModel, beams: readonly Beam[]): void {
-  for (const b of beams) m.release(b.branch);
-}

@@ -94,7 +94,6 @@ export const entropy: Strategy<EntropyOptions> = {
   decode: meteredDecode('entropy', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, Math.max(o.branches, o.topK));
     const rng = createRng(o.seed);
-    const value = o.value ?? logprobValue;
     const chainFor = (t: number | TemperatureSampler, topK: number, topP: number) =>
       new SamplerChain([{ type: 'top_k', k: topK }, { type: 'top_p', p: topP }, { type: 'min_p', p: o.minP }, typeof t === 'number' ? { type: 'temperature', t } : t]);
     const hot = chainFor(Math.min(1.5, o.temperature * 1.3), o.topK, o.topP);
@@ -114,7 +113,7 @@ export const entropy: Strategy<EntropyOptions> = {
       const dist = Distribution.fromScores(main.scores, topN);
       const regime = classify(dist.entropy, dist.varentropy, o);
       if (regime === 'branch' && o.branches > 1) {
-        const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
+        const { chosen, explored } = await branchAndPick(m, main, dist, o, model);
         for (const path of explored) {
           let n: TreeNode | undefined = node;
           for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
@@ -151,7 +150,7 @@ export const entropy: Strategy<EntropyOptions> = {
  * tokens (one batched model call per depth) and keep the branch with the best value.
  * The winner's rollout is committed, since its KV state is already computed.
  */
-async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, value: ValueFunction, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
+async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
   const paths: Path[] = [];
   for (let i = 0; i < Math.min(o.branches, dist.size); i++) {
     if (!(dist.logprobs[i] > -Infinity)) break;
@@ -178,7 +177,7 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   }
   const valueOf = (p: Path) => {
     const tokens = p.steps.map((s) => s.token);
-    return value({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(p.steps.slice(main.steps.length)) });
+    return (o.value ?? logprobValue)({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(p.steps.slice(main.steps.length)) });
   };
   let best = paths[0];
   for (const p of paths) if (valueOf(p) > valueOf(best)) best = p;

@@ -48,7 +48,6 @@ interface Search {
   readonly o: CommonOptions & MctsOptions;
   readonly tree: CandidateTree;
   readonly topN: number;
-  readonly valueFn: ValueFunction;
   /** The committed path's branch; simulations fork from it. */
   readonly branch: Branch;
 }
@@ -72,10 +71,9 @@ export const mcts: Strategy<MctsOptions> = {
   capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
   decode: meteredDecode('mcts', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, o.expandTopK);
-    const valueFn = o.value ?? logprobValue;
     const committed: TokenStep[] = [];
     const branch = m.fork(prompt.branch);
-    const search: Search = { m, model, o, tree, topN, valueFn, branch };
+    const search: Search = { m, model, o, tree, topN, branch };
     let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
     expand(search, root, committed);
     const firstRoot = root;
@@ -258,10 +256,10 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
 }
 
 /** Value of a simulated completion (path + rollout), added along the path. */
-function backUp({ model, valueFn }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
+function backUp({ model, o }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
   const scored = [...path.map((n) => n.step!), ...rollout];
   const tokens = [...committed, ...scored].map((s) => s.token);
-  const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
+  const value = (o.value ?? logprobValue)({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
   root.visits++;
   root.total += value;
   for (const n of path) {
