@@ -46,15 +46,8 @@ export function logSoftmax(logits: ArrayLike<number>, out = new Float64Array(log
   return out;
 }
 
-export interface EntropyStats {
-  /** Nats. */
-  readonly entropy: number;
-  /** Nats squared. */
-  readonly varentropy: number;
-}
-
-/** Entropy and varentropy of a distribution given by log-probabilities (nats). */
-export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length): EntropyStats {
+/** Entropy (nats) and varentropy (nats²) of a distribution given by log-probabilities (nats). */
+export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length): { entropy: number; varentropy: number } {
   let h = 0;
   for (let i = 0; i < length; i++) {
     const l = logprobs[i];

@@ -1,5 +1,6 @@
 import { InvalidLogitsError } from '../distribution';
 import { expNonPositive } from './fast-exp';
+import { simdKernel } from './simd-kernel';
 import { sortPairsDesc } from './sort';
 
 /**
@@ -94,6 +95,32 @@ export class CandidateSet {
       if (!(x <= max)) max = validLogit(x, this.idAt(i));
     }
     return max;
+  }
+
+  /**
+   * Max and min logit of the survivors, validating them (NaN or +Infinity throws, naming the
+   * token). A large view goes through the SIMD kernel; the JS loop remains for small or
+   * owned sets and to name a bad token.
+   */
+  logitRange(): { max: number; min: number } {
+    const n = this.size;
+    if (this.identity && n >= 4096) {
+      const simd = simdKernel();
+      if (simd) {
+        simd.load(this.source.subarray(0, n));
+        const max = simd.max();
+        if (max < Infinity) return { max, min: simd.min() };
+      }
+    }
+    const l = this.logitArray();
+    let max = -Infinity;
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = l[i];
+      if (!(x <= max)) max = validLogit(x, this.idAt(i));
+      if (x < min) min = x;
+    }
+    return { max, min };
   }
 
   /** Softmax over the survivors into `probs` (float64). Returns log Σ exp(logit). */

@@ -1,5 +1,4 @@
 import type { CandidateSet } from './candidate-set';
-import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
@@ -35,7 +34,7 @@ export class TopPSampler implements Sampler {
     // Large unsorted set: one validating min/max pass, one exp pass, then the histogram cut.
     const n = set.size;
     const l = set.logitArray();
-    const { max, min } = logitRange(set);
+    const { max, min } = set.logitRange();
     // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
     const h = this.histogram;
     h.begin(n, max - min);

@@ -1,5 +1,4 @@
 import type { CandidateSet } from './candidate-set';
-import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
 import type { Sampler } from './sampler';
@@ -24,7 +23,7 @@ export class TypicalSampler implements Sampler {
     if (this.p >= 1 || set.size === 0) return;
     const n = set.size;
     const l = set.logitArray();
-    const { max, min } = logitRange(set);
+    const { max, min } = set.logitRange();
     const mass = set.probs;
     let sum = 0;
     let weighted = 0;
