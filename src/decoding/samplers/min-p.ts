@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 import { simdKernel } from './simd-kernel';
 import { keepTopK } from './top-k';
 

@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler, SamplerContext } from './sampler';
+import type { Sampler, SamplerContext } from './chain';
 
 /**
  * Repetition penalties over the last `lastN` tokens of the history (-1: all of it), as

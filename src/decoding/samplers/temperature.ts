@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 
 /**
  * Divides logits by `t`. `t` ≤ 0 is greedy, as in llama.cpp: only the highest logit

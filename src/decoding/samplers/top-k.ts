@@ -1,5 +1,5 @@
 import { validLogit, type CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 import { insert, insertIfLarger, sortPairsDesc } from './sort';
 import { simdKernel } from './simd-kernel';
 

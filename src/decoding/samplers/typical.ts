@@ -1,7 +1,7 @@
 import type { CandidateSet } from './candidate-set';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 
 /**
  * Locally typical sampling (Meister et al.), llama.cpp semantics: p ≥ 1 is a no-op;
