@@ -1,6 +1,6 @@
 import { InvalidLogitsError } from '../distribution';
 import { expNonPositive } from './fast-exp';
-import { simdKernel } from './simd-kernel';
+import { simdKernel, type SimdKernel } from './simd-kernel';
 import { sortPairsDesc } from './sort';
 
 /**
@@ -103,15 +103,9 @@ export class CandidateSet {
    * owned sets and to name a bad token.
    */
   logitRange(): { max: number; min: number } {
+    const loaded = this.simdMax();
+    if (loaded) return { max: loaded.max, min: loaded.simd.min() };
     const n = this.size;
-    if (this.identity && n >= 4096) {
-      const simd = simdKernel();
-      if (simd) {
-        simd.load(this.source.subarray(0, n));
-        const max = simd.max();
-        if (max < Infinity) return { max, min: simd.min() };
-      }
-    }
     const l = this.logitArray();
     let max = -Infinity;
     let min = Infinity;
@@ -121,6 +115,19 @@ export class CandidateSet {
       if (x < min) min = x;
     }
     return { max, min };
+  }
+
+  /**
+   * A large view's max logit by the SIMD kernel, returned loaded with the logits for further
+   * scans; undefined for a small or owned set, without SIMD, or on NaN/+Infinity (which the JS
+   * paths then name).
+   */
+  simdMax(): { max: number; simd: SimdKernel } | undefined {
+    const simd = this.identity && this.size >= 4096 ? simdKernel() : undefined;
+    if (!simd) return undefined;
+    simd.load(this.source.subarray(0, this.size));
+    const max = simd.max();
+    return max < Infinity ? { max, simd } : undefined;
   }
 
   /** Softmax over the survivors into `probs` (float64). Returns log Σ exp(logit). */
