@@ -15,12 +15,11 @@ export class TemperatureSampler implements Sampler {
   constructor(public t: number) {}
 
   apply(set: CandidateSet): void {
-    if (set.size === 0) return;
+    if (set.size === 0 || this.t === 1) return;
     if (this.t < GREEDY_BELOW) {
       keepArgmax(set);
       return;
     }
-    if (this.t === 1) return;
     const inv = 1 / this.t;
     const src = set.logitArray();
     const l = set.logits;

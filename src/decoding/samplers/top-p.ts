@@ -20,10 +20,9 @@ export class TopPSampler implements Sampler {
     if (set.sorted || set.size <= 1024) {
       set.sortDescending();
       set.softmax();
-      const probs = set.probs;
       let cum = 0;
       for (let i = 0; i < set.size; i++) {
-        cum += probs[i];
+        cum += set.probs[i];
         if (cum >= this.p && i + 1 >= this.minKeep) {
           set.truncate(i + 1, true);
           return;

@@ -104,7 +104,6 @@ export const entropy: Strategy<EntropyOptions> = {
 
     let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
     let node = tree.root;
-    const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
     while (!main.ended && main.steps.length < o.maxTokens) {
       if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
         main.ended = 'budget';
@@ -127,7 +126,7 @@ export const entropy: Strategy<EntropyOptions> = {
       else {
         adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
         const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
-        chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
+        chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: [...prompt.tokens, ...main.steps.map((s) => s.token)] });
         token = chain.sample(rng);
       }
       if (model.isEndOfGeneration(token)) {
