@@ -130,8 +130,8 @@ export class CandidateSet {
     return max < Infinity ? { max, simd } : undefined;
   }
 
-  /** Softmax over the survivors into `probs` (float64). Returns log Σ exp(logit). */
-  softmax(): number {
+  /** Softmax over the survivors into `probs` (float64). */
+  softmax(): void {
     const max = this.maxLogit();
     if (max === -Infinity) throw new InvalidLogitsError('every candidate logit is -Infinity');
     const l = this.logitArray();
@@ -140,7 +140,6 @@ export class CandidateSet {
     for (let i = 0; i < this.size; i++) sum += p[i] = expNonPositive(l[i] - max);
     const inv = 1 / sum;
     for (let i = 0; i < this.size; i++) p[i] *= inv;
-    return max + Math.log(sum);
   }
 
   /** Sorts the survivors by logit, descending (ties: lower id first). */
