@@ -80,13 +80,12 @@ export class CandidateTree {
 
   /** Adds a path from the root; every node on it gets one more visit. */
   addPath(steps: readonly Omit<TokenStep, 'alternatives'>[]): void {
-    let node = this.root;
+    let node: TreeNode | undefined = this.root;
     node.visits++;
     for (const step of steps) {
-      const next = this.child(node, step);
-      if (!next) break;
-      next.visits++;
-      node = next;
+      node = this.child(node, step);
+      if (!node) break;
+      node.visits++;
     }
   }
 

@@ -20,12 +20,7 @@ export function checkedMax(logits: ArrayLike<number>, length = logits.length): n
   for (let i = 0; i < length; i++) {
     const x = logits[i];
     // One comparison catches both NaN (all comparisons false) and +Infinity.
-    if (!(x < Infinity)) {
-      if (x !== -Infinity) {
-        throw new InvalidLogitsError(`logit ${i} is ${x}: the model produced ${Number.isNaN(x) ? 'NaN' : 'an infinite'} score`);
-      }
-      continue;
-    }
+    if (!(x < Infinity)) throw new InvalidLogitsError(`logit ${i} is ${x}: the model produced ${Number.isNaN(x) ? 'NaN' : 'an infinite'} score`);
     if (x > max) max = x;
   }
   if (max === -Infinity) throw new InvalidLogitsError('every logit is -Infinity: no token is possible');

@@ -38,9 +38,7 @@ export interface EntropyOptions {
   readonly value?: ValueFunction;
 }
 
-export type Regime = 'confident' | 'branch' | 'explore' | 'lost' | 'adaptive';
-
-export function classify(entropy: number, varentropy: number, o: EntropyOptions): Regime {
+export function classify(entropy: number, varentropy: number, o: EntropyOptions): 'confident' | 'branch' | 'explore' | 'lost' | 'adaptive' {
   if (entropy < o.lowEntropy && varentropy < o.lowVarentropy) return 'confident';
   if (varentropy >= o.highVarentropy) return entropy < o.highEntropy ? 'branch' : 'lost';
   if (entropy >= o.highEntropy) return 'explore';
