@@ -52,9 +52,7 @@ export class CandidateSet {
       this.ids[i] = ids[i];
       this.logits[i] = logits[i];
     }
-    this.size = ids.length;
-    this.identity = false;
-    this.sorted = false;
+    this.truncate(ids.length, false);
     return this;
   }
 

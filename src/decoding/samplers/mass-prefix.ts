@@ -65,8 +65,7 @@ export class MassHistogram {
     let g = 0;
     for (let i = 0; i < n; i++) {
       const k = keys[i];
-      let b = k < Infinity ? (k * scale) | 0 : bins;
-      if (b >= bins && k < Infinity) b = bins - 1;
+      const b = k < Infinity ? Math.min((k * scale) | 0, bins - 1) : bins;
       if (b < crossing) {
         ids[out] = identity ? i : ids[i];
         logits[out++] = src[i];
