@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/syntax-value';
+import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/value';
 import { scorePosition, twoLines, type PositionScore } from '../eval/metrics';
 import { targetLogLikelihood } from '../eval/likelihood';
 import { pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';

@@ -1,4 +1,17 @@
-import type { TokenStep } from './token-step';
+/** One generated token, with what the panel needs to show where the model was unsure. */
+export interface TokenStep {
+  readonly token: number;
+  readonly text: string;
+  /** Log-probability under the model's unmodified distribution (nats). */
+  readonly logprob: number;
+  /** Entropy of the step's distribution (nats); over the returned slice for top-N backends. */
+  readonly entropy: number;
+  readonly varentropy: number;
+  /** The most likely tokens at this step, most likely first (the chosen one may be among them). */
+  readonly alternatives: readonly { token: number; text: string; logprob: number }[];
+  /** Entropy-adaptive strategy only: the regime that picked this token. */
+  readonly regime?: string;
+}
 
 /**
  * The branches a strategy explored, as a trie of tokens below the prompt: what the
@@ -12,7 +25,7 @@ export interface TreeNode {
   readonly entropy: number;
   /** MCTS visits; for other strategies how many candidates pass through the node. */
   visits: number;
-  /** Mean value backed up through the node (MCTS) or best candidate score below it. */
+  /** Mean value backed up through the node (MCTS; 0 for other strategies). */
   value: number;
   regime?: string;
   /** Rank of the candidate that ends here (0 = best), if one does. */
@@ -65,18 +78,15 @@ export class CandidateTree {
     return node;
   }
 
-  /** Adds a path from the root; every node on it gets one more visit. Returns the last node stored. */
-  addPath(steps: readonly Omit<TokenStep, 'alternatives'>[], value?: number): TreeNode {
-    let node = this.root;
+  /** Adds a path from the root; every node on it gets one more visit. */
+  addPath(steps: readonly Omit<TokenStep, 'alternatives'>[]): void {
+    let node: TreeNode | undefined = this.root;
     node.visits++;
     for (const step of steps) {
-      const next = this.child(node, step);
-      if (!next) break;
-      next.visits++;
-      if (value !== undefined) next.value = next.visits === 1 ? value : Math.max(next.value, value);
-      node = next;
+      node = this.child(node, step);
+      if (!node) break;
+      node.visits++;
     }
-    return node;
   }
 
   /** Marks the node at the end of `tokens` as the candidate of rank `rank`. */

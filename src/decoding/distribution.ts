@@ -6,13 +6,13 @@
  * varentropy V = Σ p·(ln p + H)², the variance of the surprisal. 0·ln 0 is taken as 0.
  */
 import type { NextTokenScores } from './language-model';
+import { insertIfLarger } from './samplers/sort';
 
 export class InvalidLogitsError extends Error {
   override readonly name = 'InvalidLogitsError';
 }
 
-export const LN2 = Math.LN2;
-export const toBits = (nats: number): number => nats / LN2;
+export const toBits = (nats: number): number => nats / Math.LN2;
 
 /** Throws on NaN or +Infinity; -Infinity is a legal "impossible token". Returns the max. */
 export function checkedMax(logits: ArrayLike<number>, length = logits.length): number {
@@ -20,12 +20,7 @@ export function checkedMax(logits: ArrayLike<number>, length = logits.length): n
   for (let i = 0; i < length; i++) {
     const x = logits[i];
     // One comparison catches both NaN (all comparisons false) and +Infinity.
-    if (!(x < Infinity)) {
-      if (x !== -Infinity) {
-        throw new InvalidLogitsError(`logit ${i} is ${x}: the model produced ${Number.isNaN(x) ? 'NaN' : 'an infinite'} score`);
-      }
-      continue;
-    }
+    if (!(x < Infinity)) throw new InvalidLogitsError(`logit ${i} is ${x}: the model produced ${Number.isNaN(x) ? 'NaN' : 'an infinite'} score`);
     if (x > max) max = x;
   }
   if (max === -Infinity) throw new InvalidLogitsError('every logit is -Infinity: no token is possible');
@@ -46,15 +41,8 @@ export function logSoftmax(logits: ArrayLike<number>, out = new Float64Array(log
   return out;
 }
 
-export interface EntropyStats {
-  /** Nats. */
-  readonly entropy: number;
-  /** Nats squared. */
-  readonly varentropy: number;
-}
-
-/** Entropy and varentropy of a distribution given by log-probabilities (nats). */
-export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length): EntropyStats {
+/** Entropy (nats) and varentropy (nats²) of a distribution given by log-probabilities (nats). */
+export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length): { entropy: number; varentropy: number } {
   let h = 0;
   for (let i = 0; i < length; i++) {
     const l = logprobs[i];
@@ -79,6 +67,9 @@ export function entropyOf(logprobs: ArrayLike<number>, length = logprobs.length)
  * that lower bound is).
  */
 export class Distribution {
+  /** Probability mass outside `ids` (0 when built from full logits and fully listed). */
+  readonly tailMass: number;
+
   private constructor(
     /** Token ids, most likely first. */
     readonly ids: Int32Array,
@@ -86,11 +77,13 @@ export class Distribution {
     readonly logprobs: Float64Array,
     readonly entropy: number,
     readonly varentropy: number,
-    /** Probability mass outside `ids` (0 when built from full logits and fully listed). */
-    readonly tailMass: number,
     /** Full log-probabilities by token id, when known. */
     readonly full?: Float64Array,
-  ) {}
+  ) {
+    let kept = 0;
+    for (let i = 0; i < logprobs.length; i++) kept += Math.exp(logprobs[i]);
+    this.tailMass = Math.max(0, 1 - kept);
+  }
 
   get size(): number {
     return this.ids.length;
@@ -108,13 +101,7 @@ export class Distribution {
     const full = logSoftmax(logits);
     const { entropy, varentropy } = entropyOf(full);
     const ids = topIndices(full, Math.min(topN, full.length));
-    const logprobs = new Float64Array(ids.length);
-    let kept = 0;
-    for (let i = 0; i < ids.length; i++) {
-      logprobs[i] = full[ids[i]];
-      kept += Math.exp(logprobs[i]);
-    }
-    return new Distribution(ids, logprobs, entropy, varentropy, Math.max(0, 1 - kept), full);
+    return new Distribution(ids, Float64Array.from(ids, (id) => full[id]), entropy, varentropy, full);
   }
 
   /** From a top slice (descending) and log Σ exp over the whole vocabulary. */
@@ -123,13 +110,9 @@ export class Distribution {
     checkedMax(logits, ids.length);
     if (!Number.isFinite(logNormalizer)) throw new InvalidLogitsError(`log-normaliser is ${logNormalizer}`);
     const logprobs = new Float64Array(ids.length);
-    let kept = 0;
-    for (let i = 0; i < ids.length; i++) {
-      logprobs[i] = Math.min(0, logits[i] - logNormalizer);
-      kept += Math.exp(logprobs[i]);
-    }
+    for (let i = 0; i < ids.length; i++) logprobs[i] = Math.min(0, logits[i] - logNormalizer);
     const { entropy, varentropy } = entropyOf(logprobs);
-    return new Distribution(Int32Array.from(ids), logprobs, entropy, varentropy, Math.max(0, 1 - kept));
+    return new Distribution(Int32Array.from(ids), logprobs, entropy, varentropy);
   }
 
   static fromScores(scores: NextTokenScores, topN = Infinity): Distribution {
@@ -150,17 +133,9 @@ export function topIndices(values: ArrayLike<number>, k: number): Int32Array {
   }
   // Insertion into a small sorted buffer: O(n·k) worst case but O(n) for the small k
   // strategies ask for, since most values fail the first comparison with the k-th best.
+  const keys = new Float64Array(k);
   const out = new Int32Array(k);
   let size = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (size === k && !(v > values[out[k - 1]])) continue;
-    let j = size < k ? size++ : k - 1;
-    while (j > 0 && v > values[out[j - 1]]) {
-      out[j] = out[j - 1];
-      j--;
-    }
-    out[j] = i;
-  }
+  for (let i = 0; i < n; i++) size = insertIfLarger(keys, out, size, k, values[i], i);
   return out;
 }

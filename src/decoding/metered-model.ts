@@ -1,5 +1,4 @@
-import type { Branch, EvaluateRequest, LanguageModel, NextTokenScores, PromptState } from './language-model';
-import { throwIfAborted } from './language-model';
+import { throwIfAborted, type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores } from './language-model';
 import type { DecodeStats } from './strategy';
 
 /**
@@ -64,25 +63,9 @@ export class MeteredModel {
   }
 
   /** Releases what is left and stamps the elapsed time. */
-  finish(): DecodeStats {
+  finish(): void {
     for (const branch of this.owned) this.model.release(branch);
     this.owned.clear();
     this.stats.ms = this.elapsed();
-    return this.stats;
-  }
-
-  /** Wraps a strategy body so that branches are released whatever happens. */
-  static async run<T>(
-    model: LanguageModel, signal: AbortSignal | undefined, body: (m: MeteredModel) => Promise<T>, handedOver?: Branch,
-  ): Promise<{ value: T; stats: DecodeStats }> {
-    const metered = new MeteredModel(model, signal, handedOver);
-    try {
-      const value = await body(metered);
-      return { value, stats: metered.finish() };
-    } finally {
-      metered.finish();
-    }
   }
 }
-
-export type { PromptState };

@@ -31,44 +31,28 @@ export class StrategyOptionsError extends Error {
   override readonly name = 'StrategyOptionsError';
 }
 
-/** The range a number rule states, for messages: "an integer from 1 to 8". */
-export function describeRule(rule: OptionRule): string {
-  switch (rule.kind) {
-    case 'integer':
-      return `an integer from ${rule.min} to ${rule.max}`;
-    case 'number':
-      return `a number from ${rule.min} to ${rule.max}`;
-    case 'boolean':
-      return 'true or false';
-    case 'choice':
-      return `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'chain':
-      return 'a list of samplers';
-    case 'function':
-      return 'a function';
-  }
-}
-
-/** `value` checked against `rule`; throws StrategyOptionsError naming `where`. */
+/** `value` checked against `rule`; throws StrategyOptionsError naming `where` and what the rule allows. */
 export function parseOption(rule: OptionRule, value: unknown, where: string): unknown {
-  const fail = (): never => {
-    throw new StrategyOptionsError(`${where} must be ${describeRule(rule)} (got ${describeValue(value)})`);
+  const check = (fits: boolean, allowed: string) => {
+    if (fits) return value;
+    throw new StrategyOptionsError(`${where} must be ${allowed} (got ${describeValue(value)})`);
   };
   switch (rule.kind) {
     case 'integer':
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) fail();
-      if (rule.kind === 'integer' && !Number.isInteger(value)) fail();
-      return value;
+    case 'number': {
+      const inRange = typeof value === 'number' && Number.isFinite(value) && value >= rule.min && value <= rule.max;
+      const whole = rule.kind === 'number' || Number.isInteger(value);
+      return check(inRange && whole, `${rule.kind === 'integer' ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max}`);
+    }
     case 'boolean':
-      return typeof value === 'boolean' ? value : fail();
+      return check(typeof value === 'boolean', 'true or false');
     case 'choice':
-      return rule.values.includes(value as string | boolean) ? value : fail();
+      return check(rule.values.includes(value as string | boolean), `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`);
     case 'chain':
-      if (!Array.isArray(value)) fail();
+      check(Array.isArray(value), 'a list of samplers');
       return (value as unknown[]).map((spec, i) => parseSamplerSpec(spec, `${where}[${i}]`));
     case 'function':
-      return typeof value === 'function' ? value : fail();
+      return check(typeof value === 'function', 'a function');
   }
 }
 

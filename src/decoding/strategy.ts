@@ -1,9 +1,8 @@
-import type { CandidateTree } from './candidate-tree';
+import type { CandidateTree, TokenStep } from './candidate-tree';
+import type { LanguageModel, PromptState } from './language-model';
 import { BOOLEAN, FUNCTION, int, num, type NumberRule, type OptionRules } from './option-rules';
-import type { TokenStep } from './token-step';
 
 export type { TokenStep };
-import type { LanguageModel, PromptState } from './language-model';
 
 export type StrategyName = 'greedy' | 'top-p' | 'min-p' | 'entropy' | 'beam' | 'mcts';
 
@@ -82,15 +81,13 @@ export interface StrategyCapabilities {
   readonly usesTimeBudget: boolean;
 }
 
-/**
- * A `tokentree.*` setting a strategy reads: one of its options (the range is the option's rule,
- * the default its default), or a number of its own that `toOptions` turns into options.
- */
-export type StrategySetting<O> = (keyof O & string) | { readonly rule: NumberRule; readonly default: number };
-
 export interface StrategySettings<O> {
-  /** Setting keys without the `tokentree.` prefix. */
-  readonly keys: Readonly<Record<string, StrategySetting<O>>>;
+  /**
+   * The `tokentree.*` settings a strategy reads, by key without the prefix: each is one of its
+   * options (the range is the option's rule, the default its default), or a number of its own
+   * that `toOptions` turns into options.
+   */
+  readonly keys: Readonly<Record<string, (keyof O & string) | { readonly rule: NumberRule; readonly default: number }>>;
   /** Options from the settings' checked values; absent: each setting is the option it names. */
   toOptions?(values: Readonly<Record<string, number>>): Partial<O>;
 }

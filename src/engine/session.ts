@@ -2,7 +2,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import { parseStrategyCall, strategyOf } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import { bracketOracle, syntaxAwareValue } from '../decoding/syntax-value';
+import { bracketOracle, syntaxAwareValue } from '../decoding/value';
 import { completeAt, warmAt, type CursorCompletion } from './complete';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';

@@ -1,4 +1,4 @@
-import type { SyntaxOracle } from '../decoding/syntax-value';
+import type { SyntaxOracle } from '../decoding/value';
 import type { EvalPosition } from './positions';
 
 export interface PositionScore {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SyntaxOracle } from '../decoding/syntax-value';
+import type { SyntaxOracle } from '../decoding/value';
 
 type Ts = typeof import('typescript');
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { bracketOracle, syntaxAwareValue } from '../../src/decoding/syntax-value';
+import { bracketOracle, syntaxAwareValue } from '../../src/decoding/value';
 import { targetLogLikelihood } from '../../src/eval/likelihood';
 import { levenshtein, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
 import { TableModel } from '../support/table-model';

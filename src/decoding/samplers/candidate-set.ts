@@ -1,5 +1,6 @@
 import { InvalidLogitsError } from '../distribution';
 import { expNonPositive } from './fast-exp';
+import { simdKernel, type SimdKernel } from './simd-kernel';
 import { sortPairsDesc } from './sort';
 
 /**
@@ -18,7 +19,7 @@ import { sortPairsDesc } from './sort';
 export class CandidateSet {
   ids = new Int32Array(0);
   logits = new Float32Array(0);
-  /** Probabilities of the survivors (positions align with ids), valid when `probsValid`. */
+  /** Probabilities of the survivors (positions align with ids) as softmax() leaves them; samplers also use it as scratch. */
   probs = new Float64Array(0);
   /** Scratch for samplers: sort keys and positions. */
   scratchKeys = new Float64Array(0);
@@ -26,7 +27,6 @@ export class CandidateSet {
   size = 0;
   /** Survivors are in descending logit order. */
   sorted = false;
-  probsValid = false;
   /** True while the set is the unmodified view of the caller's logits. */
   identity = false;
   source: Float32Array = new Float32Array(0);
@@ -42,21 +42,17 @@ export class CandidateSet {
     this.size = logits.length;
     this.identity = true;
     this.sorted = false;
-    this.probsValid = false;
     return this;
   }
 
   /** Starts a new step over an explicit (id, logit) list, e.g. a top-N slice. */
-  resetFrom(ids: ArrayLike<number>, logits: ArrayLike<number>, sortedDescending = false): this {
+  resetFrom(ids: ArrayLike<number>, logits: ArrayLike<number>): this {
     if (ids.length > this.ids.length) this.grow(ids.length);
     for (let i = 0; i < ids.length; i++) {
       this.ids[i] = ids[i];
       this.logits[i] = logits[i];
     }
-    this.size = ids.length;
-    this.identity = false;
-    this.sorted = sortedDescending;
-    this.probsValid = false;
+    this.truncate(ids.length, false);
     return this;
   }
 
@@ -86,7 +82,6 @@ export class CandidateSet {
     this.identity = false;
     this.size = size;
     this.sorted = sorted;
-    this.probsValid = false;
   }
 
   /** Max logit over the survivors; throws on NaN or +Infinity. */
@@ -100,8 +95,41 @@ export class CandidateSet {
     return max;
   }
 
-  /** Softmax over the survivors into `probs` (float64). Returns log Σ exp(logit). */
-  softmax(): number {
+  /**
+   * Max and min logit of the survivors, validating them (NaN or +Infinity throws, naming the
+   * token). A large view goes through the SIMD kernel; the JS loop remains for small or
+   * owned sets and to name a bad token.
+   */
+  logitRange(): { max: number; min: number } {
+    const loaded = this.simdMax();
+    if (loaded) return { max: loaded.max, min: loaded.simd.min() };
+    const n = this.size;
+    const l = this.logitArray();
+    let max = -Infinity;
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = l[i];
+      if (!(x <= max)) max = validLogit(x, this.idAt(i));
+      if (x < min) min = x;
+    }
+    return { max, min };
+  }
+
+  /**
+   * A large view's max logit by the SIMD kernel, returned loaded with the logits for further
+   * scans; undefined for a small or owned set, without SIMD, or on NaN/+Infinity (which the JS
+   * paths then name).
+   */
+  simdMax(): { max: number; simd: SimdKernel } | undefined {
+    const simd = this.identity && this.size >= 4096 ? simdKernel() : undefined;
+    if (!simd) return undefined;
+    simd.load(this.source.subarray(0, this.size));
+    const max = simd.max();
+    return max < Infinity ? { max, simd } : undefined;
+  }
+
+  /** Softmax over the survivors into `probs` (float64). */
+  softmax(): void {
     const max = this.maxLogit();
     if (max === -Infinity) throw new InvalidLogitsError('every candidate logit is -Infinity');
     const l = this.logitArray();
@@ -110,8 +138,6 @@ export class CandidateSet {
     for (let i = 0; i < this.size; i++) sum += p[i] = expNonPositive(l[i] - max);
     const inv = 1 / sum;
     for (let i = 0; i < this.size; i++) p[i] *= inv;
-    this.probsValid = true;
-    return max + Math.log(sum);
   }
 
   /** Sorts the survivors by logit, descending (ties: lower id first). */
@@ -121,7 +147,6 @@ export class CandidateSet {
     this.materialize();
     sortPairsDesc(this.logits, this.ids, 0, this.size);
     this.sorted = true;
-    this.probsValid = false;
   }
 
   private grow(capacity: number): void {

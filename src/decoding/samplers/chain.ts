@@ -3,11 +3,24 @@ import { CandidateSet } from './candidate-set';
 import { expNonPositive } from './fast-exp';
 import { MinPSampler } from './min-p';
 import { PenaltiesSampler } from './penalties';
-import type { Sampler, SamplerContext } from './sampler';
 import { TemperatureSampler } from './temperature';
 import { TopKSampler } from './top-k';
 import { TopPSampler } from './top-p';
 import { TypicalSampler } from './typical';
+
+/** What a sampler may look at besides the candidates. */
+export interface SamplerContext {
+  /** Token ids generated or seen so far, oldest first (for penalties). */
+  readonly history: readonly number[];
+}
+
+/**
+ * One transformation of the candidate set, like a llama.cpp sampler or a Hugging Face
+ * logits processor: it may rewrite logits and drop candidates, never add them.
+ */
+export interface Sampler {
+  apply(set: CandidateSet, context: SamplerContext): void;
+}
 
 /** A sampler as data: the JSON form the CLI reads and settings store. */
 export type SamplerSpec =
@@ -75,7 +88,6 @@ export class SamplerChain {
     const w = set.probs;
     let sum = 0;
     for (let i = 0; i < set.size; i++) sum += w[i] = expNonPositive(l[i] - max);
-    set.probsValid = false;
     const target = rng() * sum;
     let cum = 0;
     for (let i = 0; i < set.size; i++) {

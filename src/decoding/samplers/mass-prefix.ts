@@ -20,7 +20,6 @@ export class MassHistogram {
   readonly count = new Int32Array(BINS + 1);
   /** Finite keys fall in bins [0, bins); infinite keys (zero mass) in bin `bins`. */
   bins = 1;
-  lo = 0;
   scale = 0;
   private gKeys = new Float64Array(0);
   private gOrder = new Int32Array(0);
@@ -28,25 +27,18 @@ export class MassHistogram {
   private gLogits = new Float32Array(0);
   private gMass = new Float64Array(0);
 
-  /** Prepares bins over the finite key range [lo, hi]. */
-  begin(size: number, lo: number, hi: number): void {
+  /** Prepares bins over the finite key range [0, hi]. */
+  begin(size: number, hi: number): void {
     this.bins = Math.max(1, Math.min(BINS, size));
-    this.lo = lo;
-    this.scale = hi > lo ? this.bins / (hi - lo) : 0;
+    this.scale = hi > 0 ? this.bins / hi : 0;
     this.mass.fill(0, 0, this.bins + 1);
     this.count.fill(0, 0, this.bins + 1);
   }
 
   add(key: number, mass: number): void {
-    const b = this.binOf(key);
+    const b = key < Infinity ? Math.min((key * this.scale) | 0, this.bins - 1) : this.bins;
     this.mass[b] += mass;
     this.count[b]++;
-  }
-
-  binOf(key: number): number {
-    if (!(key < Infinity)) return this.bins;
-    const b = ((key - this.lo) * this.scale) | 0;
-    return b < this.bins ? b : this.bins - 1;
   }
 
   /** Applies the cut to `set`, whose keys are in `set.scratchKeys` and masses in `set.probs`. */
@@ -66,23 +58,14 @@ export class MassHistogram {
     if (crossing < 0) return;
     this.reserve(this.count[crossing]);
 
-    const n = set.size;
-    const keys = set.scratchKeys;
-    const mass = set.probs;
+    const { size: n, scratchKeys: keys, probs: mass, ids, logits, identity } = set;
     const src = set.logitArray();
-    const ids = set.ids;
-    const logits = set.logits;
-    const identity = set.identity;
-    const bins = this.bins;
-    const lo = this.lo;
-    const scale = this.scale;
-    const { gKeys, gOrder, gIds, gLogits, gMass } = this;
+    const { bins, scale, gKeys, gOrder, gIds, gLogits, gMass } = this;
     let out = 0;
     let g = 0;
     for (let i = 0; i < n; i++) {
       const k = keys[i];
-      let b = k < Infinity ? ((k - lo) * scale) | 0 : bins;
-      if (b >= bins && k < Infinity) b = bins - 1;
+      const b = k < Infinity ? Math.min((k * scale) | 0, bins - 1) : bins;
       if (b < crossing) {
         ids[out] = identity ? i : ids[i];
         logits[out++] = src[i];

@@ -1,6 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
-import { simdKernel } from './simd-kernel';
+import type { Sampler } from './chain';
 import { keepTopK } from './top-k';
 
 /**
@@ -9,7 +8,6 @@ import { keepTopK } from './top-k';
  * leaves fewer than `minKeep`, keep the top `minKeep`. Works on logits: no softmax needed.
  */
 export class MinPSampler implements Sampler {
-  readonly name = 'min_p';
   constructor(
     readonly p: number,
     readonly minKeep = 0,
@@ -17,7 +15,8 @@ export class MinPSampler implements Sampler {
 
   apply(set: CandidateSet): void {
     if (this.p <= 0 || set.size === 0) return;
-    const threshold = maxOf(set) + Math.log(this.p);
+    const loaded = set.simdMax();
+    const threshold = (loaded ? loaded.max : set.maxLogit()) + Math.log(this.p);
     const n = set.size;
     if (set.sorted) {
       let i = 1;
@@ -26,56 +25,29 @@ export class MinPSampler implements Sampler {
       return;
     }
     const fallback = () => keepTopK(set, Math.max(1, Math.min(this.minKeep, n)));
-    const ids = set.ids;
-    const logits = set.logits;
-    let out = 0;
-    if (set.identity && n >= 4096) {
-      const simd = simdKernel();
-      if (simd) {
-        // Sixteen logits per step; maxOf already validated and loaded them.
-        const count = simd.compactAtLeast(threshold, ids, logits);
-        if (count === 0 || count < this.minKeep) fallback();
-        else set.truncate(count, false);
-        return;
-      }
-    }
-    if (set.identity) {
-      // The caller's array stays intact, so compact first and fall back only if too few.
-      const src = set.source;
-      for (let i = 0; i < n; i++) {
-        const x = src[i];
-        if (x >= threshold) {
-          ids[out] = i;
-          logits[out++] = x;
-        }
-      }
-      if (out === 0 || out < this.minKeep) fallback();
-      else set.truncate(out, false);
+    const { ids, logits, identity } = set;
+    if (loaded) {
+      // Sixteen logits per step; the kernel already holds them.
+      const count = loaded.simd.compactAtLeast(threshold, ids, logits);
+      if (count === 0 || count < this.minKeep) fallback();
+      else set.truncate(count, false);
       return;
     }
-    for (let i = 0; i < n; i++) if (logits[i] >= threshold) out++;
+    // Count first: compacting an owned set in place would overwrite what the fallback reads.
+    const src = set.logitArray();
+    let out = 0;
+    for (let i = 0; i < n; i++) if (src[i] >= threshold) out++;
     if (out === 0 || out < this.minKeep) {
       fallback();
       return;
     }
     out = 0;
     for (let i = 0; i < n; i++) {
-      if (logits[i] >= threshold) {
-        ids[out] = ids[i];
-        logits[out++] = logits[i];
+      if (src[i] >= threshold) {
+        ids[out] = identity ? i : ids[i];
+        logits[out++] = src[i];
       }
     }
     set.truncate(out, false);
   }
-}
-
-/** Max logit, by the SIMD kernel for a large view (which then holds the logits for the cut). */
-function maxOf(set: CandidateSet): number {
-  const simd = set.identity && set.size >= 4096 ? simdKernel() : undefined;
-  if (simd) {
-    simd.load(set.source.subarray(0, set.size));
-    const max = simd.max();
-    if (max < Infinity) return max;
-  }
-  return set.maxLogit(); // validates, naming the bad token
 }

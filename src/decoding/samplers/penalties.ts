@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler, SamplerContext } from './sampler';
+import type { Sampler, SamplerContext } from './chain';
 
 /**
  * Repetition penalties over the last `lastN` tokens of the history (-1: all of it), as
@@ -8,7 +8,6 @@ import type { Sampler, SamplerContext } from './sampler';
  * Disabled when lastN is 0 or all three penalties are neutral.
  */
 export class PenaltiesSampler implements Sampler {
-  readonly name = 'penalties';
   private readonly counts = new Map<number, number>();
 
   constructor(
@@ -44,6 +43,5 @@ export class PenaltiesSampler implements Sampler {
       }
     }
     set.sorted = false;
-    set.probsValid = false;
   }
 }

@@ -30,20 +30,8 @@ export class SimdKernel {
   private i32 = new Int32Array(0);
   private size = 0;
 
-  private constructor(private readonly k: KernelExports) {
+  constructor(private readonly k: KernelExports) {
     this.remap();
-  }
-
-  /** The kernel, or undefined where WebAssembly SIMD is unavailable (the JS paths then run). */
-  static create(): SimdKernel | undefined {
-    try {
-      const bytes = Buffer.from(SIMD_WASM_BASE64, 'base64');
-      if (!WebAssembly.validate(bytes)) return undefined;
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-      return new SimdKernel(instance.exports as unknown as KernelExports);
-    } catch {
-      return undefined;
-    }
   }
 
   /** Copies `values` in; later calls scan them. */
@@ -114,8 +102,15 @@ export function f32AtLeast(t: number): number {
 }
 
 let shared: SimdKernel | undefined | null = null;
-/** One kernel per thread: samplers run one at a time. */
+/** One kernel per thread (samplers run one at a time); undefined where WebAssembly SIMD is unavailable (the JS paths then run). */
 export function simdKernel(): SimdKernel | undefined {
-  if (shared === null) shared = SimdKernel.create();
+  if (shared !== null) return shared;
+  try {
+    const bytes = Buffer.from(SIMD_WASM_BASE64, 'base64');
+    const valid = WebAssembly.validate(bytes);
+    shared = valid ? new SimdKernel(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports) : undefined;
+  } catch {
+    shared = undefined;
+  }
   return shared;
 }

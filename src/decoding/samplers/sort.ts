@@ -1,6 +1,7 @@
 /**
- * In-place sorting of parallel (key, id) arrays without allocating: the hot path of a
- * sampler chain runs once per generated token, so it must not create garbage.
+ * In-place sorting of parallel (key, id) arrays, and insertion into a bounded buffer of them,
+ * without allocating: the hot path of a sampler chain runs once per generated token, so it must
+ * not create garbage.
  * Order: key descending, then id ascending, which makes ties deterministic.
  */
 
@@ -62,4 +63,22 @@ function swap(keys: Float32Array | Float64Array, ids: Int32Array, i: number, j: 
   const id = ids[i];
   ids[i] = ids[j];
   ids[j] = id;
+}
+
+/** Inserts `x` if the buffer has room or `x` beats its smallest (ties: the earlier stays). */
+export function insertIfLarger(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
+  return size < k || x > keys[k - 1] ? insert(keys, ids, size, k, x, id) : size;
+}
+
+/** Inserts into a descending buffer of capacity k, dropping the smallest when full. */
+export function insert(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
+  let j = size < k ? size++ : k - 1;
+  while (j > 0 && x > keys[j - 1]) {
+    keys[j] = keys[j - 1];
+    ids[j] = ids[j - 1];
+    j--;
+  }
+  keys[j] = x;
+  ids[j] = id;
+  return size;
 }

@@ -14,8 +14,6 @@ export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec
     }
     return x;
   };
-  const optMinKeep = (): number | undefined =>
-    o.minKeep === undefined ? undefined : num('minKeep', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
   const any = () => true;
   const known = (keys: string[]) => {
     for (const key of Object.keys(o)) {
@@ -34,8 +32,8 @@ export function parseSamplerSpec(value: unknown, where = 'sampler'): SamplerSpec
     case 'typical': {
       known(['p', 'minKeep']);
       const p = num('p', any, 'a finite number');
-      const minKeep = optMinKeep();
-      return minKeep === undefined ? { type: o.type, p } : { type: o.type, p, minKeep };
+      if (o.minKeep === undefined) return { type: o.type, p };
+      return { type: o.type, p, minKeep: num('minKeep', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') };
     }
     case 'penalties':
       known(['lastN', 'repeat', 'frequency', 'presence']);

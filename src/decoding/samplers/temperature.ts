@@ -1,5 +1,5 @@
 import type { CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 
 /**
  * Divides logits by `t`. `t` ≤ 0 is greedy, as in llama.cpp: only the highest logit
@@ -11,17 +11,15 @@ import type { Sampler } from './sampler';
 const GREEDY_BELOW = 1e-6;
 
 export class TemperatureSampler implements Sampler {
-  readonly name = 'temperature';
   /** Settable, so a chain whose temperature adapts per step keeps its buffers (entropy.ts). */
   constructor(public t: number) {}
 
   apply(set: CandidateSet): void {
-    if (set.size === 0) return;
+    if (set.size === 0 || this.t === 1) return;
     if (this.t < GREEDY_BELOW) {
       keepArgmax(set);
       return;
     }
-    if (this.t === 1) return;
     const inv = 1 / this.t;
     const src = set.logitArray();
     const l = set.logits;
@@ -35,23 +33,14 @@ export class TemperatureSampler implements Sampler {
     } else {
       for (let i = 0; i < set.size; i++) l[i] *= inv;
     }
-    set.probsValid = false;
   }
 }
 
-export function keepArgmax(set: CandidateSet): void {
+function keepArgmax(set: CandidateSet): void {
+  const max = set.maxLogit(); // validates
   let best = 0;
-  let max = set.logitAt(0);
-  for (let i = 1; i < set.size; i++) {
-    const x = set.logitAt(i);
-    if (x > max) {
-      max = x;
-      best = i;
-    }
-  }
-  set.maxLogit(); // validates a view
-  const id = set.idAt(best);
-  set.ids[0] = id;
+  while (set.logitAt(best) !== max) best++; // the first position holding the max
+  set.ids[0] = set.idAt(best);
   set.logits[0] = max;
   set.truncate(1, true);
 }

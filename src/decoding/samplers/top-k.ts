@@ -1,7 +1,6 @@
-import type { CandidateSet } from './candidate-set';
-import type { Sampler } from './sampler';
-import { sortPairsDesc } from './sort';
-import { validLogit } from './candidate-set';
+import { validLogit, type CandidateSet } from './candidate-set';
+import type { Sampler } from './chain';
+import { insert, insertIfLarger, sortPairsDesc } from './sort';
 import { simdKernel } from './simd-kernel';
 
 /**
@@ -10,21 +9,14 @@ import { simdKernel } from './simd-kernel';
  * best, so the common small k costs little more than reading the vocabulary once.
  */
 export class TopKSampler implements Sampler {
-  readonly name = 'top_k';
   constructor(readonly k: number) {}
 
   apply(set: CandidateSet): void {
     if (this.k <= 0) return;
     const k = Math.min(this.k, set.size);
-    if (set.sorted) {
-      set.truncate(k, true);
-      return;
-    }
-    if (k === set.size) {
-      set.sortDescending();
-      return;
-    }
-    keepTopK(set, k);
+    if (set.sorted) set.truncate(k, true);
+    else if (k === set.size) set.sortDescending();
+    else keepTopK(set, k);
   }
 }
 
@@ -38,11 +30,8 @@ export function keepTopK(set: CandidateSet, k: number): void {
     return;
   }
   if (set.identity && n >= SIMD_MIN_SIZE && keepTopKSimd(set, k)) return;
-  const ids = set.scratchIds;
-  const keys = set.scratchKeys;
+  const { scratchIds: ids, scratchKeys: keys, identity, ids: srcIds } = set;
   const src = set.logitArray();
-  const identity = set.identity;
-  const srcIds = set.ids;
   // Fill the buffer with the first k, then scan: most logits fail the one comparison with
   // the current k-th best, so the scan costs about one read per token.
   let size = 0;
@@ -55,11 +44,15 @@ export function keepTopK(set: CandidateSet, k: number): void {
     size = insert(keys, ids, size, k, validLogit(x, identity ? i : srcIds[i]), identity ? i : srcIds[i]);
     kth = keys[k - 1];
   }
+  keepSelected(set, size);
+}
+
+/** Keeps the `size` selected in the scratch buffers, sorted; equal logits follow id order, as after a full sort. */
+function keepSelected(set: CandidateSet, size: number): void {
   for (let j = 0; j < size; j++) {
-    set.ids[j] = ids[j];
-    set.logits[j] = keys[j];
+    set.ids[j] = set.scratchIds[j];
+    set.logits[j] = set.scratchKeys[j];
   }
-  // Make equal logits follow id order, as a full sort would.
   sortPairsDesc(set.logits, set.ids, 0, size);
   set.truncate(size, true);
 }
@@ -78,11 +71,8 @@ const SAMPLE = 2048;
 function keepTopKSimd(set: CandidateSet, k: number): boolean {
   const simd = simdKernel();
   if (!simd) return false;
-  const src = set.source;
-  const n = set.size;
+  const { source: src, size: n, scratchKeys: keys, scratchIds: ids } = set;
   simd.load(src.subarray(0, n));
-  const keys = set.scratchKeys;
-  const ids = set.scratchIds;
   // The sample: 8 contiguous blocks spread over the array (cache lines read whole; a
   // strided sample would touch every line of the array).
   const block = SAMPLE / 8;
@@ -106,28 +96,6 @@ function keepTopKSimd(set: CandidateSet, k: number): boolean {
     if (x === Infinity) return false;
     size = insertIfLarger(keys, ids, size, k, x, candidates[c]);
   }
-  for (let j = 0; j < size; j++) {
-    set.ids[j] = ids[j];
-    set.logits[j] = keys[j];
-  }
-  sortPairsDesc(set.logits, set.ids, 0, size);
-  set.truncate(size, true);
+  keepSelected(set, size);
   return true;
-}
-
-function insertIfLarger(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
-  return size < k || x > keys[k - 1] ? insert(keys, ids, size, k, x, id) : size;
-}
-
-/** Inserts into a descending buffer of capacity k, dropping the smallest when full. */
-function insert(keys: Float64Array, ids: Int32Array, size: number, k: number, x: number, id: number): number {
-  let j = size < k ? size++ : k - 1;
-  while (j > 0 && x > keys[j - 1]) {
-    keys[j] = keys[j - 1];
-    ids[j] = ids[j - 1];
-    j--;
-  }
-  keys[j] = x;
-  ids[j] = id;
-  return size;
 }

@@ -1,8 +1,7 @@
 import type { CandidateSet } from './candidate-set';
-import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 
 /**
  * Nucleus sampling, llama.cpp semantics: p ≥ 1 is a no-op; otherwise keep the shortest
@@ -10,7 +9,6 @@ import type { Sampler } from './sampler';
  * crossing token is kept) and that holds at least `minKeep` tokens.
  */
 export class TopPSampler implements Sampler {
-  readonly name = 'top_p';
   private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,
@@ -22,10 +20,9 @@ export class TopPSampler implements Sampler {
     if (set.sorted || set.size <= 1024) {
       set.sortDescending();
       set.softmax();
-      const probs = set.probs;
       let cum = 0;
       for (let i = 0; i < set.size; i++) {
-        cum += probs[i];
+        cum += set.probs[i];
         if (cum >= this.p && i + 1 >= this.minKeep) {
           set.truncate(i + 1, true);
           return;
@@ -36,15 +33,12 @@ export class TopPSampler implements Sampler {
     // Large unsorted set: one validating min/max pass, one exp pass, then the histogram cut.
     const n = set.size;
     const l = set.logitArray();
-    const { max, min } = logitRange(set);
+    const { max, min } = set.logitRange();
     // Exp pass that also fills the histogram (its arithmetic inlined: this loop is the cost).
     const h = this.histogram;
-    h.begin(n, 0, max - min);
-    const keys = set.scratchKeys;
-    const mass = set.probs;
-    const binMass = h.mass;
-    const binCount = h.count;
-    const scale = h.scale;
+    h.begin(n, max - min);
+    const { scratchKeys: keys, probs: mass } = set;
+    const { mass: binMass, count: binCount, scale } = h;
     const last = h.bins - 1;
     let sum = 0;
     for (let i = 0; i < n; i++) {

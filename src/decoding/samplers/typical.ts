@@ -1,8 +1,7 @@
 import type { CandidateSet } from './candidate-set';
-import { logitRange } from './logit-range';
 import { expNonPositive } from './fast-exp';
 import { MassHistogram } from './mass-prefix';
-import type { Sampler } from './sampler';
+import type { Sampler } from './chain';
 
 /**
  * Locally typical sampling (Meister et al.), llama.cpp semantics: p ≥ 1 is a no-op;
@@ -14,7 +13,6 @@ import type { Sampler } from './sampler';
  * of the logit from one centre, so no per-token logarithm is needed.
  */
 export class TypicalSampler implements Sampler {
-  readonly name = 'typical';
   private readonly histogram = new MassHistogram();
   constructor(
     readonly p: number,
@@ -25,7 +23,7 @@ export class TypicalSampler implements Sampler {
     if (this.p >= 1 || set.size === 0) return;
     const n = set.size;
     const l = set.logitArray();
-    const { max, min } = logitRange(set);
+    const { max, min } = set.logitRange();
     const mass = set.probs;
     let sum = 0;
     let weighted = 0;
@@ -41,7 +39,7 @@ export class TypicalSampler implements Sampler {
     const centre = lse - entropy;
     // Keys are distances from the centre: the largest finite one is at an end of [min, max].
     const h = this.histogram;
-    h.begin(n, 0, Math.max(Math.abs(centre), Math.abs(centre - (min - max))));
+    h.begin(n, Math.max(Math.abs(centre), Math.abs(centre - (min - max))));
     const keys = set.scratchKeys;
     for (let i = 0; i < n; i++) {
       const key = mass[i] > 0 ? Math.abs(centre - (l[i] - max)) : Infinity;

@@ -1,15 +1,14 @@
-import { CandidateTree, type TreeNode } from '../candidate-tree';
-import type { Distribution } from '../distribution';
+import type { TreeNode } from '../candidate-tree';
+import { Distribution } from '../distribution';
 import type { Branch, NextTokenScores } from '../language-model';
-import { MeteredModel } from '../metered-model';
+import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
 import { createRng } from '../rng';
 import { SamplerChain } from '../samplers/chain';
 import { TemperatureSampler } from '../samplers/temperature';
-import type { CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
+import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
 
 /**
  * Thresholds are in nats (entropy) and nats² (varentropy), the engine's units; entropix
@@ -39,9 +38,7 @@ export interface EntropyOptions {
   readonly value?: ValueFunction;
 }
 
-export type Regime = 'confident' | 'branch' | 'explore' | 'lost' | 'adaptive';
-
-export function classify(entropy: number, varentropy: number, o: EntropyOptions): Regime {
+export function classify(entropy: number, varentropy: number, o: EntropyOptions): 'confident' | 'branch' | 'explore' | 'lost' | 'adaptive' {
   if (entropy < o.lowEntropy && varentropy < o.lowVarentropy) return 'confident';
   if (varentropy >= o.highVarentropy) return entropy < o.highEntropy ? 'branch' : 'lost';
   if (entropy >= o.highEntropy) return 'explore';
@@ -92,11 +89,9 @@ export const entropy: Strategy<EntropyOptions> = {
     },
   },
   capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
-  async decode({ model, prompt, options: o, signal }: DecodeRequest<EntropyOptions>): Promise<DecodeResult> {
-    const tree = new CandidateTree(o.maxTreeNodes);
+  decode: meteredDecode('entropy', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, Math.max(o.branches, o.topK));
     const rng = createRng(o.seed);
-    const value = o.value ?? logprobValue;
     const chainFor = (t: number | TemperatureSampler, topK: number, topP: number) =>
       new SamplerChain([{ type: 'top_k', k: topK }, { type: 'top_p', p: topP }, { type: 'min_p', p: o.minP }, typeof t === 'number' ? { type: 'temperature', t } : t]);
     const hot = chainFor(Math.min(1.5, o.temperature * 1.3), o.topK, o.topP);
@@ -105,50 +100,46 @@ export const entropy: Strategy<EntropyOptions> = {
     const adaptiveTemperature = new TemperatureSampler(o.temperature);
     const adaptive = chainFor(adaptiveTemperature, o.topK, o.topP);
 
-    const { value: candidate, stats } = await MeteredModel.run(model, signal, async (m) => {
-      let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
-      let node = tree.root;
-      const history = () => [...prompt.tokens, ...main.steps.map((s) => s.token)];
-      while (!main.ended && main.steps.length < o.maxTokens) {
-        if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
-          main.ended = 'budget';
-          break;
-        }
-        const dist = stepDistribution(main.scores, topN);
-        const regime = classify(dist.entropy, dist.varentropy, o);
-        if (regime === 'branch' && o.branches > 1) {
-          const { chosen, explored } = await branchAndPick(m, main, dist, o, value, model);
-          for (const path of explored) {
-            let n: TreeNode | undefined = node;
-            for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
-          }
-          main = chosen;
-          node = followPath(tree, main.steps);
-          continue;
-        }
-        let token: number;
-        if (regime === 'confident') token = dist.ids[0];
-        else {
-          adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
-          const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
-          chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: history() });
-          token = chain.sample(rng);
-        }
-        if (model.isEndOfGeneration(token)) {
-          main.ended = 'eog';
-          break;
-        }
-        const step = describeStep(model, dist, token, o.alternatives, regime);
-        main.steps.push(step);
-        node = tree.child(node, step) ?? node;
-        if (isStopped(model, o, main.steps)) main.ended = 'stop';
-        else if (main.steps.length < o.maxTokens) [main.scores] = await m.evaluate([{ branch: main.branch, tokens: [token], topN }]);
+    let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
+    let node = tree.root;
+    while (!main.ended && main.steps.length < o.maxTokens) {
+      if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
+        main.ended = 'budget';
+        break;
       }
-      tree.addPath(main.steps);
-      return makeCandidate(model, main.steps.slice(0, o.maxTokens), main.ended ?? 'length');
-    });
-    return finalize('entropy', [candidate], tree, stats);
-  },
+      const dist = Distribution.fromScores(main.scores, topN);
+      const regime = classify(dist.entropy, dist.varentropy, o);
+      if (regime === 'branch' && o.branches > 1) {
+        const { chosen, explored } = await branchAndPick(m, main, dist, o, model);
+        for (const path of explored) {
+          let n: TreeNode | undefined = node;
+          for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
+        }
+        for (const step of chosen.steps.slice(main.steps.length)) node = node.children.find((c) => c.token === step.token) ?? node;
+        main = chosen;
+        continue;
+      }
+      let token: number;
+      if (regime === 'confident') token = dist.ids[0];
+      else {
+        adaptiveTemperature.t = Math.min(1.5, o.temperature * (1 + o.adaptiveScale * (dist.entropy + dist.varentropy)));
+        const chain = regime === 'explore' ? hot : regime === 'lost' ? lost : adaptive;
+        chain.applyTo(dist.ids, Float32Array.from(dist.logprobs), { history: [...prompt.tokens, ...main.steps.map((s) => s.token)] });
+        token = chain.sample(rng);
+      }
+      if (model.isEndOfGeneration(token)) {
+        main.ended = 'eog';
+        break;
+      }
+      const step = describeStep(model, dist, token, o.alternatives, regime);
+      main.steps.push(step);
+      node = tree.child(node, step) ?? node;
+      if (isStopped(model, o, main.steps)) main.ended = 'stop';
+      else if (main.steps.length < o.maxTokens) [main.scores] = await m.evaluate([{ branch: main.branch, tokens: [token], topN }]);
+    }
+    tree.addPath(main.steps);
+    return [makeCandidate(model, main.steps.slice(0, o.maxTokens), main.ended ?? 'length')];
+  }),
 };
 
 /**
@@ -156,7 +147,7 @@ export const entropy: Strategy<EntropyOptions> = {
  * tokens (one batched model call per depth) and keep the branch with the best value.
  * The winner's rollout is committed, since its KV state is already computed.
  */
-async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, value: ValueFunction, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
+async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
   const paths: Path[] = [];
   for (let i = 0; i < Math.min(o.branches, dist.size); i++) {
     if (!(dist.logprobs[i] > -Infinity)) break;
@@ -175,7 +166,7 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
     live.forEach((p, i) => {
       p.scores = scores[i];
       if (depth === depths - 1) return; // these scores serve the next main step
-      const d = stepDistribution(p.scores, o.alternatives);
+      const d = Distribution.fromScores(p.scores, o.alternatives);
       const t = d.ids[0];
       if (model.isEndOfGeneration(t)) p.ended = 'eog';
       else p.steps.push(describeStep(model, d, t, o.alternatives, 'lookahead'));
@@ -183,7 +174,7 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   }
   const valueOf = (p: Path) => {
     const tokens = p.steps.map((s) => s.token);
-    return value({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(p.steps.slice(main.steps.length)) });
+    return (o.value ?? logprobValue)({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(p.steps.slice(main.steps.length)) });
   };
   let best = paths[0];
   for (const p of paths) if (valueOf(p) > valueOf(best)) best = p;
@@ -191,10 +182,4 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   m.release(main.branch);
   if (isStopped(model, o, best.steps)) best.ended = 'stop';
   return { chosen: best, explored: paths };
-}
-
-function followPath(tree: CandidateTree, steps: readonly TokenStep[]): TreeNode {
-  let node = tree.root;
-  for (const s of steps) node = node.children.find((c) => c.token === s.token) ?? node;
-  return node;
 }

@@ -13,10 +13,8 @@ export const STRATEGIES = { greedy, 'top-p': topP, 'min-p': minP, entropy, beam,
 
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 
-type OptionsOf<S> = S extends Strategy<infer O> ? O : never;
-
 /** What a strategy takes: the common options and its own, each optional (its defaults fill in the rest). */
-export type StrategyOptions<N extends StrategyName> = Partial<CommonOptions & OptionsOf<(typeof STRATEGIES)[N]>>;
+export type StrategyOptions<N extends StrategyName> = Partial<CommonOptions & ((typeof STRATEGIES)[N] extends Strategy<infer O> ? O : never)>;
 
 /** A strategy by name with options of its own kind. */
 export type StrategyCall = { [N in StrategyName]: { readonly name: N; readonly options?: StrategyOptions<N> } }[StrategyName];

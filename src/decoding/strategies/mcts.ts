@@ -1,12 +1,11 @@
-import { CandidateTree, type TreeNode } from '../candidate-tree';
-import type { Distribution } from '../distribution';
+import type { CandidateTree, TreeNode } from '../candidate-tree';
+import { Distribution } from '../distribution';
 import type { Branch, LanguageModel } from '../language-model';
-import { MeteredModel } from '../metered-model';
+import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
-import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, Strategy, TokenStep } from '../strategy';
+import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { finalize, isStopped, makeCandidate, meanLogprob } from './paths';
+import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
   /** Simulations before each committed token. */
@@ -49,7 +48,6 @@ interface Search {
   readonly o: CommonOptions & MctsOptions;
   readonly tree: CandidateTree;
   readonly topN: number;
-  readonly valueFn: ValueFunction;
   /** The committed path's branch; simulations fork from it. */
   readonly branch: Branch;
 }
@@ -71,80 +69,52 @@ export const mcts: Strategy<MctsOptions> = {
   },
   settings: { keys: { 'mcts.simulations': 'simulations', 'mcts.cPuct': 'cPuct', 'mcts.rolloutDepth': 'rolloutDepth', 'mcts.maxModelCalls': 'maxModelCalls' } },
   capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
-  async decode({ model, prompt, options: o, signal }: DecodeRequest<MctsOptions>): Promise<DecodeResult> {
-    const tree = new CandidateTree(o.maxTreeNodes);
+  decode: meteredDecode('mcts', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, o.expandTopK);
-    const valueFn = o.value ?? logprobValue;
-    const { value: candidates, stats } = await MeteredModel.run(model, signal, async (m) => {
-      const committed: TokenStep[] = [];
-      const branch = m.fork(prompt.branch);
-      const search: Search = { m, model, o, tree, topN, valueFn, branch };
-      let root: Node = { prior: 1, visits: 0, total: 0, dist: stepDistribution(prompt.next, topN), view: tree.root };
-      expand(search, root, committed);
-      const firstRoot = root;
-      // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
-      let firstShares: Map<Node, number> | undefined;
-      const snapshot = () => {
-        firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
-      };
-      const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
-      const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
-      let finish: FinishReason | undefined;
+    const committed: TokenStep[] = [];
+    const branch = m.fork(prompt.branch);
+    const search: Search = { m, model, o, tree, topN, branch };
+    let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
+    expand(search, root, committed);
+    const firstRoot = root;
+    let firstShares: Map<Node, number> | undefined;
+    const maxMs = Math.min(o.maxMs, o.timeBudgetMs ?? Infinity);
+    const inBudget = () => m.stats.modelCalls < o.maxModelCalls && m.elapsed() < maxMs;
+    let finish: FinishReason | undefined;
 
-      while (!finish && committed.length < o.maxTokens) {
-        for (let s = 0; s < o.simulations && inBudget(); ) {
-          const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
-          if (ran === 0) break;
-          s += ran;
-        }
-        snapshot();
-        const best = mostVisited(root);
-        if (!best) {
-          finish = 'eog';
-          break;
-        }
-        if (!inBudget()) {
-          finish = 'budget';
-          break;
-        }
-        committed.push(best.step!);
-        if (best.terminal) {
-          finish = best.terminal;
-          if (best.terminal === 'eog') committed.pop();
-          break;
-        }
-        if (committed.length >= o.maxTokens) break;
-        const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
-        best.dist ??= stepDistribution(scores, topN);
-        if (!best.children) expand(search, best, committed);
-        root = best;
+    while (!finish && committed.length < o.maxTokens) {
+      for (let s = 0; s < o.simulations && inBudget(); ) {
+        const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
+        if (ran === 0) break;
+        s += ran;
       }
-      // When the budget ends the search, extend with the most visited path found so far.
-      const tail: TokenStep[] = [];
-      if (finish === 'budget') {
-        for (let n = mostVisited(root); n && n.visits > 0 && committed.length + tail.length < o.maxTokens; n = mostVisited(n)) {
-          if (n.terminal === 'eog') break;
-          tail.push(n.step!);
-          if (n.terminal) break;
-        }
-      }
-      m.release(branch);
-      snapshot();
-      const share = (n: Node | undefined) => (n ? (firstShares?.get(n) ?? 0) : 0);
-      const firstChild = firstRoot.children?.find((c) => c.step?.token === committed.concat(tail)[0]?.token);
-      // Score: the share of root visits its first token got (final choice is by visits).
-      const out: Candidate[] = [makeCandidate(model, [...committed, ...tail], finish ?? 'length', share(firstChild), { visits: firstChild?.visits, value: firstChild && q(firstChild) })];
-      const mainFirst = out[0].tokens[0];
-      for (const child of firstRoot.children ?? []) {
-        if (!child.visits || child.step!.token === mainFirst || child.terminal === 'eog') continue;
-        const steps: TokenStep[] = [child.step!];
-        for (let n = mostVisited(child); n && n.visits > 0 && n.terminal !== 'eog'; n = mostVisited(n)) steps.push(n.step!);
-        out.push(makeCandidate(model, steps, 'budget', share(child), { visits: child.visits, value: q(child) }));
-      }
-      return out;
-    });
-    return finalize('mcts', candidates, tree, stats);
-  },
+      // Visits at the first decision: the subtree keeps growing afterwards, so shares are taken here.
+      firstShares ??= new Map((firstRoot.children ?? []).map((c) => [c, c.visits / Math.max(1, firstRoot.visits)]));
+      const best = mostVisited(root);
+      finish = !best ? 'eog' : inBudget() ? best.terminal : 'budget';
+      // An end of generation is not a token of the completion; a stop is.
+      if (!best || finish === 'eog' || finish === 'budget') break;
+      committed.push(best.step!);
+      if (finish || committed.length >= o.maxTokens) break;
+      const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
+      best.dist ??= Distribution.fromScores(scores, topN);
+      if (!best.children) expand(search, best, committed);
+      root = best;
+    }
+    // When the budget ends the search, extend with the most visited path found so far.
+    const tail = finish === 'budget' ? mostVisitedPath(root, o.maxTokens - committed.length) : [];
+    m.release(branch);
+    // Score: the share of root visits a candidate's first token got (final choice is by visits).
+    const candidate = (first: Node | undefined, steps: TokenStep[], end: FinishReason) =>
+      makeCandidate(model, steps, end, first ? (firstShares?.get(first) ?? 0) : 0, { visits: first?.visits, value: first && q(first) });
+    const path = [...committed, ...tail];
+    const out = [candidate(firstRoot.children?.find((c) => c.step?.token === path[0]?.token), path, finish ?? 'length')];
+    for (const child of firstRoot.children ?? []) {
+      if (!child.visits || child.step!.token === path[0]?.token || child.terminal === 'eog') continue;
+      out.push(candidate(child, [child.step!, ...mostVisitedPath(child, Infinity)], 'budget'));
+    }
+    return out;
+  }),
 };
 
 function mostVisited(node: Node): Node | undefined {
@@ -153,6 +123,13 @@ function mostVisited(node: Node): Node | undefined {
     if (!best || c.visits > best.visits || (c.visits === best.visits && c.prior > best.prior)) best = c;
   }
   return best;
+}
+
+/** The most visited path below `node`, at most `max` tokens, stopping before an end of generation (other ends are leaves). */
+function mostVisitedPath(node: Node, max: number): TokenStep[] {
+  const steps: TokenStep[] = [];
+  for (let n = mostVisited(node); n && n.visits > 0 && n.terminal !== 'eog' && steps.length < max; n = mostVisited(n)) steps.push(n.step!);
+  return steps;
 }
 
 /** Creates the children of an expanded node: its top tokens with tempered, renormalised priors. */
@@ -242,7 +219,7 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
       for (const x of expanding) x.fork = m.fork(search.branch);
       const scores = await m.evaluate(expanding.map((x) => ({ branch: x.fork!, tokens: x.path.map((n) => n.step!.token), topN })));
       expanding.forEach((x, i) => {
-        x.leaf.dist = stepDistribution(scores[i], topN);
+        x.leaf.dist = Distribution.fromScores(scores[i], topN);
         expand(search, x.leaf, [...committed, ...x.path.map((n) => n.step!)]);
         x.dist = x.leaf.dist;
       });
@@ -263,7 +240,7 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
       }
       if (active.length === 0) break;
       const scores = await m.evaluate(active.map((x) => ({ branch: x.fork!, tokens: [x.rollout[x.rollout.length - 1].token], topN: 1 })));
-      active.forEach((x, i) => (x.dist = stepDistribution(scores[i], 1)));
+      active.forEach((x, i) => (x.dist = Distribution.fromScores(scores[i], 1)));
     }
   } finally {
     for (const x of sims) {
@@ -279,10 +256,10 @@ async function simulateBatch(search: Search, root: Node, committed: readonly Tok
 }
 
 /** Value of a simulated completion (path + rollout), added along the path. */
-function backUp({ model, valueFn }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
+function backUp({ model, o }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
   const scored = [...path.map((n) => n.step!), ...rollout];
   const tokens = [...committed, ...scored].map((s) => s.token);
-  const value = valueFn({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
+  const value = (o.value ?? logprobValue)({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
   root.visits++;
   root.total += value;
   for (const n of path) {

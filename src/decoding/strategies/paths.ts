@@ -1,13 +1,37 @@
 /**
  * What every strategy does to a path of tokens, in one place (after Hugging Face's
- * StoppingCriteria and BeamHypotheses): why a path ends, its Σ and mean log-probability, its
- * length-normalised score, the candidate it becomes, and the ranked result with the candidates
- * marked in the tree.
+ * StoppingCriteria and BeamHypotheses): the record of each step, why a path ends, its Σ and mean
+ * log-probability, its length-normalised score, the candidate it becomes, and the ranked result
+ * with the candidates marked in the tree.
  */
 
-import type { CandidateTree } from '../candidate-tree';
+import { CandidateTree } from '../candidate-tree';
+import type { Distribution } from '../distribution';
 import type { LanguageModel } from '../language-model';
-import type { Candidate, CommonOptions, DecodeResult, DecodeStats, FinishReason, StrategyName, TokenStep } from '../strategy';
+import { MeteredModel } from '../metered-model';
+import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, StrategyName, TokenStep } from '../strategy';
+
+/** The record of one chosen token, with the step's uncertainty and top alternatives. */
+export function describeStep(model: LanguageModel, dist: Distribution, token: number, alternatives: number, regime?: string): TokenStep {
+  const alts: { token: number; text: string; logprob: number }[] = [];
+  for (let i = 0; i < Math.min(alternatives, dist.size); i++) {
+    alts.push({ token: dist.ids[i], text: model.tokenText(dist.ids[i]), logprob: dist.logprobs[i] });
+  }
+  return {
+    token,
+    text: model.tokenText(token),
+    logprob: dist.logprobOf(token),
+    entropy: dist.entropy,
+    varentropy: dist.varentropy,
+    alternatives: alts,
+    ...(regime ? { regime } : {}),
+  };
+}
+
+/** Top tokens a strategy must see per step: what it selects from plus what it records. */
+export function topNFor(options: CommonOptions, selects: number): number {
+  return Math.max(1, selects, options.alternatives);
+}
 
 export function sumLogprob(steps: readonly TokenStep[]): number {
   return steps.reduce((acc, s) => acc + s.logprob, 0);
@@ -41,34 +65,43 @@ export function makeCandidate(model: LanguageModel, steps: readonly TokenStep[],
   return { text: model.detokenize(tokens), tokens, steps, sumLogprob: sum, meanLogprob: mean, score: score ?? mean, finish, ...extra };
 }
 
-/** Ranks candidates by score, merges identical texts (keeping the better), marks the tree. */
-export function finalize(strategy: StrategyName, candidates: readonly Candidate[], tree: CandidateTree, stats: DecodeStats): DecodeResult {
-  const byText = new Map<string, Candidate>();
-  for (const c of candidates) {
-    const seen = byText.get(c.text);
-    if (!seen || c.score > seen.score) byText.set(c.text, c);
-  }
-  const ranked = [...byText.values()].sort((a, b) => b.score - a.score);
-  ranked.forEach((c, rank) => tree.markCandidate(c.tokens, rank));
-  return { strategy, candidates: ranked, tree, stats };
-}
-
-export interface Hypothesis {
-  readonly steps: TokenStep[];
-  readonly sum: number;
-  readonly score: number;
-  readonly finish: FinishReason;
+/**
+ * A strategy's decode from its body: the body runs on a metered model (every branch it forks
+ * released whatever happens) and a fresh tree, and its candidates come back ranked by score,
+ * identical texts merged (keeping the better), the tree marked.
+ */
+export function meteredDecode<O>(
+  strategy: StrategyName, body: (request: DecodeRequest<O>, m: MeteredModel, tree: CandidateTree) => Promise<Candidate[]>,
+): (request: DecodeRequest<O>) => Promise<DecodeResult> {
+  return async (request) => {
+    const tree = new CandidateTree(request.options.maxTreeNodes);
+    const m = new MeteredModel(request.model, request.signal, request.promptHandedOver ? request.prompt.branch : undefined);
+    let candidates: Candidate[];
+    try {
+      candidates = await body(request, m, tree);
+    } finally {
+      m.finish();
+    }
+    const byText = new Map<string, Candidate>();
+    for (const c of candidates) {
+      const seen = byText.get(c.text);
+      if (!seen || c.score > seen.score) byText.set(c.text, c);
+    }
+    const ranked = [...byText.values()].sort((a, b) => b.score - a.score);
+    ranked.forEach((c, rank) => tree.markCandidate(c.tokens, rank));
+    return { strategy, candidates: ranked, tree, stats: m.stats };
+  };
 }
 
 /** The best `width` finished paths of a beam search, by length-normalised score (HF's BeamHypotheses). */
 export class Hypotheses {
-  readonly best: Hypothesis[] = [];
+  readonly best: { readonly steps: TokenStep[]; readonly score: number; readonly finish: FinishReason }[] = [];
 
   constructor(private readonly width: number, private readonly alpha: number) {}
 
   /** A finished path of `length` tokens scored (EOS counted, as Hugging Face does). */
   add(steps: TokenStep[], sum: number, length: number, finish: FinishReason): void {
-    this.best.push({ steps, sum, score: lengthNormalised(sum, length, this.alpha), finish });
+    this.best.push({ steps, score: lengthNormalised(sum, length, this.alpha), finish });
     this.best.sort((a, b) => b.score - a.score);
     if (this.best.length > this.width) this.best.pop();
   }

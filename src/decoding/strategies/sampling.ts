@@ -1,41 +1,16 @@
-import { CandidateTree } from '../candidate-tree';
-import { MeteredModel } from '../metered-model';
+import { Distribution } from '../distribution';
 import { createRng, deriveSeed, type Rng } from '../rng';
 import { SamplerChain, type SamplerSpec } from '../samplers/chain';
 import type { Branch, NextTokenScores } from '../language-model';
 import { CHAIN, int, num } from '../option-rules';
-import type { Candidate, DecodeRequest, DecodeResult, FinishReason, Strategy, StrategyName, StrategySettings, TokenStep } from '../strategy';
-import { describeStep, stepDistribution, topNFor } from './common';
-import { endAfterStep, finalize, makeCandidate } from './paths';
+import type { Candidate, FinishReason, Strategy, StrategyName, TokenStep } from '../strategy';
+import { describeStep, endAfterStep, makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface SamplingOptions {
   /** Independent samples; all are stepped together in one model call per token. */
   readonly samples: number;
   /** The sampler chain, applied in order. */
   readonly chain: readonly SamplerSpec[];
-}
-
-/** Nucleus preset: llama.cpp's top-k guard, then top-p at a temperature (settings topP.p, topP.temperature). */
-export const topPChain = (p: number, t: number): SamplerSpec[] => [{ type: 'top_k', k: 40 }, { type: 'top_p', p }, { type: 'temperature', t }];
-/** min-p preset (settings minP.p, minP.temperature); min-p needs no top-k guard. */
-export const minPChain = (p: number, t: number): SamplerSpec[] => [{ type: 'min_p', p }, { type: 'temperature', t }];
-
-/** Defaults: top-p 0.9 at temperature 0.7; min-p 0.05 (llama.cpp's default) at temperature 0.9. */
-const TOP_P = { p: 0.9, temperature: 0.7 };
-const MIN_P = { p: 0.05, temperature: 0.9 };
-export const TOP_P_CHAIN: readonly SamplerSpec[] = topPChain(TOP_P.p, TOP_P.temperature);
-export const MIN_P_CHAIN: readonly SamplerSpec[] = minPChain(MIN_P.p, MIN_P.temperature);
-
-/** The settings of a sampling preset: samples, and its chain's p and temperature. */
-function presetSettings(prefix: string, defaults: { p: number; temperature: number }, chain: (p: number, t: number) => SamplerSpec[]): StrategySettings<SamplingOptions> {
-  return {
-    keys: {
-      'sampling.samples': 'samples',
-      [`${prefix}.p`]: { rule: num(0, 1), default: defaults.p },
-      [`${prefix}.temperature`]: { rule: num(0, 5), default: defaults.temperature },
-    },
-    toOptions: (v) => ({ samples: v['sampling.samples'], chain: chain(v[`${prefix}.p`]!, v[`${prefix}.temperature`]!) }),
-  };
 }
 
 /**
@@ -63,53 +38,59 @@ interface Sample {
   finish?: FinishReason;
 }
 
-function samplingStrategy(name: StrategyName, description: string, chain: readonly SamplerSpec[], settings: StrategySettings<SamplingOptions>): Strategy<SamplingOptions> {
+/** A sampling preset: its chain from a p and a temperature, each a setting (`prefix`.p, `prefix`.temperature). */
+function samplingStrategy(
+  name: StrategyName, description: string, prefix: string, p: number, temperature: number, chain: (p: number, t: number) => SamplerSpec[],
+): Strategy<SamplingOptions> {
   return {
     name,
     description,
-    defaults: { samples: 4, chain },
+    defaults: { samples: 4, chain: chain(p, temperature) },
     rules: { samples: int(1, 16), chain: CHAIN },
-    settings,
+    settings: {
+      keys: {
+        'sampling.samples': 'samples',
+        [`${prefix}.p`]: { rule: num(0, 1), default: p },
+        [`${prefix}.temperature`]: { rule: num(0, 5), default: temperature },
+      },
+      toOptions: (v) => ({ samples: v['sampling.samples'], chain: chain(v[`${prefix}.p`]!, v[`${prefix}.temperature`]!) }),
+    },
     capabilities: { takesValue: false, extendsPrompt: true, usesTimeBudget: true },
-    async decode({ model, prompt, options, signal, promptHandedOver }: DecodeRequest<SamplingOptions>): Promise<DecodeResult> {
-      const tree = new CandidateTree(options.maxTreeNodes);
+    decode: meteredDecode(name, async ({ model, prompt, options }, m, tree) => {
       const topN = topNFor(options, chainReach(options.chain));
       const sampler = new SamplerChain(options.chain);
-      const { value, stats } = await MeteredModel.run(model, signal, async (m) => {
-        const samples: Sample[] = [];
-        const count = Math.max(1, options.samples);
-        for (let i = 0; i < count; i++) {
-          const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
-          samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
-        }
-        for (;;) {
-          const stepping: Sample[] = [];
-          for (const s of samples) {
-            if (s.finish) continue;
-            const token = draw(sampler, s, prompt.tokens);
-            if (model.isEndOfGeneration(token)) {
-              s.finish = 'eog';
-              continue;
-            }
-            s.steps.push(describeStep(model, stepDistribution(s.scores, options.alternatives), token, options.alternatives));
-            s.finish = endAfterStep(model, options, s.steps);
-            if (!s.finish) stepping.push(s);
+      const samples: Sample[] = [];
+      const count = Math.max(1, options.samples);
+      for (let i = 0; i < count; i++) {
+        const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
+        samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
+      }
+      for (;;) {
+        const stepping: Sample[] = [];
+        for (const s of samples) {
+          if (s.finish) continue;
+          const token = draw(sampler, s, prompt.tokens);
+          if (model.isEndOfGeneration(token)) {
+            s.finish = 'eog';
+            continue;
           }
-          if (stepping.length === 0) break;
-          if (m.outOfTime(options.timeBudgetMs)) {
-            for (const s of stepping) s.finish = 'budget';
-            break;
-          }
-          const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
-          stepping.forEach((s, i) => (s.scores = next[i]));
+          s.steps.push(describeStep(model, Distribution.fromScores(s.scores, options.alternatives), token, options.alternatives));
+          s.finish = endAfterStep(model, options, s.steps);
+          if (!s.finish) stepping.push(s);
         }
-        return samples.map((s): Candidate => {
-          tree.addPath(s.steps);
-          return makeCandidate(model, s.steps, s.finish ?? 'length');
-        });
-      }, promptHandedOver ? prompt.branch : undefined);
-      return finalize(name, value, tree, stats);
-    },
+        if (stepping.length === 0) break;
+        if (m.outOfTime(options.timeBudgetMs)) {
+          for (const s of stepping) s.finish = 'budget';
+          break;
+        }
+        const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
+        stepping.forEach((s, i) => (s.scores = next[i]));
+      }
+      return samples.map((s): Candidate => {
+        tree.addPath(s.steps);
+        return makeCandidate(model, s.steps, s.finish ?? 'length');
+      });
+    }),
   };
 }
 
@@ -120,5 +101,13 @@ function draw(sampler: SamplerChain, s: Sample, promptTokens: readonly number[])
   return sampler.sample(s.rng);
 }
 
-export const topP = samplingStrategy('top-p', 'Samples from the smallest set of tokens holding 90% of the probability; several samples, ranked by likelihood', TOP_P_CHAIN, presetSettings('topP', TOP_P, topPChain));
-export const minP = samplingStrategy('min-p', 'Samples among tokens at least 5% as likely as the best one; several samples, ranked by likelihood', MIN_P_CHAIN, presetSettings('minP', MIN_P, minPChain));
+/** Nucleus: llama.cpp's top-k guard, then top-p 0.9 at temperature 0.7. */
+export const topP = samplingStrategy(
+  'top-p', 'Samples from the smallest set of tokens holding 90% of the probability; several samples, ranked by likelihood',
+  'topP', 0.9, 0.7, (p, t) => [{ type: 'top_k', k: 40 }, { type: 'top_p', p }, { type: 'temperature', t }],
+);
+/** min-p 0.05 (llama.cpp's default) at temperature 0.9; min-p needs no top-k guard. */
+export const minP = samplingStrategy(
+  'min-p', 'Samples among tokens at least 5% as likely as the best one; several samples, ranked by likelihood',
+  'minP', 0.05, 0.9, (p, t) => [{ type: 'min_p', p }, { type: 'temperature', t }],
+);
