@@ -13,8 +13,9 @@ import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, re
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
 import { CandidatesView } from './webview/candidates-view';
-import { toPanelState } from './webview/panel-state';
+import { toPanelState, toSearchState } from './webview/panel-state';
 import type { PanelState } from './webview/protocol';
+import type { TreeJSON } from './decoding/candidate-tree';
 
 let models: ModelHost | undefined;
 
@@ -41,19 +42,29 @@ export function activate(context: vscode.ExtensionContext): void {
   const shown = new ShownSuggestions();
   // The panel follows the active editor: each document's last completion.
   const panelStates = new Map<string, PanelState>();
+
   const panel = new CandidatesView(context.extensionUri, {
     candidate: (id, index) => void insertFromPanel(shown.insertCandidate(id, index)),
     prefix: (id, tokens) => void insertFromPanel(shown.insertPrefix(id, tokens)),
+    cancel: () => {
+      controller.cancelInFlight();
+      panel.clear('The search was cancelled.');
+    },
   }, log);
-
-  const controller = new CompletionController(editorEngine(models), readControllerSettings, new RequestGate(readDebounceMs), {
-    onResult: (_req, result) => {
+  const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
+  const controller = new CompletionController(editorEngine(models, snapshots), readControllerSettings, new RequestGate(readDebounceMs), {
+    onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
+      // A drawn search that ends with nothing to suggest must not stay on "searching".
+      if (panel.searching && suggestions.length === 0) panel.clear(`${result.strategy} found no suggestion here.`);
       status.update({
         last: { ms: result.stats.ms, promptTokens: result.promptTokens, promptTokensEvaluated: result.promptTokensEvaluated, generated: result.candidates[0]?.tokens.length ?? 0 },
       });
     },
-    onError: (e) => log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`),
+    onError: (e) => {
+      log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (panel.searching) panel.clear('The search failed; see TokenTree: Show Log.');
+    },
   });
   const provider = new TokenTreeInlineProvider(
     controller,

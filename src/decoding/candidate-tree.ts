@@ -108,7 +108,31 @@ export class CandidateTree {
     return tree;
   }
 
+  /** The tree as data (its live nodes). */
   toJSON(): TreeJSON {
     return { nodeCount: this.count, dropped: this.droppedCount, root: this.root };
+  }
+
+  /**
+   * A copy of at most `maxNodes` nodes, taken breadth first (the rest counted as dropped): small
+   * enough to draw and to send while the tree still grows.
+   */
+  copy(maxNodes: number): TreeJSON {
+    if (maxNodes >= this.count) return structuredClone(this.toJSON());
+    const copy = (n: TreeNode): TreeNode => ({ ...n, children: [] });
+    const root = copy(this.root);
+    const queue: [TreeNode, TreeNode][] = [[this.root, root]];
+    let kept = 1;
+    while (queue.length > 0 && kept < maxNodes) {
+      const [from, to] = queue.shift()!;
+      for (const child of from.children) {
+        if (kept >= maxNodes) break;
+        const c = copy(child);
+        to.children.push(c);
+        kept++;
+        queue.push([child, c]);
+      }
+    }
+    return { nodeCount: kept, dropped: this.droppedCount + (this.count - kept), root };
   }
 }

@@ -10,6 +10,8 @@ export class MeteredModel {
   readonly stats: DecodeStats = { modelCalls: 0, tokensEvaluated: 0, ms: 0 };
   private readonly started = performance.now();
   private readonly owned = new Set<Branch>();
+  /** Runs before each model call (the live tree's snapshots). */
+  beforeCall?: () => void;
 
   constructor(
     readonly model: LanguageModel,
@@ -45,6 +47,7 @@ export class MeteredModel {
   async evaluate(requests: readonly EvaluateRequest[]): Promise<NextTokenScores[]> {
     throwIfAborted(this.signal);
     if (requests.length === 0) return [];
+    this.beforeCall?.();
     this.stats.modelCalls++;
     for (const r of requests) this.stats.tokensEvaluated += r.tokens.length;
     const out = await this.model.evaluate(requests, this.signal);

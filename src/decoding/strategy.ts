@@ -1,4 +1,4 @@
-import type { CandidateTree, TokenStep } from './candidate-tree';
+import type { CandidateTree, TokenStep, TreeJSON } from './candidate-tree';
 import type { LanguageModel, PromptState } from './language-model';
 import { BOOLEAN, FUNCTION, int, num, type NumberRule, type OptionRules } from './option-rules';
 
@@ -48,6 +48,12 @@ export interface CommonOptions {
    * such as "end of line" live in the caller, not in the strategies).
    */
   readonly isComplete?: (text: string) => boolean;
+  /**
+   * Called with a copy of the explored tree as it grows (at most 400 nodes, breadth first), before
+   * a model call, at most every 100 ms (so a short search sends none): the panel draws a long
+   * search live.
+   */
+  readonly onSnapshot?: (tree: TreeJSON, elapsedMs: number) => void;
   /** Most nodes the candidate tree keeps. */
   readonly maxTreeNodes: number;
   /**
@@ -66,6 +72,7 @@ export const COMMON_RULES: OptionRules<CommonOptions> = {
   seed: int(0, 2 ** 31 - 1),
   alternatives: int(0, 64),
   isComplete: FUNCTION,
+  onSnapshot: FUNCTION,
   maxTreeNodes: int(1, 1_000_000),
   timeBudgetMs: num(0, 86_400_000),
   ignoreEndOfGeneration: BOOLEAN,

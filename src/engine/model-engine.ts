@@ -1,4 +1,6 @@
+import type { TreeJSON } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
+import type { StrategyName } from '../decoding/strategy';
 import { strategyOf, type StrategyCall } from '../decoding/strategies';
 import type { PromptOptions } from '../model/load';
 import type { CompletionEngine, EngineRequest } from '../providers/completion-controller';
@@ -16,16 +18,26 @@ export interface EngineSettings {
  * request's cursor. The editor and the CLI's typing replay both use it, so both run the same
  * prompt layout, cache and strategy options.
  */
+/** Where the growing tree of a search the user waits for goes (the panel, when it is open). */
+export interface SnapshotSink {
+  wanted(): boolean;
+  show(strategy: StrategyName, tree: TreeJSON, elapsedMs: number): void;
+}
+
 export class ModelEngine implements CompletionEngine {
   constructor(
     private readonly session: () => Promise<ModelSession>,
     private readonly settings: () => EngineSettings,
     private readonly layout: PromptOptions['layout'] = 'stable',
+    private readonly snapshots?: SnapshotSink,
   ) {}
 
   async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
     const session = await this.session();
     const { call, codeAwareWeight } = this.settings();
+    const sink = this.snapshots;
+    // Only a search someone watches sends its tree: background work and a closed panel cost nothing.
+    const onSnapshot = sink && !request.background && sink.wanted() ? (tree: TreeJSON, ms: number) => sink.show(call.name, tree, ms) : undefined;
     return session.complete({
       parts: request.parts,
       strategy: call.name,
@@ -34,7 +46,7 @@ export class ModelEngine implements CompletionEngine {
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,
       background: request.background,
-    }, signal);
+    }, signal, onSnapshot);
   }
 
   async warm(request: EngineRequest, signal: AbortSignal): Promise<void> {

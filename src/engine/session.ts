@@ -1,3 +1,4 @@
+import type { TreeJSON } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import { parseStrategyCall, strategyOf } from '../decoding/strategies';
@@ -26,6 +27,9 @@ export interface SessionRequest {
   readonly background?: boolean;
 }
 
+/** The growing tree of a search in progress (CommonOptions.onSnapshot), for the panel. */
+export type SnapshotListener = (tree: TreeJSON, elapsedMs: number) => void;
+
 export interface WarmResult {
   readonly promptTokens: number;
   readonly evaluated: number;
@@ -34,7 +38,8 @@ export interface WarmResult {
 /** A loaded model as the editor and the CLI use it: in this process, or in a model process. */
 export interface ModelSession {
   readonly info: ModelInfo;
-  complete(request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult>;
+  /** `onSnapshot`: the tree while the search runs, at most every 100 ms (none for a short search). */
+  complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult>;
   warm(parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<WarmResult>;
   stats(): Promise<BackendStats>;
   dispose(): Promise<void>;
@@ -44,7 +49,7 @@ export interface ModelSession {
  * Runs a session request on a model in this process: what the model process does with each one.
  * The options arrive as data, so they are checked against the strategy's schema first.
  */
-export function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+export function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
   const { parts, codeAware, stop } = request;
   const call = parseStrategyCall(request.strategy, request.options);
   const value = codeAware && codeAware.weight > 0 && strategyOf(call.name).capabilities.takesValue
@@ -53,7 +58,7 @@ export function completeRequest(loaded: LoadedModel, request: SessionRequest, si
   return completeAt(loaded, {
     parts,
     strategy: call.name,
-    options: { ...call.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}) },
+    options: { ...call.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}), ...(onSnapshot ? { onSnapshot } : {}) },
     signal,
     layout: request.layout,
     background: request.background,
@@ -64,7 +69,7 @@ export function completeRequest(loaded: LoadedModel, request: SessionRequest, si
 export function localSession(loaded: LoadedModel): ModelSession {
   return {
     info: loaded.info,
-    complete: (request, signal) => completeRequest(loaded, request, signal),
+    complete: (request, signal, onSnapshot) => completeRequest(loaded, request, signal, onSnapshot),
     warm: (parts, maxNewTokens, signal) => warmAt(loaded, parts, maxNewTokens, signal),
     stats: async () => ({ ...loaded.stats }),
     dispose: () => loaded.dispose(),

@@ -11,7 +11,7 @@ import { CandidateTree } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
 import { AbortError } from '../decoding/language-model';
 import type { PromptParts } from '../decoding/prompt-parts';
-import type { ModelSession, SessionRequest, WarmResult } from '../engine/session';
+import type { ModelSession, SessionRequest, SnapshotListener, WarmResult } from '../engine/session';
 import type { BackendStats } from '../model/llama-language-model';
 import type { ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
@@ -61,6 +61,7 @@ interface Pending {
   readonly resolve: (reply: Reply) => void;
   readonly reject: (e: unknown) => void;
   readonly kind: ToWorker['kind'];
+  readonly onSnapshot?: SnapshotListener;
 }
 
 /** The worker script next to this code: the bundle's dist/model-worker.js, or the TypeScript source under tsx. */
@@ -153,7 +154,7 @@ export class ModelProcess {
   }
 
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */
-  async request(message: ToWorker, signal?: AbortSignal): Promise<Reply> {
+  async request(message: ToWorker, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
     if (signal?.aborted) throw new AbortError();
     if (this.exited) throw this.exited;
     await this.ready;
@@ -164,6 +165,7 @@ export class ModelProcess {
       const done = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         kind: message.kind,
+        onSnapshot,
         resolve: (r) => { done(); resolve(r); },
         reject: (e) => { done(); reject(e); },
       });
@@ -195,6 +197,10 @@ export class ModelProcess {
     if (m.kind === 'ready') return;
     const p = this.pending.get(m.id);
     if (!p) return;
+    if (m.kind === 'snapshot') {
+      p.onSnapshot?.(m.tree, m.elapsedMs);
+      return;
+    }
     this.pending.delete(m.id);
     if (m.kind === 'reply') p.resolve(m.reply);
     else p.reject(m.error.name === 'AbortError' ? new AbortError(m.error.message) : new RemoteModelError(m.error));
@@ -222,8 +228,8 @@ export class ModelProcess {
 export class RemoteSession implements ModelSession {
   constructor(private readonly process: ModelProcess, readonly info: ModelInfo) {}
 
-  async complete(request: SessionRequest, signal?: AbortSignal): Promise<CompletionResult> {
-    const reply = await this.process.request({ kind: 'complete', id: 0, request }, signal);
+  async complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
+    const reply = await this.process.request({ kind: 'complete', id: 0, request, ...(onSnapshot ? { snapshots: true } : {}) }, signal, onSnapshot);
     if (reply.kind !== 'complete') throw new Error(`unexpected reply ${reply.kind}`);
     return fromWire(reply.result);
   }

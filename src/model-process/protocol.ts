@@ -1,7 +1,8 @@
 /**
  * The messages between the editor (or CLI) and the model process. Requests carry plain data
  * (Node's advanced IPC serialization: structured clone, so -Infinity log-probabilities survive);
- * one message goes each way per request, never one per token.
+ * one message goes each way per request, never one per token (a search the panel draws live also
+ * sends snapshots of its tree, at most every 100 ms).
  */
 
 import type { CompletionResult } from '../decoding/completion';
@@ -18,7 +19,7 @@ export type WireLoadOptions = Omit<LoadModelOptions, 'signal'>;
 
 export type ToWorker =
   | { readonly kind: 'load'; readonly id: number; readonly options: WireLoadOptions }
-  | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest }
+  | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest; readonly snapshots?: boolean }
   | { readonly kind: 'warm'; readonly id: number; readonly parts: PromptParts; readonly maxNewTokens: number }
   | { readonly kind: 'stats'; readonly id: number }
   | { readonly kind: 'unload'; readonly id: number }
@@ -79,6 +80,8 @@ export interface GpuProbe {
 export type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'reply'; readonly id: number; readonly reply: Reply }
+  /** The growing tree of completion `id` (only when its request asked for snapshots), at most every 100 ms. */
+  | { readonly kind: 'snapshot'; readonly id: number; readonly tree: TreeJSON; readonly elapsedMs: number }
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError }
   /** llama.cpp's log (warnings and errors), for the editor's output channel. */
   | { readonly kind: 'log'; readonly level: string; readonly message: string };

@@ -4,6 +4,7 @@
  * only; the client sees it exit and says so.
  */
 
+import type { TreeJSON } from '../decoding/candidate-tree';
 import { AbortError } from '../decoding/language-model';
 import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
@@ -35,7 +36,8 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
       loaded = undefined;
       return { kind: 'unload' };
     case 'complete': {
-      const { tree, ...rest } = await completeRequest(model(), message.request, signal);
+      const onSnapshot = message.snapshots ? (tree: TreeJSON, elapsedMs: number) => send({ kind: 'snapshot', id: message.id, tree, elapsedMs }) : undefined;
+      const { tree, ...rest } = await completeRequest(model(), message.request, signal, onSnapshot);
       return { kind: 'complete', result: { ...rest, tree: { ...tree.toJSON(), maxNodes: tree.maxNodes } } };
     }
     case 'probe':

@@ -148,6 +148,11 @@ export class CompletionController {
     return this.engineRequest(this.resolve(request, s), s, false);
   }
 
+  /** Stops the completion in flight (the panel's Cancel on a long search); the cache stays. */
+  cancelInFlight(): void {
+    this.gate.cancelAll();
+  }
+
   /** Forgets every suggestion and cancels work in flight: the settings or the model changed. */
   invalidate(): void {
     clearTimeout(this.prefetchTimer);

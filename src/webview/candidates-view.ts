@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseFromWebview, type CompareState, type PanelState, type ToWebview } from './protocol';
+import { parseFromWebview, type CompareState, type PanelState, type SearchState, type ToWebview } from './protocol';
 
 /**
  * The candidates panel, extension side: a webview view in the panel area with a strict
@@ -12,10 +12,12 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
   private view?: vscode.WebviewView;
   private last: ToWebview = { type: 'empty', reason: 'Type in a code file to see how the completion was decoded.' };
   private readonly disposables: vscode.Disposable[] = [];
+  /** The panel shows a search in progress (its last message was a snapshot). */
+  searching = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly inserts: { candidate(requestId: number, index: number): void; prefix(requestId: number, tokens: readonly number[]): void },
+    private readonly actions: { candidate(requestId: number, index: number): void; prefix(requestId: number, tokens: readonly number[]): void; cancel(): void },
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -32,8 +34,9 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
           return;
         }
         if (message.type === 'ready') void view.webview.postMessage(this.last);
-        else if (message.type === 'insert') this.inserts.candidate(message.requestId, message.candidate);
-        else this.inserts.prefix(message.requestId, message.tokens);
+        else if (message.type === 'insert') this.actions.candidate(message.requestId, message.candidate);
+        else if (message.type === 'insertPrefix') this.actions.prefix(message.requestId, message.tokens);
+        else this.actions.cancel();
       }),
       view.onDidDispose(() => (this.view = undefined)),
     );
@@ -41,6 +44,15 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   show(state: PanelState): void {
     this.post({ type: 'state', state });
+  }
+
+  /** Whether the panel is on screen (a search is drawn live only then). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  showSearch(search: SearchState): void {
+    this.post({ type: 'search', search });
   }
 
   showComparison(compare: CompareState): void {
@@ -57,6 +69,7 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   private post(message: ToWebview): void {
     this.last = message;
+    this.searching = message.type === 'search';
     void this.view?.webview.postMessage(message);
   }
 

@@ -1,6 +1,6 @@
-import type { TreeNode } from '../decoding/candidate-tree';
+import type { TreeJSON } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
-import type { PanelState } from './protocol';
+import type { PanelState, SearchState } from './protocol';
 
 /** Most candidates and tree nodes sent to the panel: enough to compare, small enough to render fast. */
 const MAX_CANDIDATES = 10;
@@ -31,26 +31,11 @@ export function toPanelState(requestId: number, fileName: string, line: number, 
         alternatives: s.alternatives.slice(0, 5).map((a) => ({ text: a.text, logprob: a.logprob })),
       })),
     })),
-    tree: pruneTree(result.tree.toJSON()),
+    tree: result.tree.copy(MAX_NODES),
   };
 }
 
-/** Copies at most MAX_NODES nodes, breadth first, so a large MCTS tree stays drawable. */
-function pruneTree(tree: { nodeCount: number; dropped: number; root: TreeNode }): PanelState['tree'] {
-  let budget = MAX_NODES;
-  const copy = (n: TreeNode): TreeNode => ({ ...n, children: [] });
-  const root = copy(tree.root);
-  const queue: [TreeNode, TreeNode][] = [[tree.root, root]];
-  let kept = 1;
-  while (queue.length && budget > 0) {
-    const [from, to] = queue.shift()!;
-    for (const child of from.children) {
-      if (--budget <= 0) break;
-      const c = copy(child);
-      to.children.push(c);
-      kept++;
-      queue.push([child, c]);
-    }
-  }
-  return { nodeCount: kept, dropped: tree.dropped + (tree.nodeCount - kept), root };
+/** A search in progress, for the panel to draw live. */
+export function toSearchState(strategy: string, tree: TreeJSON, elapsedMs: number): SearchState {
+  return { strategy, elapsedMs, tree };
 }

@@ -45,8 +45,16 @@ export interface CompareState {
   readonly rows: readonly PanelState[];
 }
 
+/** A search in progress: its tree so far (snapshots, at most every 100 ms). */
+export interface SearchState {
+  readonly strategy: string;
+  readonly elapsedMs: number;
+  readonly tree: PanelState['tree'];
+}
+
 export type ToWebview =
   | { readonly type: 'state'; readonly state: PanelState }
+  | { readonly type: 'search'; readonly search: SearchState }
   | { readonly type: 'compare'; readonly compare: CompareState }
   | { readonly type: 'empty'; readonly reason: string };
 
@@ -54,7 +62,9 @@ export type FromWebview =
   | { readonly type: 'ready' }
   | { readonly type: 'insert'; readonly requestId: number; readonly candidate: number }
   /** Insert the text from the cursor to a node of the explored tree, named by its token ids. */
-  | { readonly type: 'insertPrefix'; readonly requestId: number; readonly tokens: readonly number[] };
+  | { readonly type: 'insertPrefix'; readonly requestId: number; readonly tokens: readonly number[] }
+  /** Stop the search the panel is drawing. */
+  | { readonly type: 'cancel' };
 
 /** Longest token path a message may name: deeper than any tree a completion builds. */
 const MAX_PATH = 4096;
@@ -64,6 +74,7 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as Record<string, unknown>;
   if (m.type === 'ready' && Object.keys(m).length === 1) return { type: 'ready' };
+  if (m.type === 'cancel' && Object.keys(m).length === 1) return { type: 'cancel' };
   if (m.type === 'insert' && Number.isSafeInteger(m.requestId) && Number.isSafeInteger(m.candidate) && (m.candidate as number) >= 0 && Object.keys(m).length === 3) {
     return { type: 'insert', requestId: m.requestId as number, candidate: m.candidate as number };
   }

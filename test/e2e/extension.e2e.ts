@@ -219,6 +219,45 @@ describe('TokenTree in VS Code (code-server)', () => {
     await eventually('a best candidate inserted', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
   });
 
+  it('draws a long MCTS search live: a snapshot of its tree arrives before the search ends, then the result', async function () {
+    this.timeout(180_000);
+    const wb = getWorkbench();
+    // The Machine settings (code-server's remote settings) take effect at once, as the abort test's do.
+    const settingsFile = getServer().machineSettingsFile;
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    const saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
+    const long = { 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 512, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 3000 };
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), ...long }, null, 2));
+    try {
+      await eventually('"mcts" in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('mcts'));
+      const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+      // Record every "searching" header the panel shows, however briefly.
+      await frame.locator('body').evaluate((body) => {
+        const seen: string[] = [];
+        (globalThis as unknown as { searchHeaders: string[] }).searchHeaders = seen;
+        const { MutationObserver: Observer } = globalThis as unknown as { MutationObserver: new (callback: () => void) => { observe(node: unknown, options: object): void } };
+        new Observer(() => {
+          const header = body.querySelector('header.searching');
+          if (header) seen.push(`${header.textContent} · ${body.querySelectorAll('circle.tree-node').length} drawn`);
+        }).observe(body, { childList: true, subtree: true });
+      });
+      await wb.openFile('examples/stack.ts');
+      await wb.goTo(13, 1);
+      // A comment goes on for many tokens before the line ends: a search of seconds.
+      await wb.typeText('  // ');
+      const headers = () => frame.locator('body').evaluate(() => (globalThis as unknown as { searchHeaders: string[] }).searchHeaders);
+      const seen = (await eventually('a snapshot of the search in the panel', async () => ((await headers()).length > 0 ? headers() : undefined), 60_000))!;
+      assert.match(seen[0]!, /^mcts ?searching… [\d.]+ s · \d+ nodes explored ?Cancel · [1-9]\d* drawn$/);
+      await wb.screenshot('07g-mcts-searching');
+      const searching = frame.locator('header.searching');
+      await eventually('the search ends: its result replaces the snapshot', async () => (await searching.count()) === 0 && (await frame.locator('header .strategy').count()) > 0, 60_000);
+      assert.ok((await headers()).length >= 1);
+    } finally {
+      fs.writeFileSync(settingsFile, saved);
+      await eventually('"beam" back in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('beam'));
+    }
+  });
+
   it('a model file that makes llama.cpp abort stops only the model process: the error names the file, and completions come back', async function () {
     this.timeout(240_000);
     const wb = getWorkbench();

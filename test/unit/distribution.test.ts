@@ -56,6 +56,20 @@ describe('candidate tree', () => {
     assert.equal(json.root.children[0].visits, 2);
     assert.equal(json.root.children[0].children[1].candidateRank, 0);
   });
+  it('copies at most n nodes breadth first, counting the rest as dropped, and never shares nodes', () => {
+    const tree = new CandidateTree(10);
+    tree.addPath([step(1, 'a'), step(2, 'b'), step(3, 'c')]);
+    tree.addPath([step(4, 'd'), step(5, 'e')]);
+    const copy = tree.copy(4);
+    assert.equal(copy.nodeCount, 4);
+    assert.equal(copy.dropped, 2);
+    assert.deepEqual(copy.root.children.map((c) => c.text), ['a', 'd']);
+    assert.deepEqual(copy.root.children.map((c) => c.children.map((g) => g.text)), [['b'], []]);
+    const whole = tree.copy(100);
+    assert.equal(whole.nodeCount, 6);
+    whole.root.children[0]!.visits = 99;
+    assert.equal(tree.root.children[0]!.visits, 1, 'a copy, not the live nodes');
+  });
   it('stays within its node bound and counts what it dropped', () => {
     const tree = new CandidateTree(3);
     tree.addPath([step(1, 'a'), step(2, 'b'), step(3, 'c'), step(4, 'd')]);

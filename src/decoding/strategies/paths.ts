@@ -65,6 +65,11 @@ export function makeCandidate(model: LanguageModel, steps: readonly TokenStep[],
   return { text: model.detokenize(tokens), tokens, steps, sumLogprob: sum, meanLogprob: mean, score: score ?? mean, finish, ...extra };
 }
 
+/** At most one snapshot of the growing tree per this many ms (see CommonOptions.onSnapshot). */
+const SNAPSHOT_EVERY_MS = 100;
+/** Nodes a snapshot carries at most: what the panel draws, so a 2,000-node search sends a fraction. */
+const SNAPSHOT_MAX_NODES = 400;
+
 /**
  * A strategy's decode from its body: the body runs on a metered model (every branch it forks
  * released whatever happens) and a fresh tree, and its candidates come back ranked by score,
@@ -76,6 +81,16 @@ export function meteredDecode<O>(
   return async (request) => {
     const tree = new CandidateTree(request.options.maxTreeNodes);
     const m = new MeteredModel(request.model, request.signal, request.promptHandedOver ? request.prompt.branch : undefined);
+    const { onSnapshot } = request.options;
+    if (onSnapshot) {
+      let last = 0;
+      m.beforeCall = () => {
+        const now = m.elapsed();
+        if (now - last < SNAPSHOT_EVERY_MS) return;
+        last = now;
+        onSnapshot(tree.copy(SNAPSHOT_MAX_NODES), now);
+      };
+    }
     let candidates: Candidate[];
     try {
       candidates = await body(request, m, tree);

@@ -2,7 +2,7 @@
  * The candidates panel, browser side. Renders with DOM APIs and textContent only: every
  * string from the model is untrusted text and is only ever assigned as text content.
  */
-import type { CompareState, FromWebview, PanelCandidate, PanelState, PanelToken, ToWebview } from '../protocol';
+import type { CompareState, FromWebview, PanelCandidate, PanelState, PanelToken, SearchState, ToWebview } from '../protocol';
 import { compareTable } from './compare-view';
 import type { DrawnNode } from '../tree-layout';
 import { el, probabilityClass, showToken, formatNumber } from './render';
@@ -27,6 +27,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (!message || typeof message !== 'object') return;
   if (message.type === 'state' && message.state && Array.isArray(message.state.candidates)) render(message.state);
   else if (message.type === 'compare' && message.compare && Array.isArray(message.compare.rows)) renderCompare(message.compare);
+  else if (message.type === 'search' && message.search && message.search.tree) renderSearch(message.search);
   else if (message.type === 'empty') renderEmpty(String(message.reason ?? ''));
 });
 
@@ -37,6 +38,24 @@ vscode.postMessage({ type: 'ready' });
 
 function renderEmpty(reason: string): void {
   root.replaceChildren(el('p', { className: 'empty', text: reason }));
+}
+
+/** Snapshots of one search share this id, so the drawing keeps its view as the tree grows. */
+const SEARCH_ID = -1;
+
+/** A search in progress: its tree so far, growing with each snapshot, and a way to stop it. */
+function renderSearch(search: SearchState): void {
+  const cancel = el('button', { className: 'cancel-search', text: 'Cancel' });
+  cancel.addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+  const header = el('header', { className: 'searching' }, [
+    el('span', { className: 'strategy', text: search.strategy }),
+    el('span', { className: 'stats', role: 'status', text: `searching… ${formatNumber(search.elapsedMs / 1000, 1)} s · ${search.tree.nodeCount + search.tree.dropped} nodes explored` }),
+    cancel,
+  ]);
+  const state: PanelState = { requestId: SEARCH_ID, strategy: search.strategy, fileName: '', line: 0, fim: true, stats: { modelCalls: 0, tokensEvaluated: 0, ms: search.elapsedMs }, candidates: [], tree: search.tree };
+  current = undefined;
+  treeView.render(state);
+  root.replaceChildren(header, treeView.element);
 }
 
 function renderCompare(compare: CompareState): void {
