@@ -20,6 +20,14 @@ export interface TreeViewHooks {
   hideTooltip(): void;
 }
 
+const PROTOTYPE_DOT = svg('circle', { tabindex: -1, role: 'treeitem', 'aria-describedby': 'token-tooltip' });
+
+function nameOf(d: DrawnNode): string {
+  if (d.id === '') return 'the cursor';
+  const rank = d.candidateRank === undefined ? '' : `, candidate ${d.candidateRank + 1} ends here`;
+  return `${showToken(d.text)}, p ${formatNumber(d.p * 100, 1)}%${d.best ? ', best path' : ''}${rank}`;
+}
+
 function radiusOf(d: DrawnNode): number {
   if (d.folded !== undefined) return 6;
   return d.id === '' ? 4 : 3 + Math.min(9, 2 * Math.sqrt(d.visits));
@@ -45,6 +53,8 @@ export class TreeView {
   private labels: SVGGElement;
   private transform: ZoomTransform = zoomIdentity;
   private labelFrame: number | undefined;
+  /** The drawing's size on screen, kept so that nothing reads the layout while it is dirty. */
+  private readonly size = { width: 600, height: 200 };
   /** Milliseconds the last render took (layout and DOM), shown in the panel. */
   lastRenderMs = 0;
 
@@ -55,7 +65,7 @@ export class TreeView {
     this.canvas.appendChild(this.layer);
     // An explicit extent: d3-zoom's default reads the SVG's width, which a relative width in a
     // hidden panel cannot resolve (it throws).
-    const extent = (): [[number, number], [number, number]] => [[0, 0], [this.canvas.clientWidth || 600, this.canvas.clientHeight || 200]];
+    const extent = (): [[number, number], [number, number]] => [[0, 0], [this.size.width, this.size.height]];
     this.zoomer = zoom<SVGSVGElement, unknown>().extent(extent).scaleExtent([0.2, 4]).on('zoom', (e: { transform: ZoomTransform }) => {
       this.transform = e.transform;
       this.layer.setAttribute('transform', e.transform.toString());
@@ -77,6 +87,8 @@ export class TreeView {
   /** Draws `state`'s tree; a snapshot of the same request keeps the view and the folds opened. */
   render(state: PanelState): void {
     const t0 = performance.now();
+    // Measured before the drawing changes, while the layout is still clean (reading it later forces one).
+    this.size.width = this.canvas.clientWidth || this.size.width;
     const sameRequest = this.state?.requestId === state.requestId;
     if (!sameRequest) this.expanded = new Set();
     this.state = state;
@@ -86,7 +98,8 @@ export class TreeView {
     // the labels in view are drawn (text is what costs the browser most to lay out).
     this.labels = svg('g', { 'aria-hidden': 'true' }, 'tree-labels');
     this.layer.replaceChildren(...this.edges(this.layout), this.labels, ...this.layout.nodes.map((d) => this.node(d)));
-    this.canvas.setAttribute('height', String(Math.min(360, Math.max(120, this.layout.height + 40))));
+    this.size.height = Math.min(360, Math.max(120, this.layout.height + 40));
+    this.canvas.setAttribute('height', String(this.size.height));
     if (!sameRequest) this.resetView();
     this.drawLabels();
     // Reading the drawing's box makes the browser lay it out now, so the time includes that.
@@ -114,8 +127,8 @@ export class TreeView {
 
   /** Fits the tree into the view (down to half size); a taller tree is centred on its root. */
   private resetView(): void {
-    const height = Number(this.canvas.getAttribute('height') ?? 200);
-    const width = this.canvas.clientWidth || 600;
+    const { height } = this.size;
+    const { width } = this.size;
     const layout = this.layout;
     if (!layout) return;
     const k = Math.max(0.5, Math.min(1, (height - 24) / layout.height, (width - 120) / layout.width));
@@ -128,7 +141,7 @@ export class TreeView {
     const { k, x, y } = this.transform;
     const margin = 2 * COLUMN;
     const [left, top] = [(-x - margin) / k, (-y - margin) / k];
-    const [right, bottom] = [(this.canvas.clientWidth - x + margin) / k, (this.canvas.clientHeight - y + margin) / k];
+    const [right, bottom] = [(this.size.width - x + margin) / k, (this.size.height - y + margin) / k];
     const shown = this.layout!.nodes.filter((d) => d.x >= left && d.x <= right && d.y >= top && d.y <= bottom);
     this.labels.replaceChildren(...shown.map((d) => this.label(d)));
   }
@@ -143,11 +156,23 @@ export class TreeView {
   /** A node's circle: focusable, the tree item (its label is text only, hidden from assistive technology). */
   private node(d: DrawnNode): SVGCircleElement {
     const fold = d.folded !== undefined;
-    const cls = ['tree-node', fold ? 'fold' : probabilityClass(d.p), d.onCandidate || fold ? '' : 'dim', d.best ? 'best' : '', d.candidateRank !== undefined ? 'candidate' : '', d.regime ? `regime-${d.regime}` : ''].filter(Boolean).join(' ');
-    const dot = svg('circle', { cx: d.x, cy: d.y, r: radiusOf(d).toFixed(1), tabindex: d.id === this.focusedId ? 0 : -1, role: 'treeitem', 'aria-level': d.depth + 1 }, cls);
-    dot.setAttribute('aria-label', fold ? `${d.folded} more explored nodes, folded` : this.describe(d).join(', '));
+    // Cloning a prepared circle and setting what differs is the cheapest way to make hundreds.
+    const dot = PROTOTYPE_DOT.cloneNode() as SVGCircleElement;
+    let cls = fold ? 'tree-node fold' : `tree-node ${probabilityClass(d.p)}`;
+    if (!d.onCandidate && !fold) cls += ' dim';
+    if (d.best) cls += ' best';
+    if (d.candidateRank !== undefined) cls += ' candidate';
+    if (d.regime) cls += ` regime-${d.regime}`;
+    dot.setAttribute('class', cls);
+    dot.setAttribute('cx', String(d.x));
+    dot.setAttribute('cy', String(d.y));
+    dot.setAttribute('r', radiusOf(d).toFixed(1));
+    if (d.id === this.focusedId) dot.setAttribute('tabindex', '0');
+    dot.setAttribute('aria-level', String(d.depth + 1));
+    // A short name; the details (entropy, visits, value, alternatives) are the tooltip it describes on focus.
+    dot.setAttribute('aria-label', fold ? `${d.folded} more explored nodes, folded` : nameOf(d));
     if (fold) dot.setAttribute('aria-expanded', 'false');
-    dot.dataset.id = d.id;
+    dot.setAttribute('data-id', d.id);
     return dot;
   }
 
