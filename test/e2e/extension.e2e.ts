@@ -3,20 +3,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
 import { writeCorruptModel } from '../support/corrupt-models';
-
-/** Polls until check() returns a truthy value, else fails with the last value seen. */
-async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await check();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  } while (Date.now() < deadline);
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 /**
  * Types `text` one character at a time until ghost text shows. The demo model is small: at a

@@ -6,18 +6,9 @@ import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { beginRange, serveNotFound, servePage } from '../support/range-server';
+import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
-
-async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await check();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  } while (Date.now() < deadline);
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 const modelFile = path.join(__dirname, '..', '..', 'models', 'tokentree-builtin.gguf');
 
@@ -25,26 +16,11 @@ const modelFile = path.join(__dirname, '..', '..', 'models', 'tokentree-builtin.
 function startModelServer(): Promise<{ server: Server; base: string }> {
   const model = fs.readFileSync(modelFile);
   const server = createServer((req, res) => {
-    if (req.url === '/page.gguf') {
-      res.setHeader('content-type', 'text/html');
-      res.end('<!DOCTYPE html><html><body>Sign in to continue</body></html>');
-      return;
-    }
-    if (req.url !== '/tokentree-copy.gguf' && req.url !== '/slow.gguf') {
-      res.statusCode = 404;
-      res.end('Not Found');
-      return;
-    }
-    res.setHeader('accept-ranges', 'bytes');
-    const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-    const start = m ? Number(m[1]) : 0;
-    const end = m && m[2] ? Math.min(Number(m[2]), model.length - 1) : model.length - 1;
-    if (m) {
-      res.statusCode = 206;
-      res.setHeader('content-range', `bytes ${start}-${end}/${model.length}`);
-    }
-    res.setHeader('content-length', String(end - start + 1));
-    if (req.method === 'HEAD') return void res.end();
+    if (req.url === '/page.gguf') return servePage(res);
+    if (req.url !== '/tokentree-copy.gguf' && req.url !== '/slow.gguf') return serveNotFound(res);
+    const range = beginRange(req, res, model.length);
+    if (!range) return;
+    const { start, end } = range;
     if (req.url === '/tokentree-copy.gguf') return void res.end(model.subarray(start, end + 1));
     // 16 KB every 100 ms: minutes for the whole file, time enough to cancel.
     let at = start;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ModelProcess } from '../../src/model-process/client';
 import { estimateFromFileSize } from '../../src/models/fit-verdict';
 import { MODEL_PRESETS } from '../../src/models/presets';
+import { beginRange } from '../support/range-server';
 import { requireTestModel, TEST_MODEL } from './backend-fixtures';
 
 describe('fit check (model process, real headers)', function () {
@@ -26,17 +27,8 @@ describe('fit check (model process, real headers)', function () {
     const file = readFileSync(TEST_MODEL);
     server = createServer((req, res) => {
       requested.push(req.headers.range ?? 'whole');
-      res.setHeader('accept-ranges', 'bytes');
-      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-      const start = m ? Number(m[1]) : 0;
-      const end = m && m[2] ? Math.min(Number(m[2]), file.length - 1) : file.length - 1;
-      if (m) {
-        res.statusCode = 206;
-        res.setHeader('content-range', `bytes ${start}-${end}/${file.length}`);
-      }
-      res.setHeader('content-length', String(end - start + 1));
-      if (req.method === 'HEAD') return void res.end();
-      res.end(file.subarray(start, end + 1));
+      const range = beginRange(req, res, file.length);
+      if (range) res.end(file.subarray(range.start, range.end + 1));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

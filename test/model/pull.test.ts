@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_PRESETS } from '../../src/models/presets';
 import { modelUri, pullModel, PullError } from '../../src/models/pull';
+import { beginRange, serveNotFound, servePage } from '../support/range-server';
 import { requireTestModel, TEST_MODEL } from './backend-fixtures';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -35,27 +36,12 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
     big = readFileSync(join(__dirname, '..', '..', 'models', 'tokentree-code.gguf'));
     server = createServer((req, res) => {
       const served = req.url === '/big.gguf' ? big : source;
-      if (req.url === '/page.gguf') {
-        res.setHeader('content-type', 'text/html');
-        res.end('<!DOCTYPE html><html><body>Sign in to continue</body></html>');
-        return;
-      }
-      if (req.url !== '/model.gguf' && req.url !== '/big.gguf' && req.url !== '/pausing.gguf') {
-        res.statusCode = 404;
-        res.end('Not Found');
-        return;
-      }
-      res.setHeader('accept-ranges', 'bytes');
-      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-      const start = m ? Number(m[1]) : 0;
-      const end = m && m[2] ? Number(m[2]) : served.length - 1;
-      if (m) {
-        ranges.push(req.headers.range!);
-        res.statusCode = 206;
-        res.setHeader('content-range', `bytes ${start}-${end}/${served.length}`);
-      }
-      res.setHeader('content-length', String(end - start + 1));
-      if (req.method === 'HEAD') return void res.end();
+      if (req.url === '/page.gguf') return servePage(res);
+      if (req.url !== '/model.gguf' && req.url !== '/big.gguf' && req.url !== '/pausing.gguf') return serveNotFound(res);
+      if (/bytes=/.test(req.headers.range ?? '')) ranges.push(req.headers.range!);
+      const range = beginRange(req, res, served.length);
+      if (!range) return;
+      const { start, end, ranged } = range;
       if (req.url === '/pausing.gguf') {
         // A first piece, then a pause in which the test can take the disk's space away.
         res.write(served.subarray(start, start + 64 * 1024));
@@ -65,7 +51,7 @@ describe('pulling a model (local HTTP server with byte ranges)', function () {
         }, 300);
         return;
       }
-      if (m && start >= cutFrom && cutsLeft > 0) {
+      if (ranged && start >= cutFrom && cutsLeft > 0) {
         cutsLeft--;
         res.write(served.subarray(start, start + Math.min(64 * 1024, Math.floor((end - start) / 2))));
         setTimeout(() => res.destroy(), 20);
