@@ -41,6 +41,8 @@ export interface DrawnNode {
   readonly best: boolean;
   /** On the path of some final candidate; the rest are branches the search left. */
   readonly onCandidate: boolean;
+  /** The best rank (0 = first) of the candidates whose path passes through this node. */
+  readonly rankThrough?: number;
   /** A fold: how many explored nodes it stands for. */
   readonly folded?: number;
 }
@@ -62,6 +64,8 @@ interface Marks {
   best: boolean;
   onCandidate: boolean;
   size: number;
+  /** The best rank of a candidate that passes through (Infinity: none). */
+  rank: number;
 }
 
 interface Item {
@@ -120,12 +124,13 @@ function orderChildren(node: TreeNode, marks: Map<TreeNode, Marks>): TreeNode[] 
 }
 
 function markPaths(node: TreeNode, marks: Map<TreeNode, Marks>): Marks {
-  const m: Marks = { best: node.candidateRank === 0, onCandidate: node.candidateRank !== undefined, size: 1 };
+  const m: Marks = { best: node.candidateRank === 0, onCandidate: node.candidateRank !== undefined, size: 1, rank: node.candidateRank ?? Infinity };
   for (const child of node.children) {
     const c = markPaths(child, marks);
     m.best ||= c.best;
     m.onCandidate ||= c.onCandidate;
     m.size += c.size;
+    m.rank = Math.min(m.rank, c.rank);
   }
   marks.set(node, m);
   return m;
@@ -159,6 +164,7 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
       x: h.depth * COLUMN,
       y: h.x - minY,
       best: !isFold && m.best,
+      ...(!isFold && m.rank !== Infinity ? { rankThrough: m.rank } : {}),
       onCandidate: !isFold && m.onCandidate,
       ...(isFold ? { folded: h.data.folded } : {}),
     };

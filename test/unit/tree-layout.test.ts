@@ -26,6 +26,8 @@ describe('tree layout', () => {
     assert.equal(byId.get('1/2')!.prefix, 'ab');
     assert.equal(byId.get('1/2')!.x, 2 * COLUMN);
     assert.equal(byId.get('1/2')!.candidateRank, 0);
+    // Beam draws a node by the best rank of a candidate through it.
+    assert.deepEqual(['', '1', '3', '4'].map((id) => byId.get(id)!.rankThrough), [0, 0, 1, undefined]);
     assert.ok(Math.abs(byId.get('3')!.p - 0.3) < 1e-12);
     // Siblings in order: the best path above the others.
     assert.ok(byId.get('1')!.y < byId.get('3')!.y && byId.get('3')!.y < byId.get('4')!.y);

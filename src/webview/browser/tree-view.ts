@@ -28,9 +28,19 @@ function nameOf(d: DrawnNode): string {
   return `${showToken(d.text)}, p ${formatNumber(d.p * 100, 1)}%${d.best ? ', best path' : ''}${rank}`;
 }
 
-function radiusOf(d: DrawnNode): number {
+/** Entropy's regimes by the work each does at a step: a fork rolls out branches, a confident step takes the argmax. */
+const REGIME_EFFORT: Readonly<Record<string, number>> = { branch: 9, lost: 7, explore: 7, adaptive: 5, lookahead: 4, confident: 3 };
+
+/**
+ * A node's size shows the effort spent there: MCTS's visits, the rank of beam's best candidate
+ * through it, entropy's regime; other strategies, how many samples passed.
+ */
+function radiusOf(d: DrawnNode, strategy: string): number {
   if (d.folded !== undefined) return 6;
-  return d.id === '' ? 4 : 3 + Math.min(9, 2 * Math.sqrt(d.visits));
+  if (d.id === '') return 4;
+  if (strategy === 'beam') return d.rankThrough === undefined ? 3 : 3 + 6 / (1 + d.rankThrough);
+  if (strategy === 'entropy' && d.regime) return REGIME_EFFORT[d.regime] ?? 4;
+  return 3 + Math.min(9, 2 * Math.sqrt(d.visits));
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, className?: string): SVGElementTagNameMap[K] {
@@ -147,7 +157,7 @@ export class TreeView {
   }
 
   private label(d: DrawnNode): SVGTextElement {
-    const label = svg('text', { x: d.x + radiusOf(d) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'dim');
+    const label = svg('text', { x: d.x + radiusOf(d, this.state!.strategy) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'dim');
     const text = d.id === '' ? 'cursor' : d.folded !== undefined ? d.text : showToken(d.text);
     label.textContent = text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
     return label;
@@ -166,7 +176,7 @@ export class TreeView {
     dot.setAttribute('class', cls);
     dot.setAttribute('cx', String(d.x));
     dot.setAttribute('cy', String(d.y));
-    dot.setAttribute('r', radiusOf(d).toFixed(1));
+    dot.setAttribute('r', radiusOf(d, this.state!.strategy).toFixed(1));
     if (d.id === this.focusedId) dot.setAttribute('tabindex', '0');
     dot.setAttribute('aria-level', String(d.depth + 1));
     // A short name; the details (entropy, visits, value, alternatives) are the tooltip it describes on focus.
