@@ -67,6 +67,8 @@ export const beam: Strategy<BeamOptions> = {
         const step = describeStep(model, c.dist, c.token, options.alternatives);
         const steps = [...c.beam.steps, step];
         if (isStopped(model, options, steps)) {
+          // Its last token goes in the tree too, so the panel can mark where the candidate ends.
+          tree.child(c.beam.node, step);
           finished.add(steps, c.sum, curLen, 'stop');
           return;
         }
