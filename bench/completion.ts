@@ -7,7 +7,7 @@
  *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N]
  */
 import { nativeGreedy } from './native';
-import { benchPosition } from './position';
+import { benchPosition, benchFlag } from './position';
 import { STRATEGY_NAMES } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
 import { completeAt } from '../src/engine/complete';
@@ -15,14 +15,10 @@ import { loadModel, type LoadedModel } from '../src/model/load';
 import { partsFromText } from '../src/decoding/prompt-parts';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const json = args.includes('--json');
-const runs = Number(flag('runs') ?? 7);
-const maxTokens = Number(flag('tokens') ?? 32);
-const modelPath = flag('model') ?? builtinModelPath();
+const runs = Number(benchFlag('runs') ?? 7);
+const maxTokens = Number(benchFlag('tokens') ?? 32);
+const modelPath = benchFlag('model') ?? builtinModelPath();
 const { prefix, suffix } = benchPosition();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

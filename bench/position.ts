@@ -9,3 +9,9 @@ export const repoRoot = [join(__dirname, '..'), join(__dirname, '..', '..')].fin
 export function benchPosition(): { prefix: string; suffix: string } {
   return splitAt(readFileSync(join(repoRoot, 'examples', 'stack.ts'), 'utf8'), 23, 12);
 }
+
+/** The value after `--name` on the benchmark's command line, if given. */
+export function benchFlag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}

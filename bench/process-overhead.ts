@@ -18,17 +18,13 @@ import { localSession, type ModelSession, type SessionRequest } from '../src/eng
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
-import { benchPosition } from './position';
+import { benchPosition, benchFlag } from './position';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const modelPath = flag('model') ?? builtinModelPath();
-const tokens = Number(flag('tokens') ?? 16);
-const runs = Number(flag('runs') ?? 200);
-const strategy = flag('strategy') ?? 'greedy';
+const modelPath = benchFlag('model') ?? builtinModelPath();
+const tokens = Number(benchFlag('tokens') ?? 16);
+const runs = Number(benchFlag('runs') ?? 200);
+const strategy = benchFlag('strategy') ?? 'greedy';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -39,8 +35,8 @@ function medianInterval(xs: number[], draws = 2000): [number, number] {
   const medians = Array.from({ length: draws }, () => median(xs.map(() => xs[Math.floor(random() * xs.length)]!))).sort((a, b) => a - b);
   return [medians[Math.floor(draws * 0.025)]!, medians[Math.floor(draws * 0.975)]!];
 }
-const file = flag('file');
-const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(flag('line')), Number(flag('column'))) : benchPosition();
+const file = benchFlag('file');
+const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(benchFlag('line')), Number(benchFlag('column'))) : benchPosition();
 /** Each run types one more character, as a user does: the prompt is mostly cached on both sides. */
 const request = (run: number): SessionRequest => ({
   parts: partsFromText(`${prefix}${'x'.repeat(run % 8)}`, suffix),

@@ -10,15 +10,10 @@ import { partsFromText } from '../src/decoding/prompt-parts';
 import type { SessionRequest } from '../src/engine/session';
 import { builtinModelPath } from '../src/model/builtin';
 import { ModelProcess } from '../src/model-process/client';
-import { benchPosition } from './position';
+import { benchPosition, benchFlag } from './position';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const modelPath = flag('model') ?? builtinModelPath();
-const runs = Number(flag('runs') ?? 10);
+const modelPath = benchFlag('model') ?? builtinModelPath();
+const runs = Number(benchFlag('runs') ?? 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -26,7 +21,7 @@ async function main() {
   const request: SessionRequest = {
     parts: partsFromText(prefix, suffix),
     strategy: 'mcts',
-    options: { maxTokens: Number(flag('tokens') ?? 24), simulations: Number(flag('simulations') ?? 64), maxModelCalls: 100_000, maxMs: 600_000, seed: 1 },
+    options: { maxTokens: Number(benchFlag('tokens') ?? 24), simulations: Number(benchFlag('simulations') ?? 64), maxModelCalls: 100_000, maxMs: 600_000, seed: 1 },
   };
   const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
   const session = await proc.load({ modelPath, threads: 1 });

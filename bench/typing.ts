@@ -22,18 +22,14 @@ import { builtinModelPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
 import { realShapeModel } from '../tools/model/real-shape';
 import { shiftDistance, type ShiftDistance } from './shift-distance';
-import { repoRoot } from './position';
+import { repoRoot, benchFlag } from './position';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const json = args.includes('--json');
-const models = (flag('models') ?? 'builtin,real-shape').split(',');
-const strategies = (flag('strategies') ?? 'greedy,beam').split(',') as ('greedy' | 'beam')[];
+const models = (benchFlag('models') ?? 'builtin,real-shape').split(',');
+const strategies = (benchFlag('strategies') ?? 'greedy,beam').split(',') as ('greedy' | 'beam')[];
 /** The editor's default: it sets the prompt's budget as well as the suggestion's length. */
-const maxTokens = Number(flag('max-tokens') ?? 48);
+const maxTokens = Number(benchFlag('max-tokens') ?? 48);
 
 const FILES = ['node_modules/commander/lib/command.js', 'node_modules/picomatch/lib/parse.js', 'node_modules/semver/classes/range.js'];
 
@@ -142,9 +138,9 @@ function figures(keys: readonly Labelled[]): Figures {
 }
 
 async function runModel(name: string, path: string) {
-  const positions = Number(flag('positions') ?? (name === 'builtin' ? 3 : 1));
+  const positions = Number(benchFlag('positions') ?? (name === 'builtin' ? 3 : 1));
   // The legacy layout re-evaluates the whole prompt per key: on the real-shape model a few keys per segment show it.
-  const legacyKeys = Number(flag('legacy-keys') ?? (name === 'builtin' ? 1000 : 5));
+  const legacyKeys = Number(benchFlag('legacy-keys') ?? (name === 'builtin' ? 1000 : 5));
   const model = await loadModel({ modelPath: path });
   // The legacy side is the system before the stable layout: its layout, and no KV shift.
   const legacyModel = await loadModel({ modelPath: path, kvShift: false });

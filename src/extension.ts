@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CompletionController } from './providers/completion-controller';
 import { TokenTreeInlineProvider } from './providers/inline-provider';
 import { RequestGate } from './providers/request-gate';
-import { pickModelFile, pickStrategy, toggleCompletions } from './host/commands';
+import { pickModelFile, pickStrategy, toggleCompletions, useModel } from './host/commands';
 import { compareStrategiesHere } from './host/compare-command';
 import { editorEngine } from './host/engine';
 import { trackEditedContext } from './host/context-tracking';
@@ -31,10 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const selectModel = async () => {
     const path = await pickModelFile();
-    if (path === undefined) return;
-    // Choosing a file again is how a file that stopped the model process gets another try.
-    models?.choose(path);
-    await models?.reset();
+    if (path !== undefined && models) await useModel(models, path);
   };
   models = new ModelHost(log, { selectModel: () => void selectModel(), showLog });
   const status = new StatusBar();
@@ -52,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   }, log);
   const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
-  const controller = new CompletionController(editorEngine(models, snapshots), readControllerSettings, new RequestGate(readDebounceMs), {
+  const engine = editorEngine(models, snapshots);
+  const controller = new CompletionController(engine, readControllerSettings, new RequestGate(readDebounceMs), {
     onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
       // A drawn search that ends with nothing to suggest must not stay on "searching".
@@ -93,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.downloadModel', () => (models ? downloadModel(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.manageModels', () => (models ? manageModels(context, models) : undefined)),
     vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
-    vscode.commands.registerCommand('tokentree.compareStrategies', () => (models ? compareStrategiesHere(controller, models, shown, panel) : undefined)),
+    vscode.commands.registerCommand('tokentree.compareStrategies', () => compareStrategiesHere(controller, engine, shown, panel)),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
     vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
     vscode.workspace.onDidChangeConfiguration((e) => {

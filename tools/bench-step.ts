@@ -12,19 +12,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { nativeGreedy } from '../bench/native';
-import { benchPosition } from '../bench/position';
+import { benchPosition, benchFlag } from '../bench/position';
 import { decode } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel, type LoadedModel } from '../src/model/load';
 import { partsFromText } from '../src/decoding/prompt-parts';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const runs = Number(flag('runs') ?? 40);
-const tokens = Number(flag('tokens') ?? 32);
+const runs = Number(benchFlag('runs') ?? 40);
+const tokens = Number(benchFlag('tokens') ?? 32);
 const { prefix, suffix } = benchPosition();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mainThreadNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
@@ -69,7 +64,7 @@ const measure: Record<Row, Measure> = {
 };
 
 async function main() {
-  const m = await loadModel({ modelPath: flag('model') ?? builtinModelPath() });
+  const m = await loadModel({ modelPath: benchFlag('model') ?? builtinModelPath() });
   const rows: Row[] = ['native', 'model', 'engine'];
   const wall: Record<Row, number[]> = { native: [], model: [], engine: [] };
   const cpu: Record<Row, number[]> = { native: [], model: [], engine: [] };

@@ -5,7 +5,7 @@ import type { StrategyName } from '../decoding/strategy';
 import { builtinModelPath } from '../model/builtin';
 import type { CompletionResult } from '../engine/complete';
 import type { ModelSession } from '../engine/session';
-import { ModelProcess } from '../model-process/client';
+import { inModelProcess } from '../model-process/client';
 import { loadModel, type LoadedModel, type ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import { quoteText } from '../decoding/describe-value';
@@ -79,12 +79,7 @@ export async function withModel<T>(path: string, body: (m: LoadedModel) => Promi
  * abort ends that process, and the CLI exits 1 with the reason instead of dying by a signal.
  */
 export async function withModelProcess<T>(path: string, body: (m: ModelSession) => Promise<T>, hardware?: Position['hardware']): Promise<T> {
-  const process = new ModelProcess();
-  try {
-    return await body(await process.load({ modelPath: path, ...hardware }));
-  } finally {
-    await process.close();
-  }
+  return inModelProcess(async (p) => body(await p.load({ modelPath: path, ...hardware })));
 }
 
 /** The stop rules' view of the cursor, as the editor has it: its line, and the window's suffix. */

@@ -1,7 +1,7 @@
 import { quoteText } from '../decoding/describe-value';
 import { GPU_KINDS, presentBinaryPackages, type GpuKind } from '../gpu/binary-packages';
 import { installGpu, type InstallProgress } from '../gpu/install';
-import { ModelProcess } from '../model-process/client';
+import { inModelProcess } from '../model-process/client';
 import type { GpuChoice } from '../model/llama-runtime';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
@@ -19,16 +19,6 @@ export async function runGpu(argv: readonly string[]): Promise<string> {
     return install(kind as GpuKind, f.json === true, f.registry as string | undefined);
   }
   throw new CliUsageError(`gpu takes status or install (got ${sub === undefined ? 'nothing' : quoteText(sub)})`);
-}
-
-/** Runs `body` against a fresh model process: loading a GPU build happens there, never here. */
-export async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): Promise<T> {
-  const process = new ModelProcess();
-  try {
-    return await body(process);
-  } finally {
-    await process.close();
-  }
 }
 
 async function status(json: boolean): Promise<string> {

@@ -1,8 +1,8 @@
 import type { GpuChoice } from '../model/llama-runtime';
+import { inModelProcess } from '../model-process/client';
 import { MODEL_PRESETS } from '../models/presets';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
-import { inModelProcess } from './gpu';
 
 const GB = 1e9;
 

@@ -32,16 +32,26 @@ export class ModelEngine implements CompletionEngine {
     private readonly snapshots?: SnapshotSink,
   ) {}
 
-  async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
+  complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
+    return this.completeWith(this.settings().call, request, signal, true);
+  }
+
+  /**
+   * A completion with a strategy of the caller's choosing (Compare Strategies Here runs each),
+   * otherwise as the editor's: the same prompt layout, stop rules and code-aware value.
+   * `timeBudgetMs` absent: the strategy runs to its end. `watched`: the panel may draw it live.
+   */
+  async completeWith(call: StrategyCall, request: Omit<EngineRequest, 'timeBudgetMs'> & { timeBudgetMs?: number }, signal: AbortSignal, watched = false): Promise<CompletionResult> {
     const session = await this.session();
-    const { call, codeAwareWeight } = this.settings();
+    const { codeAwareWeight } = this.settings();
+    const budget = request.timeBudgetMs !== undefined && strategyOf(call.name).capabilities.usesTimeBudget ? { timeBudgetMs: request.timeBudgetMs } : {};
     const sink = this.snapshots;
     // Only a search someone watches sends its tree: background work and a closed panel cost nothing.
-    const onSnapshot = sink && !request.background && sink.wanted() ? (tree: TreeJSON, ms: number) => sink.show(call.name, tree, ms) : undefined;
+    const onSnapshot = sink && watched && !request.background && sink.wanted() ? (tree: TreeJSON, ms: number) => sink.show(call.name, tree, ms) : undefined;
     return session.complete({
       parts: request.parts,
       strategy: call.name,
-      options: { ...call.options, ...(strategyOf(call.name).capabilities.usesTimeBudget ? { timeBudgetMs: request.timeBudgetMs } : {}) },
+      options: { ...call.options, ...budget },
       stop: request.stop,
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,

@@ -1,5 +1,7 @@
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { STRATEGIES, STRATEGY_NAMES } from '../decoding/strategies';
+import type { ModelHost } from './model-host';
 import { readStrategy, writeStrategy } from './settings';
 
 /** TokenTree: Select Decoding Strategy — each strategy with its one-line description, the current one marked. */
@@ -15,12 +17,30 @@ export async function pickStrategy(): Promise<void> {
   if (picked && picked.name !== current) await writeStrategy(picked.name);
 }
 
-/** TokenTree: Select Model File — a .gguf from disk, stored in the user's settings (never the workspace's); returns its path. */
+/** TokenTree: Select Model File — a .gguf from disk; returns its path. */
 export async function pickModelFile(): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { 'GGUF models': ['gguf'] }, title: 'TokenTree: select a GGUF model' });
-  if (!picked?.[0]) return undefined;
-  await vscode.workspace.getConfiguration('tokentree').update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
-  return picked[0].fsPath;
+  return picked?.[0]?.fsPath;
+}
+
+/**
+ * Sets the model in the user's settings (never the workspace's) and loads it now, so its errors
+ * show now. Choosing a file again is how a file that stopped the model process gets another try.
+ */
+export async function useModel(models: ModelHost, path: string): Promise<void> {
+  await vscode.workspace.getConfiguration('tokentree').update('modelPath', path, vscode.ConfigurationTarget.Global);
+  models.choose(path || undefined);
+  await models.reset();
+  try {
+    await models.get();
+    void vscode.window.showInformationMessage(`TokenTree: completing with ${describeModel(path)}.`);
+  } catch {
+    // ModelHost has said why, with its actions.
+  }
+}
+
+export function describeModel(modelPath: string): string {
+  return modelPath === '' ? 'the built-in demo model' : basename(modelPath);
 }
 
 export async function toggleCompletions(): Promise<boolean> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { binaryPackages, GPU_KINDS, installedVersion, nodeLlamaCppVersion, type GpuKind } from '../gpu/binary-packages';
 import { installGpu } from '../gpu/install';
-import { ModelProcess } from '../model-process/client';
+import { inModelProcess } from '../model-process/client';
 import type { ModelHost } from './model-host';
 
 const LABEL: Record<GpuKind, string> = { cuda: 'CUDA (NVIDIA)', vulkan: 'Vulkan (AMD, Intel, NVIDIA)' };
@@ -12,13 +12,8 @@ const ENABLED_KIND = 'tokentree.gpuKind';
 
 /** What node-llama-cpp finds on this machine, asked of a short-lived model process. */
 async function supportedKinds(): Promise<GpuKind[]> {
-  const process = new ModelProcess();
-  try {
-    const probe = await process.probe('auto');
-    return GPU_KINDS.filter((k) => probe.supported.includes(k));
-  } finally {
-    await process.close();
-  }
+  const probe = await inModelProcess((p) => p.probe('auto'));
+  return GPU_KINDS.filter((k) => probe.supported.includes(k));
 }
 
 /**
@@ -58,12 +53,7 @@ export async function enableGpu(context: vscode.ExtensionContext, models: ModelH
           },
           testLoad: async (k) => {
             progress.report({ message: 'checking that it loads' });
-            const process = new ModelProcess();
-            try {
-              await process.probe(k);
-            } finally {
-              await process.close();
-            }
+            await inModelProcess((p) => p.probe(k));
           },
         });
       },

@@ -1,12 +1,12 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { totalmem } from 'node:os';
-import { estimateFromFileSize, verdictFor, type FitVerdict, type ModelFit } from '../models/fit-verdict';
+import { estimateFromFileSize, memoryBudget, verdictFor, type FitVerdict, type ModelFit } from '../models/fit-verdict';
 import { MODEL_PRESETS } from '../models/presets';
 import { pullModel, PullError } from '../models/pull';
-import { ModelProcess } from '../model-process/client';
+import { inModelProcess } from '../model-process/client';
 import type { ModelHost } from './model-host';
+import { describeModel, useModel } from './commands';
 import { readModelSettings } from './settings';
 
 const GB = 1e9;
@@ -72,23 +72,6 @@ export async function downloadModel(context: vscode.ExtensionContext, models: Mo
   await useModel(models, result.path);
 }
 
-/** Sets the model in the user's settings (never the workspace's) and loads it now, so its errors show now. */
-async function useModel(models: ModelHost, path: string): Promise<void> {
-  await vscode.workspace.getConfiguration('tokentree').update('modelPath', path, vscode.ConfigurationTarget.Global);
-  models.choose(path || undefined);
-  await models.reset();
-  try {
-    await models.get();
-    void vscode.window.showInformationMessage(`TokenTree: completing with ${describeModel(path)}.`);
-  } catch {
-    // ModelHost has said why, with its actions.
-  }
-}
-
-function describeModel(modelPath: string): string {
-  return modelPath === '' ? 'the built-in demo model' : basename(modelPath);
-}
-
 /** The presets, filled in with the fit check as it arrives, and whatever URI or URL the user types. */
 function pickSource(log: vscode.LogOutputChannel): Promise<string | undefined> {
   const picker = vscode.window.createQuickPick<SourceItem>();
@@ -142,13 +125,8 @@ function withFit(item: SourceItem, sizeBytes: number, fit: ModelFit | undefined)
 
 /** The fit check runs in a short-lived model process: it loads llama.cpp's bindings. */
 async function checkFits(): Promise<readonly ModelFit[]> {
-  const process = new ModelProcess();
-  try {
-    const { fits } = await process.fit(readModelSettings().gpu, MODEL_PRESETS.map((p) => ({ uri: p.uri, sizeBytes: p.sizeBytes })), HEADER_TIMEOUT_MS);
-    return fits;
-  } finally {
-    await process.close();
-  }
+  const { fits } = await inModelProcess((p) => p.fit(readModelSettings().gpu, MODEL_PRESETS.map((m) => ({ uri: m.uri, sizeBytes: m.sizeBytes })), HEADER_TIMEOUT_MS));
+  return fits;
 }
 
 /** The .gguf files in the models folder, with their sizes; partial downloads are not listed. */
@@ -198,9 +176,8 @@ export async function manageModels(context: vscode.ExtensionContext, models: Mod
  */
 export function offerRealModel(context: vscode.ExtensionContext): void {
   if (readModelSettings().modelPath !== '' || context.globalState.get(FIRST_RUN_SHOWN)) return;
-  const ram = totalmem();
   const smallest = Math.min(...MODEL_PRESETS.map((p) => p.sizeBytes));
-  if (verdictFor(estimateFromFileSize(smallest), { kind: 'RAM', totalBytes: ram, ramBytes: ram }) !== 'fits') return;
+  if (verdictFor(estimateFromFileSize(smallest), memoryBudget({ devices: [] })) !== 'fits') return;
   void context.globalState.update(FIRST_RUN_SHOWN, true);
   const message = 'TokenTree is completing with its built-in demo model (5 M parameters): it shows how the decoding works, not good code. This machine can run a real code model.';
   void vscode.window.showInformationMessage(message, 'Choose a Model…').then((choice) => {

@@ -224,6 +224,19 @@ export class ModelProcess {
   }
 }
 
+/**
+ * Runs `body` against a model process of its own, closed afterwards: whatever loads llama.cpp's
+ * bindings (a probe, a fit check, a one-off load) happens there, never in the caller's process.
+ */
+export async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): Promise<T> {
+  const process = new ModelProcess();
+  try {
+    return await body(process);
+  } finally {
+    await process.close();
+  }
+}
+
 /** A model loaded in a model process. */
 export class RemoteSession implements ModelSession {
   constructor(private readonly process: ModelProcess, readonly info: ModelInfo) {}

@@ -10,7 +10,8 @@ import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
 import { getRuntime, setLogSink, type GpuChoice } from '../model/llama-runtime';
-import { fitOf, memoryBudget } from '../models/fit';
+import { fitOf } from '../models/fit';
+import { memoryBudget } from '../models/fit-verdict';
 import { toWireError, type FromWorker, type GpuProbe, type Reply, type ToWorker } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
@@ -44,7 +45,7 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
       return { kind: 'probe', probe: await probe(message.gpu) };
     case 'fit': {
       const runtime = await getRuntime(message.gpu);
-      const budget = await memoryBudget(runtime);
+      const budget = memoryBudget(await probe(message.gpu));
       const fits = await Promise.all(message.sources.map((source) => fitOf(runtime, budget, source, message.timeoutMs, signal)));
       return { kind: 'fit', budget, fits };
     }

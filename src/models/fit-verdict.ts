@@ -3,6 +3,8 @@
  * apart from how the need is estimated (fit.ts), so the editor can use it without llama.cpp.
  */
 
+import { totalmem } from 'node:os';
+
 export type FitVerdict = 'fits' | 'tight' | "won't fit";
 
 /** The memory a model has to live in: the GPU's when a GPU build found a device, else RAM. */
@@ -35,6 +37,11 @@ const AT_MOST = { RAM: 0.8, VRAM: 1 } as const;
  * have a floor (TokenTree keeps 16 branches of up to 2,048 tokens each).
  */
 export const estimateFromFileSize = (sizeBytes: number) => sizeBytes * 1.2 + 0.5e9;
+
+/** The budget for what a GPU probe found: its VRAM when it found a device, else this machine's RAM. */
+export function memoryBudget(gpu: { readonly devices: readonly string[]; readonly vram?: { readonly total: number } }, ramBytes = totalmem()): MemoryBudget {
+  return gpu.devices.length > 0 && gpu.vram ? { kind: 'VRAM', totalBytes: gpu.vram.total, ramBytes } : { kind: 'RAM', totalBytes: ramBytes, ramBytes };
+}
 
 export function verdictFor(neededBytes: number, budget: MemoryBudget): FitVerdict {
   if (neededBytes <= COMFORTABLE[budget.kind] * budget.totalBytes) return 'fits';

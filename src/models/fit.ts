@@ -7,20 +7,11 @@
  * This loads llama.cpp's bindings, so the editor runs it in the model process.
  */
 
-import { totalmem } from 'node:os';
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_MAX_BRANCHES } from '../model/load';
 import type { LlamaRuntime } from '../model/llama-runtime';
 import { estimateFromFileSize, verdictFor, type MemoryBudget, type ModelFit } from './fit-verdict';
 
 export type { FitVerdict, MemoryBudget, ModelFit } from './fit-verdict';
-
-export async function memoryBudget(runtime: LlamaRuntime): Promise<MemoryBudget> {
-  const ramBytes = totalmem();
-  const devices = runtime.backend === 'cpu' ? [] : await runtime.llama.getGpuDeviceNames();
-  if (devices.length === 0) return { kind: 'RAM', totalBytes: ramBytes, ramBytes };
-  const vram = await runtime.llama.getVramState();
-  return { kind: 'VRAM', totalBytes: vram.total, ramBytes };
-}
 
 /** Estimates from the header, or from `sizeBytes` where the header cannot be read within `timeoutMs`. */
 export async function fitOf(runtime: LlamaRuntime, budget: MemoryBudget, source: { uri: string; sizeBytes?: number }, timeoutMs: number, signal?: AbortSignal): Promise<ModelFit> {

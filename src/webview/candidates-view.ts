@@ -12,8 +12,6 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
   private view?: vscode.WebviewView;
   private last: ToWebview = { type: 'empty', reason: 'Type in a code file to see how the completion was decoded.' };
   private readonly disposables: vscode.Disposable[] = [];
-  /** The panel shows a search in progress (its last message was a snapshot). */
-  searching = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -46,6 +44,11 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
     this.post({ type: 'state', state });
   }
 
+  /** The panel shows a search in progress (its last message was a snapshot). */
+  get searching(): boolean {
+    return this.last.type === 'search';
+  }
+
   /** Whether the panel is on screen (a search is drawn live only then). */
   get visible(): boolean {
     return this.view?.visible ?? false;
@@ -69,7 +72,6 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   private post(message: ToWebview): void {
     this.last = message;
-    this.searching = message.type === 'search';
     void this.view?.webview.postMessage(message);
   }
 

@@ -112,14 +112,10 @@ export function layoutTree(root: TreeNode, options: LayoutOptions = DEFAULT_LAYO
 
 /** Best-candidate path first, then other candidates' paths, then by visits and probability. */
 function orderChildren(node: TreeNode, marks: Map<TreeNode, Marks>): TreeNode[] {
-  const key = (n: TreeNode) => {
-    const m = marks.get(n)!;
-    return [m.best ? 1 : 0, m.onCandidate ? 1 : 0, n.visits, n.logprob];
-  };
   return [...node.children].sort((a, b) => {
-    const [ka, kb] = [key(a), key(b)];
-    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
-    return 0;
+    const [ma, mb] = [marks.get(a)!, marks.get(b)!];
+    // Log-probabilities compared, not subtracted: two -Infinity would give NaN.
+    return Number(mb.best) - Number(ma.best) || Number(mb.onCandidate) - Number(ma.onCandidate) || b.visits - a.visits || (b.logprob > a.logprob ? 1 : b.logprob < a.logprob ? -1 : 0);
   });
 }
 

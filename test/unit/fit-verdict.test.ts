@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { estimateFromFileSize, verdictFor } from '../../src/models/fit-verdict';
+import { estimateFromFileSize, memoryBudget, verdictFor } from '../../src/models/fit-verdict';
 
 const GB = 1e9;
 
@@ -18,6 +18,11 @@ describe('fit verdict', () => {
     assert.equal(verdictFor(6.9 * GB, gpu), 'tight');
     assert.equal(verdictFor(8 * GB + 12.8 * GB, gpu), 'tight');
     assert.equal(verdictFor(8 * GB + 12.9 * GB, gpu), "won't fit");
+  });
+
+  it('the budget is the VRAM a GPU probe found, else the RAM', () => {
+    assert.deepEqual(memoryBudget({ devices: ['RTX'], vram: { total: 8 * GB } }, 16 * GB), { kind: 'VRAM', totalBytes: 8 * GB, ramBytes: 16 * GB });
+    assert.deepEqual(memoryBudget({ devices: [] }, 16 * GB), { kind: 'RAM', totalBytes: 16 * GB, ramBytes: 16 * GB });
   });
 
   it('without a header: the weights, a fifth more, and half a gigabyte', () => {

@@ -266,8 +266,11 @@ export class TreeView {
   }
 
   private focus(id: string): void {
-    for (const dot of this.layer.querySelectorAll<SVGCircleElement>('circle.tree-node')) dot.setAttribute('tabindex', dot.dataset.id === id ? '0' : '-1');
     this.focusedId = id;
-    [...this.layer.querySelectorAll<SVGCircleElement>('circle.tree-node')].find((dot) => dot.dataset.id === id)?.focus();
+    for (const dot of this.layer.querySelectorAll<SVGCircleElement>('circle.tree-node')) {
+      const focused = dot.dataset.id === id;
+      dot.setAttribute('tabindex', focused ? '0' : '-1');
+      if (focused) dot.focus();
+    }
   }
 }
