@@ -77,10 +77,15 @@ function listCode(dir: string, rel = ''): string[] {
 }
 
 /** Files in a package that the corpus may use (TypeScript: only its standard library declarations). */
-function packageFiles(pkgName: string, dir: string): string[] {
+function packageFiles(pkgName: string, dir: string, preferSource: boolean): string[] {
     if (pkgName === 'typescript') {
         // lib.dom / lib.webworker are generated DOM typings that would dominate the rest.
         return listCode(join(dir, 'lib')).filter((f) => /^lib\.[^/]*\.d\.ts$/.test(f) && !/^lib\.(dom|webworker)/.test(f)).map((f) => `lib/${f}`);
+    }
+    if (preferSource && existsSync(join(dir, 'src')) && statSync(join(dir, 'src')).isDirectory()) {
+        // A published package often ships its source once and its build two or three times over.
+        const source = listCode(join(dir, 'src'));
+        if (source.length > 0) return source.map((f) => `src/${f}`);
     }
     return listCode(dir);
 }
@@ -107,6 +112,10 @@ export interface CorpusOptions {
     readonly root: string;
     /** Most bytes taken from one package, so a few huge packages do not dominate. */
     readonly perPackageBytes: number;
+    /** More package directories (relative to root, each with its package.json): registry.ts's downloads. */
+    readonly extraPackageDirs?: readonly string[];
+    /** Their per-package cap (they are larger and fewer than the installed packages). */
+    readonly extraPackageBytes?: number;
 }
 
 export function loadTrainingCorpus(o: CorpusOptions): Corpus {
@@ -120,12 +129,15 @@ export function loadTrainingCorpus(o: CorpusOptions): Corpus {
     const entries = Object.keys(lock.packages).filter((p) => p.startsWith('node_modules/')).sort(byCodeUnits);
     // Held-out packages first, so a copy of one of their files elsewhere is a duplicate, not training data.
     const isHeldout = (p: string): boolean => (HELDOUT_PACKAGES as readonly string[]).includes(p.slice(p.lastIndexOf('node_modules/') + 13));
-    const ordered = [...entries.filter(isHeldout), ...entries.filter((p) => !isHeldout(p))];
+    const ordered = [...entries.filter(isHeldout), ...entries.filter((p) => !isHeldout(p)), ...(o.extraPackageDirs ?? [])];
+    const extra = new Set(o.extraPackageDirs ?? []);
     for (const dir of ordered) {
+        const cap = extra.has(dir) ? (o.extraPackageBytes ?? o.perPackageBytes) : o.perPackageBytes;
         const pj = join(o.root, dir, 'package.json');
         if (!existsSync(pj)) continue; // optional dependency for another platform
         const meta = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string; license?: unknown };
         const name = meta.name ?? dir.slice(dir.lastIndexOf('node_modules/') + 13);
+        if (extra.has(dir) && (HELDOUT_PACKAGES as readonly string[]).includes(name)) throw new Error(`${dir} is the held-out package ${name}`);
         const rawLicense = typeof meta.license === 'object' && meta.license !== null ? (meta.license as { type?: unknown }).type : meta.license;
         const license = permissive(rawLicense);
         if (license === null) {
@@ -135,7 +147,7 @@ export function loadTrainingCorpus(o: CorpusOptions): Corpus {
         const held = isHeldout(dir);
         const rec: PackageRecord = { name, version: meta.version ?? '', license: String(rawLicense), dir, files: 0, bytes: 0 };
         // Pseudo-random but fixed file order, so the per-package cap samples the whole package.
-        const files = packageFiles(name, join(o.root, dir))
+        const files = packageFiles(name, join(o.root, dir), extra.has(dir))
             .map((rel) => ({ rel, key: createHash('sha256').update(rel).digest('hex') }))
             .sort((a, b) => byCodeUnits(a.key, b.key))
             .map((f) => f.rel);
@@ -157,7 +169,7 @@ export function loadTrainingCorpus(o: CorpusOptions): Corpus {
                 continue;
             }
             const bytes = Buffer.byteLength(text);
-            if (!held && rec.bytes + bytes > o.perPackageBytes) {
+            if (!held && rec.bytes + bytes > cap) {
                 skipped.capped++;
                 continue;
             }

@@ -22,11 +22,12 @@
  */
 import { createRng } from '../../src/decoding/rng';
 import { BUILTIN_SPECIALS } from '../model/build-builtin';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpeTokenizer, trainBpe } from '../model/bpe';
 import { PRE_TOKENIZER, preTokenize } from '../model/pretokenize';
 import { type CorpusFile, HELDOUT_PACKAGES, loadTrainingCorpus } from './corpus';
+import { fetchRegistryPackages } from './registry';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const CONTEXT = 256;
@@ -197,6 +198,11 @@ export interface PrepareOptions {
     readonly bpeBytes: number;
     readonly fimRate: number;
     readonly perPackageBytes: number;
+    /** Also train on registry-packages.json's packages (fetched once into .cache/train/registry). */
+    readonly registry: boolean;
+    readonly registryPackageBytes: number;
+    /** A tokenizer.json (from-gguf.ts) to keep, instead of learning merges: training continues a model. */
+    readonly tokenizer?: string;
 }
 
 export const DEFAULT_PREPARE: Omit<PrepareOptions, 'out'> = {
@@ -204,8 +210,28 @@ export const DEFAULT_PREPARE: Omit<PrepareOptions, 'out'> = {
     trainBytes: 14_000_000,
     bpeBytes: 8_000_000,
     fimRate: 0.5,
-    perPackageBytes: 400_000
+    perPackageBytes: 400_000,
+    registry: false,
+    registryPackageBytes: 1_000_000
 };
+
+/** A tokenizer from its token texts and "left right" merges, checked to give the same ids. */
+export function tokenizerFromFile(path: string): BpeTokenizer {
+    const { tokens, merges } = JSON.parse(readFileSync(path, 'utf8')) as { tokens: string[]; merges: string[] };
+    const id = new Map(tokens.map((t, i) => [t, i] as const));
+    const pairs = merges.map((m): [number, number] => {
+        const k = m.indexOf(' ');
+        const a = id.get(m.slice(0, k));
+        const b = id.get(m.slice(k + 1));
+        if (a === undefined || b === undefined) throw new Error(`${path}: merge "${m}" names a token it does not have`);
+        return [a, b];
+    });
+    const tok = new BpeTokenizer(pairs);
+    if (tok.tokens.length !== VOCAB_SIZE - SPECIALS.length || tok.tokens.some((t, i) => t !== tokens[i])) {
+        throw new Error(`${path}: its merges do not rebuild its ${tokens.length} tokens in order`);
+    }
+    return tok;
+}
 
 /** Fixed inputs whose torch log-probs become the llama.cpp agreement fixture. */
 export const PROBE_TEXTS = {
@@ -219,7 +245,13 @@ export const PROBE_TEXTS = {
 export function prepare(o: PrepareOptions): Record<string, unknown> {
     const t0 = Date.now();
     mkdirSync(o.out, { recursive: true });
-    const corpus = loadTrainingCorpus({ root: REPO_ROOT, perPackageBytes: o.perPackageBytes });
+    const registry = o.registry ? fetchRegistryPackages(REPO_ROOT) : [];
+    const corpus = loadTrainingCorpus({
+        root: REPO_ROOT,
+        perPackageBytes: o.perPackageBytes,
+        extraPackageDirs: registry.map((r) => r.dir),
+        extraPackageBytes: o.registryPackageBytes
+    });
     const rand = rng(o.seed);
     const files = shuffle([...corpus.train], rand);
     const selected: CorpusFile[] = [];
@@ -237,12 +269,12 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
     // Tokenizer
     const wordCounts = new Map<string, number>();
     let bpeBytes = 0;
-    for (const f of selected) {
+    for (const f of o.tokenizer ? [] : selected) {
         if (bpeBytes >= o.bpeBytes) break;
         bpeBytes += Buffer.byteLength(f.text);
         for (const w of preTokenize(f.text)) wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
     }
-    const tok = trainBpe(wordCounts, { vocabSize: VOCAB_SIZE - SPECIALS.length });
+    const tok = o.tokenizer ? tokenizerFromFile(o.tokenizer) : trainBpe(wordCounts, { vocabSize: VOCAB_SIZE - SPECIALS.length });
     if (tok.tokens.length !== VOCAB_SIZE - SPECIALS.length) throw new Error(`BPE stopped at ${tok.tokens.length} tokens`);
     const tokens = [...tok.tokens];
     const roles: Record<string, number> = {};
@@ -308,6 +340,8 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
         roles,
         pad: PAD,
         corpusSha256: corpus.sha256,
+        tokenizer: o.tokenizer ? { keptFrom: o.tokenizer } : { learntFromBytes: bpeBytes },
+        registry: registry.map((r) => ({ spec: r.spec, integrity: r.integrity })),
         corpus: {
             trainFilesAvailable: corpus.train.length,
             trainBytesAvailable: corpus.train.reduce((a, f) => a + Buffer.byteLength(f.text), 0),
@@ -378,7 +412,9 @@ if (require.main === module) {
         out,
         seed: Number(arg(argv, '--seed') ?? DEFAULT_PREPARE.seed),
         trainBytes: Number(arg(argv, '--train-bytes') ?? DEFAULT_PREPARE.trainBytes),
-        perPackageBytes: Number(arg(argv, '--per-package-bytes') ?? DEFAULT_PREPARE.perPackageBytes)
+        perPackageBytes: Number(arg(argv, '--per-package-bytes') ?? DEFAULT_PREPARE.perPackageBytes),
+        registry: argv.includes('--registry'),
+        tokenizer: arg(argv, '--tokenizer')
     });
     writeFileSync(join(REPO_ROOT, 'models', 'heldout.json'), `${JSON.stringify(heldoutManifest(info), null, 2)}\n`);
     const summary: Record<string, unknown> = { ...info };

@@ -10,11 +10,19 @@ Writes to --out:
                   at the probe inputs, for the llama.cpp agreement check and test fixture
                   (see probe.py)
   log.jsonl       one line per logged step
+  checkpoint.pt   model, optimiser and position, every --checkpoint-every steps and when stopped
+
+Stopping is safe at any time: SIGTERM or SIGINT (Ctrl-C) finishes the step in progress, writes
+checkpoint.pt and exits with status 3; the same command with --resume continues from it and ends
+with the weights an uninterrupted run would have had (the batch order is a function of the seed,
+and nothing else in training is random). --init DIR starts from weights instead of from random
+ones: from-gguf.ts writes a committed GGUF's weights in this run's format.
 """
 import argparse
 import json
 import math
 import os
+import signal
 import sys
 
 # BLAS threads are fixed before numpy/torch load (a different count changes summation order).
@@ -105,6 +113,10 @@ def main():
     ap.add_argument('--n-head', type=int, default=4)
     ap.add_argument('--n-head-kv', type=int, default=2)
     ap.add_argument('--n-ff', type=int, default=768)
+    ap.add_argument('--init', help='directory with weights.f32 / weights.json to start from (from-gguf.ts)')
+    ap.add_argument('--resume', action='store_true', help='continue from --out/checkpoint.pt when there is one')
+    ap.add_argument('--checkpoint-every', type=int, default=100)
+    ap.add_argument('--stop-after', type=int, default=0, help='stop (as on SIGTERM) once this step is done: a run in parts')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -116,7 +128,15 @@ def main():
     eos = data['roles']['eos']
     cfg = Config(vocab_size=data['vocab'], n_embd=args.n_embd, n_layer=args.n_layer, n_head=args.n_head,
                  n_head_kv=args.n_head_kv, n_ff=args.n_ff, context=ctx)
-    model = Llama(cfg).to(args.device)
+    init_summary = None
+    if args.init:
+        model = load_run(args.init).to(args.device)
+        model.train()
+        if model.cfg.to_dict() != cfg.to_dict():
+            raise SystemExit(f'--init {args.init}: its shape {model.cfg.to_dict()} is not this run\'s {cfg.to_dict()}')
+        init_summary = json.load(open(os.path.join(args.init, 'weights.json')))['summary']
+    else:
+        model = Llama(cfg).to(args.device)
     n_params = model.n_params()
     n_embd_params = model.tok_embd.weight.numel()
     print(f'torch {torch.__version__}, {args.threads} thread(s); params {n_params:,} '
@@ -135,11 +155,36 @@ def main():
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': args.wd}, {'params': no_decay, 'weight_decay': 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
 
-    log = open(os.path.join(args.out, 'log.jsonl'), 'w')
-    t0 = time.time()
-    tokens_seen = 0
+    ckpt_path = os.path.join(args.out, 'checkpoint.pt')
+    # What must not change between a run and its resumption.
+    identity = {'steps': args.steps, 'batch': args.batch, 'seed': args.seed, 'lr': args.lr, 'warmup': args.warmup,
+                'min_lr_frac': args.min_lr_frac, 'wd': args.wd, 'clip': args.clip, 'init': args.init,
+                'rows': len(train), 'corpus': data['corpusSha256'], 'config': cfg.to_dict()}
+    start, tokens_seen, elapsed_before = 0, 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        if ck['identity'] != identity:
+            diff = {k: (ck['identity'].get(k), v) for k, v in identity.items() if ck['identity'].get(k) != v}
+            raise SystemExit(f'{ckpt_path} belongs to a different run (checkpoint, now): {diff}')
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['optimizer'])
+        start, tokens_seen, elapsed_before = ck['step'], ck['tokens'], ck['elapsed_s']
+        print(f'resuming at step {start} of {args.steps} ({tokens_seen:,} tokens trained)', flush=True)
+
+    def save_checkpoint(step_done, elapsed):
+        tmp = ckpt_path + '.tmp'
+        torch.save({'identity': identity, 'model': model.state_dict(), 'optimizer': opt.state_dict(),
+                    'step': step_done, 'tokens': tokens_seen, 'elapsed_s': elapsed}, tmp)
+        os.replace(tmp, ckpt_path)  # a stop during the write leaves the previous checkpoint whole
+
+    stop_requested = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop_requested.append(signum))
+
+    log = open(os.path.join(args.out, 'log.jsonl'), 'a' if start > 0 else 'w')
+    t0 = time.time() - elapsed_before
     recent = []
-    for step in range(args.steps):
+    for step in range(start, args.steps):
         lr = lr_at(step, args.steps, args.lr, args.warmup, args.min_lr_frac)
         for g in opt.param_groups:
             g['lr'] = lr
@@ -164,6 +209,14 @@ def main():
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + '\n')
             log.flush()
+        if args.stop_after and step + 1 == args.stop_after and step + 1 < args.steps:
+            stop_requested.append('--stop-after')
+        if stop_requested or (args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps):
+            save_checkpoint(step + 1, time.time() - t0)
+        if stop_requested:
+            print(f'stopped after step {step + 1} of {args.steps}; checkpoint {ckpt_path}; '
+                  'run again with --resume to continue', flush=True)
+            sys.exit(3)
     train_seconds = time.time() - t0
 
     # Final evaluation (fp32 torch model).
@@ -198,8 +251,8 @@ def main():
         'steps': args.steps, 'batch_rows': args.batch, 'context': ctx, 'tokens_trained': tokens_seen,
         'lr': args.lr, 'min_lr_frac': args.min_lr_frac, 'warmup': args.warmup, 'weight_decay': args.wd,
         'seed': args.seed, 'threads': args.threads, 'device': args.device, 'train_seconds': round(train_seconds, 1),
-        'tok_per_s': round(tokens_seen / train_seconds), 'losses': losses,
-        'torch': torch.__version__,
+        'tok_per_s': round(tokens_seen / max(train_seconds, 1e-9)), 'losses': losses,
+        'torch': torch.__version__, 'continued_from': init_summary,
     }
     json.dump({'tensors': tensors, 'summary': summary}, open(os.path.join(args.out, 'weights.json'), 'w'), indent=1)
 
