@@ -9,11 +9,11 @@ import { inModelProcess } from '../model-process/client';
 import { loadModel, type LoadedModel, type ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import { quoteText } from '../decoding/describe-value';
-import { finishCompletion, type StopContext } from '../providers/stop-rules';
+import { finishCompletion, type StopContext } from '../decoding/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
-const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string' } as const;
+const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool' } as const;
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -27,6 +27,8 @@ export interface Position {
   seed: number;
   json: boolean;
   strategy: StrategyName;
+  /** False with --no-healing. */
+  healing: boolean;
   /** --gpu and --gpu-layers: the backend asked for and the layers to offload. */
   hardware: { gpu: GpuChoice; gpuLayers: number | 'max' | 'auto' };
 }
@@ -60,6 +62,7 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
     seed,
     json: f.json === true,
     strategy,
+    healing: f['no-healing'] !== true,
     hardware: readHardware(f),
     flags: f,
   };
@@ -83,7 +86,7 @@ export async function withModelProcess<T>(path: string, body: (m: ModelSession) 
 }
 
 /** The stop rules' view of the cursor, as the editor has it: its line, and the window's suffix. */
-function stopContext(prefix: string, suffix: string, windowSuffix: string): StopContext {
+export function stopContext(prefix: string, suffix: string, windowSuffix: string): StopContext {
   const lineEnd = suffix.indexOf('\n');
   return { linePrefix: prefix.slice(prefix.lastIndexOf('\n') + 1), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), suffix: windowSuffix };
 }
@@ -92,7 +95,7 @@ function stopContext(prefix: string, suffix: string, windowSuffix: string): Stop
 async function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<{ result: CompletionResult; stop: StopContext }> {
   const parts = partsFromText(p.prefix, p.suffix);
   const stop = stopContext(p.prefix, p.suffix, parts.suffix);
-  const result = await m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop });
+  const result = await m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop, healing: p.healing });
   return { result, stop };
 }
 
@@ -112,9 +115,12 @@ export function completionJson(r: CompletionResult, stop?: StopContext, info?: M
   return {
     strategy: r.strategy,
     fim: r.fim,
+    ...(r.healed !== undefined ? { healed: r.healed } : {}),
+    ...(r.dropped?.length ? { droppedRepeats: r.dropped.map((c) => c.text) } : {}),
     candidates: r.candidates.map((c) => ({
       text: c.text,
-      ...(stop ? { suggestion: finishCompletion(c.text, stop) } : {}),
+      ...(stop ? { suggestion: c.shown?.text ?? finishCompletion(c.text, stop) } : {}),
+      ...(c.shown?.reason ? { cut: { at: c.shown.cutAt, reason: c.shown.reason } } : {}),
       score: c.score,
       tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })),
     })),

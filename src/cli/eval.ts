@@ -3,19 +3,26 @@ import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import { bracketOracle, syntaxAwareValue, type SyntaxOracle } from '../decoding/value';
-import { scorePosition, twoLines, type PositionScore } from '../eval/metrics';
+import type { SyntaxOracle } from '../decoding/value';
+import { repeatsSuffix, scorePosition, similarity, twoLines, type PositionScore } from '../eval/metrics';
+import { scoreQuality } from '../eval/rank-correlation';
+import { completeRequest } from '../engine/session';
+import type { Candidate } from '../decoding/strategy';
+import { stopContext } from './complete';
+import { quoteText } from '../decoding/describe-value';
 import { targetLogLikelihood } from '../eval/likelihood';
-import { pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
+import { DEFAULT_MID_IDENTIFIER_SHARE, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
 import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
-import { completeAt } from '../engine/complete';
 import { loadModel, type LoadedModel } from '../model/load';
 import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 
-const FLAGS = { model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int' } as const;
+const FLAGS = {
+  model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int',
+  healing: 'string', 'mid-identifier-share': 'string',
+} as const;
 const MAX_FILE_BYTES = 200_000;
 
 /** A strategy to evaluate, optionally with the code-aware value ("mcts+syntax"). */
@@ -23,26 +30,73 @@ interface Arm {
   readonly label: string;
   readonly strategy: StrategyName;
   readonly syntax: boolean;
+  readonly healing: boolean;
 }
 
-export interface ArmResult {
-  readonly strategy: string;
+/** Quality of the suggestions shown (the editor's stop rules applied) over a set of positions. */
+export interface QualityFigures {
   readonly positions: number;
   readonly exactLine: number;
   readonly exactNextLine: number;
   readonly editSimilarity: number;
   /** Share of positions (with a parser) whose file still parses; null without a parser. */
   readonly parses: number | null;
-  readonly medianMs: number;
-  readonly meanModelCalls: number;
+  /** Share of positions whose suggestion repeats the text after the cursor. */
+  readonly repeatsSuffix: number;
 }
 
-function readArms(spec: string | undefined): Arm[] {
+export interface ArmResult extends QualityFigures {
+  readonly strategy: string;
+  readonly healing: boolean;
+  /** The same before the stop rules: the best candidate's raw text, cut to the two lines scored. */
+  readonly raw: { readonly repeatsSuffix: number; readonly editSimilarity: number };
+  /** The positions cut inside an identifier, and the others. */
+  readonly midIdentifier: QualityFigures;
+  readonly boundary: QualityFigures;
+  readonly medianMs: number;
+  /** Model calls per position (mean). */
+  readonly modelCalls: number;
+  /** Rank correlation between each score the strategy ranks by and its candidates' edit similarity to the truth. */
+  readonly scoreQuality: Readonly<Record<string, ReturnType<typeof scoreQuality>>>;
+}
+
+interface Scored extends PositionScore {
+  readonly repeatsSuffix: boolean;
+  readonly midIdentifier: boolean;
+}
+
+function figures(scores: readonly Scored[]): QualityFigures {
+  const share = (pred: (s: Scored) => boolean) => scores.filter(pred).length / Math.max(1, scores.length);
+  const parsed = scores.filter((s) => s.parses !== null);
+  return {
+    positions: scores.length,
+    exactLine: share((s) => s.exactLine),
+    exactNextLine: share((s) => s.exactNextLine),
+    editSimilarity: scores.reduce((a, s) => a + s.editSimilarity, 0) / Math.max(1, scores.length),
+    parses: parsed.length ? parsed.filter((s) => s.parses).length / parsed.length : null,
+    repeatsSuffix: share((s) => s.repeatsSuffix),
+  };
+}
+
+/** The scores a strategy ranks candidates by: its own, the likelihood ones, and MCTS's visits and value. */
+function candidateScores(c: Candidate): Record<string, number> {
+  return {
+    score: c.score,
+    sumLogprob: c.sumLogprob,
+    meanLogprob: c.meanLogprob,
+    ...(c.visits !== undefined ? { visits: c.visits } : {}),
+    ...(c.value !== undefined ? { value: c.value } : {}),
+  };
+}
+
+function readArms(spec: string | undefined, healing: string): Arm[] {
   const names = spec ? spec.split(',').map((s) => s.trim()).filter(Boolean) : [...STRATEGY_NAMES, 'entropy+syntax', 'mcts+syntax'];
-  return names.map((label) => {
+  if (!['on', 'off', 'both'].includes(healing)) throw new CliUsageError('--healing must be on, off or both');
+  const modes = healing === 'both' ? [true, false] : [healing === 'on'];
+  return names.flatMap((label) => {
     const [name, extra] = label.split('+');
-    if (!isStrategyName(name) || (extra !== undefined && extra !== 'syntax')) throw new CliUsageError(`unknown strategy "${label}" (use ${STRATEGY_NAMES.join(', ')}, optionally with +syntax)`);
-    return { label, strategy: name, syntax: extra === 'syntax' };
+    if (!isStrategyName(name) || (extra !== undefined && extra !== 'syntax')) throw new CliUsageError(`unknown strategy ${quoteText(label)} (use ${STRATEGY_NAMES.join(', ')}, optionally with +syntax)`);
+    return modes.map((on) => ({ label, strategy: name, syntax: extra === 'syntax', healing: on }));
   });
 }
 
@@ -77,12 +131,14 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 
 export async function runEval(argv: readonly string[], root = process.cwd()): Promise<string> {
   const f = parseFlags(argv, FLAGS);
-  const arms = readArms(f.strategies as string | undefined);
+  const arms = readArms(f.strategies as string | undefined, String(f.healing ?? 'on'));
   const files = readFiles(f.files as string | undefined, root);
   const count = bounded(f.positions, 40, 1, 100_000, '--positions');
   const seed = bounded(f.seed, 1, 0, 2 ** 31 - 1, '--seed');
   const maxTokens = bounded(f['max-tokens'], 48, 1, 1024, '--max-tokens');
-  const positions = pickPositions(files, count, seed);
+  const midShare = Number(f['mid-identifier-share'] ?? DEFAULT_MID_IDENTIFIER_SHARE);
+  if (!(midShare >= 0 && midShare <= 1)) throw new CliUsageError('--mid-identifier-share must be a number between 0 and 1');
+  const positions = pickPositions(files, count, seed, midShare);
   const weight = Number(f['syntax-weight'] ?? 1);
   if (!Number.isFinite(weight) || weight < 0 || weight > 100) throw new CliUsageError('--syntax-weight must be a number between 0 and 100');
   const layout = String(f.layout ?? 'stable');
@@ -96,45 +152,79 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
   try {
     likelihood = await targetBits(loaded, positions, window, layout, maxTokens);
-    for (const arm of arms) {
-      const scores: PositionScore[] = [];
-      const ms: number[] = [];
-      let calls = 0;
-      for (const p of positions) {
-        const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
-        const value = arm.syntax ? syntaxAwareValue(oracle ?? bracketOracle, p.prefix, p.suffix, weight) : undefined;
-        const t0 = performance.now();
-        const r = await completeAt(loaded, {
-          parts: partsFromText(p.prefix, p.suffix, window),
-          layout,
-          strategy: arm.strategy,
-          options: { maxTokens, seed: 1, isComplete: (t: string) => twoLines(t) !== t, ...(value ? { value } : {}) },
-        });
-        ms.push(performance.now() - t0);
-        calls += r.stats.modelCalls;
-        scores.push(scorePosition(p, r.candidates[0]?.text ?? '', oracle));
-      }
-      const share = (pred: (s: PositionScore) => boolean) => scores.filter(pred).length / Math.max(1, scores.length);
-      const parsed = scores.filter((s) => s.parses !== null);
-      results.push({
-        strategy: arm.label,
-        positions: scores.length,
-        exactLine: share((s) => s.exactLine),
-        exactNextLine: share((s) => s.exactNextLine),
-        editSimilarity: scores.reduce((a, s) => a + s.editSimilarity, 0) / Math.max(1, scores.length),
-        parses: parsed.length ? parsed.filter((s) => s.parses).length / parsed.length : null,
-        medianMs: median(ms),
-        meanModelCalls: calls / Math.max(1, scores.length),
-      });
-    }
+    for (const arm of arms) results.push(await runArm(loaded, arm, positions, { window, layout, maxTokens, weight }));
   } finally {
     await loaded.dispose();
   }
   const targetBitsPerByte = likelihood.bits / Math.max(1, likelihood.bytes);
+  const midIdentifierShare = positions.filter((p) => p.midIdentifier).length / Math.max(1, positions.length);
   if (f.json) {
-    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, seed, targetBitsPerByte, results });
+    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, midIdentifierShare, seed, targetBitsPerByte, results });
   }
-  return [formatTable(modelPath, files.length, positions.length, results), `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`].join('\n');
+  return [
+    formatTable(modelPath, files.length, positions.length, results),
+    `${(100 * midIdentifierShare).toFixed(0)}% of positions cut inside an identifier; scores on the suggestion shown (the editor's stop rules)`,
+    `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`,
+  ].join('\n');
+}
+
+interface ArmSettings {
+  readonly window: WindowOptions;
+  readonly layout: 'stable' | 'legacy';
+  readonly maxTokens: number;
+  readonly weight: number;
+}
+
+/** One strategy over every position, as the editor would run it there (prompt window, stop rules, healing). */
+async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
+  const scores: Scored[] = [];
+  const raw: { repeats: boolean; similarity: number }[] = [];
+  const pairs = new Map<string, { score: number; quality: number }[][]>();
+  const ms: number[] = [];
+  let calls = 0;
+  for (const p of positions) {
+    const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
+    const parts = partsFromText(p.prefix, p.suffix, o.window);
+    const stop = stopContext(p.prefix, p.suffix, parts.suffix);
+    const t0 = performance.now();
+    const r = await completeRequest(loaded, {
+      parts,
+      strategy: arm.strategy,
+      options: { maxTokens: o.maxTokens, seed: 1 },
+      stop,
+      ...(arm.syntax ? { codeAware: { weight: o.weight, languageId: languageOf(p.file) } } : {}),
+      layout: o.layout,
+      healing: arm.healing,
+    });
+    ms.push(performance.now() - t0);
+    calls += r.stats.modelCalls;
+    const best = r.candidates[0];
+    const shown = best?.shown?.text ?? '';
+    scores.push({ ...scorePosition(p, shown, oracle), repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
+    const rawText = twoLines((best ?? r.dropped?.[0])?.text ?? '').trimEnd();
+    raw.push({ repeats: repeatsSuffix(stop.linePrefix, rawText, p.suffix), similarity: similarity(rawText, p.target.trimEnd()) });
+    const ranked = [...r.candidates, ...(r.dropped ?? [])];
+    for (const c of ranked) {
+      const quality = similarity(twoLines(c.shown?.text ?? '').trimEnd(), p.target.trimEnd());
+      for (const [key, score] of Object.entries(candidateScores(c))) {
+        const list = pairs.get(key) ?? [];
+        if (!pairs.has(key)) pairs.set(key, list);
+        if (c === ranked[0]) list.push([]);
+        list[list.length - 1]!.push({ score, quality });
+      }
+    }
+  }
+  return {
+    strategy: arm.label,
+    healing: arm.healing,
+    ...figures(scores),
+    raw: { repeatsSuffix: raw.filter((x) => x.repeats).length / Math.max(1, raw.length), editSimilarity: raw.reduce((a, x) => a + x.similarity, 0) / Math.max(1, raw.length) },
+    midIdentifier: figures(scores.filter((s) => s.midIdentifier)),
+    boundary: figures(scores.filter((s) => !s.midIdentifier)),
+    medianMs: median(ms),
+    modelCalls: calls / Math.max(1, scores.length),
+    scoreQuality: Object.fromEntries([...pairs].map(([key, list]) => [key, scoreQuality(list)])),
+  };
 }
 
 /** Bits the model needs for each position's true text after its prompt (teacher forcing), and the text's bytes. */
@@ -152,8 +242,14 @@ async function targetBits(loaded: LoadedModel, positions: readonly EvalPosition[
 
 function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
-  const rows = [['strategy', 'exact line', 'exact next', 'edit sim', 'parses', 'median ms', 'calls']];
-  for (const r of results) rows.push([r.strategy, pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), pct(r.parses), r.medianMs.toFixed(1), r.meanModelCalls.toFixed(1)]);
+  const rho = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
+  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'ρ(score, sim)', 'median ms', 'calls']];
+  for (const r of results) {
+    rows.push([
+      r.strategy, r.healing ? 'on' : 'off', pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), r.midIdentifier.editSimilarity.toFixed(3), pct(r.parses),
+      pct(r.repeatsSuffix), rho(r.scoreQuality.score?.withinPosition ?? r.scoreQuality.score?.pooled), r.medianMs.toFixed(1), r.modelCalls.toFixed(1),
+    ]);
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
   return [`model ${model} · ${positions} positions from ${files} files`, ...table].join('\n');

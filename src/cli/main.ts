@@ -10,13 +10,13 @@ import { runType } from './type';
 
 const USAGE = `usage: tokentree <command>
   sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates
-  complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
-  compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N]
+  complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--json]
+  compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N] [--no-healing]
   type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
   pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model
   models      [--json] [--cpu] [--timeout-ms N]   the presets, and whether each fits this machine's memory
   gpu         status [--json] | install cuda|vulkan [--registry URL] [--json]
-  eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--json]
+  eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]
 strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
 
 async function readStdin(): Promise<string> {

@@ -1,4 +1,4 @@
-import type { DecodeResult } from './strategy';
+import type { Candidate, DecodeResult } from './strategy';
 
 /** A strategy's result for a completion at a cursor, as every consumer (CLI, editor, panel) sees it. */
 export interface CompletionResult extends DecodeResult {
@@ -12,5 +12,12 @@ export interface CompletionResult extends DecodeResult {
   /** First line of the prefix in the prompt, when it starts at a line: the next request's hint. */
   readonly topLine?: number;
   /** Set when the asked maxTokens did not fit the model's context: what was used instead. */
+  /**
+   * Token healing: the text of the prompt's last token, taken off the prompt and re-typed by the
+   * first generated token(s). Candidates' texts leave it out; their tokens (and the tree's) include it.
+   */
+  readonly healed?: string;
+  /** Candidates that were nothing but the text after the cursor (stop rules; their `shown` says so). */
+  readonly dropped?: readonly Candidate[];
   readonly maxTokensClamped?: { readonly asked: number; readonly used: number; readonly contextSize: number };
 }

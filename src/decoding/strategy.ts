@@ -1,3 +1,4 @@
+import type { FinishedText } from './stop-rules';
 import type { CandidateTree, TokenStep, TreeJSON } from './candidate-tree';
 import type { LanguageModel, PromptState } from './language-model';
 import { BOOLEAN, FUNCTION, int, num, type NumberRule, type OptionRules } from './option-rules';
@@ -20,6 +21,8 @@ export interface Candidate {
   /** MCTS: visits of the candidate's first token at the root and its mean value. */
   readonly visits?: number;
   readonly value?: number;
+  /** Set where stop rules apply (the editor's, the CLI's): the suggestion shown and where and why the text was cut. */
+  readonly shown?: FinishedText;
 }
 
 export interface DecodeStats {

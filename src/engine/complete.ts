@@ -3,6 +3,8 @@ import type { CompletionResult } from '../decoding/completion';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
 import type { LoadedModel, PromptOptions } from '../model/load';
+import type { LanguageModel } from '../decoding/language-model';
+import { HealingModel } from '../decoding/token-healing';
 
 export type { CompletionResult };
 
@@ -17,6 +19,8 @@ export type CursorCompletion = StrategyRequest & {
   readonly layout?: PromptOptions['layout'];
   /** Work the user is not waiting for (a prefetch): it keeps the foreground's cached prompt usable, and gives way to foreground requests. */
   readonly background?: boolean;
+  /** Token healing (on unless false): re-type the prompt's last token so a cursor inside a word continues it. */
+  readonly healing?: boolean;
 };
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
@@ -47,13 +51,19 @@ async function completeNow(loaded: LoadedModel, request: CursorCompletion, signa
   const asked = request.options?.maxTokens ?? 32;
   const maxTokens = Math.min(asked, maxCompletionTokens(loaded.info.contextSize));
   const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
-  const state = await loaded.languageModel.start(prompt.tokens, FIRST_STEP_TOP_N, signal, { background: request.background });
+  const removed = request.healing === false ? undefined : healableText(loaded.languageModel, prompt.tokens, prompt.middleTokens ?? 0);
+  const healing = removed === undefined ? undefined : new HealingModel(loaded.languageModel, removed);
+  const model: LanguageModel = healing ?? loaded.languageModel;
+  const promptTokens = healing ? prompt.tokens.slice(0, -1) : prompt.tokens;
+  const state = await model.start(promptTokens, FIRST_STEP_TOP_N, signal, { background: request.background });
   try {
     // The prompt's branch is released right after, so the strategy may extend it in place.
     const call = { name: request.strategy, options: { ...request.options, maxTokens } } as StrategyCall;
-    const result = await decode(call, loaded.languageModel, state, signal, true);
+    const result = await decode(call, model, state, signal, true);
+    const healed = healing?.healed;
     return {
       ...result,
+      ...(healed !== undefined ? { healed } : {}),
       fim: prompt.fim,
       promptTokens: prompt.tokens.length,
       promptTokensEvaluated: state.evaluated ?? prompt.tokens.length,
@@ -62,8 +72,19 @@ async function completeNow(loaded: LoadedModel, request: CursorCompletion, signa
       ...(maxTokens < asked ? { maxTokensClamped: { asked, used: maxTokens, contextSize: loaded.info.contextSize } } : {}),
     };
   } finally {
-    loaded.languageModel.release(state.branch);
+    model.release(state.branch);
   }
+}
+
+/**
+ * The text of the prompt's last token when healing can re-type it: it must be text before the
+ * cursor (the middle ends the prompt) that a token can spell (not a control token, not part of
+ * a UTF-8 character).
+ */
+function healableText(model: LanguageModel, tokens: readonly number[], middleTokens: number): string | undefined {
+  if (middleTokens < 1 || tokens.length < 2) return undefined;
+  const text = model.detokenize([tokens[tokens.length - 1]!]);
+  return text === '' || text.includes('\uFFFD') ? undefined : text;
 }
 
 /**

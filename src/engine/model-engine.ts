@@ -11,6 +11,8 @@ export interface EngineSettings {
   readonly call: StrategyCall;
   /** Weight of the code-aware value for MCTS and entropy branching; 0 turns it off. */
   readonly codeAwareWeight: number;
+  /** Token healing (default on). */
+  readonly tokenHealing?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export class ModelEngine implements CompletionEngine {
    */
   async completeWith(call: StrategyCall, request: Omit<EngineRequest, 'timeBudgetMs'> & { timeBudgetMs?: number }, signal: AbortSignal, watched = false): Promise<CompletionResult> {
     const session = await this.session();
-    const { codeAwareWeight } = this.settings();
+    const { codeAwareWeight, tokenHealing } = this.settings();
     const budget = request.timeBudgetMs !== undefined && strategyOf(call.name).capabilities.usesTimeBudget ? { timeBudgetMs: request.timeBudgetMs } : {};
     const sink = this.snapshots;
     // Only a search someone watches sends its tree: background work and a closed panel cost nothing.
@@ -56,6 +58,7 @@ export class ModelEngine implements CompletionEngine {
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,
       background: request.background,
+      healing: tokenHealing,
     }, signal, onSnapshot);
   }
 

@@ -2,12 +2,12 @@ import type { TreeJSON } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import { parseStrategyCall, strategyOf } from '../decoding/strategies';
-import type { StrategyName } from '../decoding/strategy';
+import type { Candidate, StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue } from '../decoding/value';
 import { completeAt, warmAt, type CursorCompletion } from './complete';
 import type { BackendStats } from '../model/llama-language-model';
 import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';
-import { isCompleteFor, type StopContext } from '../providers/stop-rules';
+import { finishCandidate, isCompleteFor, type StopContext } from '../decoding/stop-rules';
 import { typescriptOracle } from '../syntax/typescript-oracle';
 
 /**
@@ -25,6 +25,8 @@ export interface SessionRequest {
   readonly codeAware?: { readonly weight: number; readonly languageId: string };
   readonly layout?: PromptOptions['layout'];
   readonly background?: boolean;
+  /** Token healing (default on). */
+  readonly healing?: boolean;
 }
 
 /** The growing tree of a search in progress (CommonOptions.onSnapshot), for the panel. */
@@ -49,20 +51,36 @@ export interface ModelSession {
  * Runs a session request on a model in this process: what the model process does with each one.
  * The options arrive as data, so they are checked against the strategy's schema first.
  */
-export function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
+export async function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
   const { parts, codeAware, stop } = request;
   const call = parseStrategyCall(request.strategy, request.options);
   const value = codeAware && codeAware.weight > 0 && strategyOf(call.name).capabilities.takesValue
     ? syntaxAwareValue(typescriptOracle(codeAware.languageId) ?? bracketOracle, textBeforeCursor(parts), parts.suffix, codeAware.weight)
     : undefined;
-  return completeAt(loaded, {
+  const result = await completeAt(loaded, {
     parts,
     strategy: call.name,
     options: { ...call.options, ...(stop ? { isComplete: isCompleteFor(stop) } : {}), ...(value ? { value } : {}), ...(onSnapshot ? { onSnapshot } : {}) },
     signal,
     layout: request.layout,
     background: request.background,
+    healing: request.healing,
   } as CursorCompletion);
+  return stop ? withStopRules(result, stop) : result;
+}
+
+/**
+ * Every candidate as the editor would show it (`shown`: cut, and why); a candidate that is
+ * nothing but the text after the cursor moves to `dropped`, so no consumer offers it.
+ */
+export function withStopRules(result: CompletionResult, stop: StopContext): CompletionResult {
+  const candidates: Candidate[] = [];
+  const dropped: Candidate[] = [];
+  for (const c of result.candidates) {
+    const shown = finishCandidate(c.text, stop);
+    (shown.text === '' && shown.reason === 'repeats-suffix' ? dropped : candidates).push({ ...c, shown });
+  }
+  return { ...result, candidates, ...(dropped.length ? { dropped } : {}) };
 }
 
 /** A session over a model loaded in this process (tests, benchmarks, the CLI's typing replay). */

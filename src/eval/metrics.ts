@@ -49,3 +49,19 @@ export function levenshtein(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/**
+ * Whether a suggestion repeats the text after the cursor: with it inserted, its last line
+ * (indentation included) is the same as the document's next non-blank line, as when a
+ * suggestion ends with the "}" that already follows the cursor.
+ */
+export function repeatsSuffix(linePrefix: string, suggestion: string, suffix: string): boolean {
+  const lines = (linePrefix + suggestion).split('\n');
+  const last = lines[lines.length - 1]!.trimEnd();
+  if (suggestion.trim() === '' || last.trim() === '') return false;
+  // The cursor's line goes on after the suggestion: a repeat retypes all of its rest.
+  const rest = suffix.split('\n');
+  if (rest[0]!.trim() !== '') return last.endsWith(rest[0]!.trim());
+  const next = rest.slice(1).find((l) => l.trim() !== '');
+  return next !== undefined && next.trimEnd() === last;
+}

@@ -14,7 +14,15 @@ export interface EvalPosition {
   readonly suffix: string;
   /** The rest of the cut line, a newline, and the next full line. */
   readonly target: string;
+  /** The cut is inside an identifier (a word character on both sides): token healing's case. */
+  readonly midIdentifier: boolean;
 }
+
+/** Share of positions cut inside an identifier unless the caller says otherwise. */
+export const DEFAULT_MID_IDENTIFIER_SHARE = 0.3;
+
+const WORD = /[\w$]/;
+const isMidWord = (text: string, at: number) => at > 0 && at < text.length && WORD.test(text[at - 1]!) && WORD.test(text[at]!);
 
 const isCodeLine = (line: string) => {
   const t = line.trim();
@@ -22,11 +30,13 @@ const isCodeLine = (line: string) => {
 };
 
 /**
- * Picks `count` positions deterministically (same files, count and seed → same positions):
- * a code line is cut at a random column after its indentation; the model must produce the
- * rest of that line and the next one, with everything after them as suffix.
+ * Picks `count` positions deterministically (same files, count, seed and share → same
+ * positions): a code line is cut at a random column after its indentation; the model must
+ * produce the rest of that line and the next one, with everything after them as suffix.
+ * A share of the cuts (`midIdentifierShare`, where the line has an identifier to cut) falls
+ * inside an identifier; the others never do.
  */
-export function pickPositions(files: readonly EvalFile[], count: number, seed: number): EvalPosition[] {
+export function pickPositions(files: readonly EvalFile[], count: number, seed: number, midIdentifierShare = DEFAULT_MID_IDENTIFIER_SHARE): EvalPosition[] {
   const candidates: { file: EvalFile; lineIndex: number; starts: number[] }[] = [];
   for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const lines = file.text.split('\n');
@@ -53,8 +63,22 @@ export function pickPositions(files: readonly EvalFile[], count: number, seed: n
     const indent = line.length - line.trimStart().length;
     const lo = indent + 1;
     const hi = Math.max(lo, line.trimEnd().length - 3);
-    const cut = starts[lineIndex] + lo + Math.floor(rng() * (hi - lo + 1));
+    const columns: number[] = [];
+    for (let c = lo; c <= hi; c++) columns.push(c);
+    const inside = columns.filter((c) => isMidWord(line, c));
+    const outside = columns.filter((c) => !isMidWord(line, c));
+    const wantInside = rng() < midIdentifierShare;
+    const pool = (wantInside && inside.length) || !outside.length ? inside : outside;
+    const column = pool.length ? pool[Math.floor(rng() * pool.length)]! : lo;
+    const cut = starts[lineIndex] + column;
     const end = starts[lineIndex + 1] + lines[lineIndex + 1].length;
-    return { file: file.name, line: lineIndex + 1, prefix: file.text.slice(0, cut), suffix: file.text.slice(end), target: file.text.slice(cut, end) };
+    return {
+      file: file.name,
+      line: lineIndex + 1,
+      prefix: file.text.slice(0, cut),
+      suffix: file.text.slice(end),
+      target: file.text.slice(cut, end),
+      midIdentifier: isMidWord(line, column),
+    };
   });
 }

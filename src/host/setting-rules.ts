@@ -55,6 +55,7 @@ export const SETTING_RULES = {
   'acceptUntilUncertain.entropy': num(1.5, 0, 20),
   seed: int(0, 0, 2147483647),
   'codeAwareValue.weight': num(0, 0, 10),
+  tokenHealing: { kind: 'boolean', default: true },
 } as const satisfies Record<string, SettingRule>;
 
 export type SettingKey = keyof typeof SETTING_RULES;

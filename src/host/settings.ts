@@ -81,6 +81,10 @@ export function readCodeAwareValue(): number {
   return value('codeAwareValue.weight');
 }
 
+export function readTokenHealing(): boolean {
+  return value('tokenHealing');
+}
+
 export function acceptEntropy(): number {
   return value('acceptUntilUncertain.entropy');
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CompletionResult } from '../decoding/completion';
 import { acceptUntilUncertain } from '../providers/confidence';
+import { healedLength } from '../decoding/token-healing';
 import type { Suggestion } from '../providers/completion-controller';
 
 interface Shown {
@@ -50,7 +51,10 @@ export class ShownSuggestions {
       if (!node) return false;
       text += node.text;
     }
-    return shown ? this.insertAt(shown, text) : false;
+    // The tree's first tokens re-type what token healing took off the prompt: that text is in the document already.
+    const healed = shown?.result?.healed ?? '';
+    if (!shown || !text.startsWith(healed) || text.length === healed.length) return false;
+    return this.insertAt(shown, text.slice(healed.length));
   }
 
   private async insertAt(shown: Shown, text: string): Promise<boolean> {
@@ -85,7 +89,7 @@ export class ShownSuggestions {
     const typed = editor.document.getText(new vscode.Range(editor.document.positionAt(shown.offset), cursor));
     if (editor.document.offsetAt(cursor) < shown.offset || !suggestion.text.startsWith(typed)) return false;
     // Token boundaries are in the candidate's text; the suggestion may have dropped a leading indent.
-    const lead = Math.max(0, candidate.text.indexOf(suggestion.text));
+    const lead = Math.max(0, candidate.text.indexOf(suggestion.text)) + healedLength(shown.result!);
     const upTo = Math.min(suggestion.text.length, Math.max(typed.length + 1, acceptUntilUncertain(candidate.steps, entropy) - lead));
     const insert = suggestion.text.slice(typed.length, upTo);
     if (!insert) return false;

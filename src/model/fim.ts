@@ -144,6 +144,8 @@ export interface CompletionPrompt {
   readonly droppedSuffixTokens: number;
   /** First line of the prefix in the prompt, when the prefix starts at a line (stable layout only). */
   readonly topLine?: number;
+  /** Tokens at the end of the prompt that are the text right before the cursor (stable layout only; token healing re-types the last). */
+  readonly middleTokens?: number;
 }
 
 export interface CompletionPromptOptions {

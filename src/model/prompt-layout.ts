@@ -75,6 +75,7 @@ export class PromptLayout {
       droppedPrefixTokens: prefix.dropped,
       droppedSuffixTokens: suffixAll.length - suffix.length,
       topLine: prefix.topLine,
+      middleTokens: middle.length,
     };
   }
 

@@ -5,7 +5,8 @@ import { confidentLength } from './confidence';
 import { ContextRing, lineComment, sameChunks } from './context-ring';
 import type { ControllerSettings } from './controller-settings';
 import type { RequestGate } from './request-gate';
-import { finishCompletion, type StopContext } from './stop-rules';
+import { finishCompletion, type StopContext } from '../decoding/stop-rules';
+import { healedLength } from '../decoding/token-healing';
 
 export type { ControllerSettings };
 
@@ -270,7 +271,8 @@ export class CompletionController {
     const out: Suggestion[] = [];
     const seen = new Set<string>();
     result.candidates.forEach((c, i) => {
-      const keep = confidentLength(c.steps, s.confidenceThreshold, s.confidenceMode);
+      // Token texts include what token healing re-typed; the candidate's text does not.
+      const keep = Math.max(0, confidentLength(c.steps, s.confidenceThreshold, s.confidenceMode) - healedLength(result));
       const text = finishCompletion(c.text.slice(0, keep), stop);
       if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
       seen.add(text);

@@ -5,6 +5,8 @@ import type { PanelState, SearchState } from './protocol';
 /** Most candidates and tree nodes sent to the panel: enough to compare, small enough to render fast. */
 const MAX_CANDIDATES = 10;
 const MAX_NODES = 400;
+/** Candidates dropped for repeating the text after the cursor, listed after the rest. */
+const MAX_DROPPED = 3;
 
 export function toPanelState(requestId: number, fileName: string, line: number, result: CompletionResult): PanelState {
   return {
@@ -14,8 +16,11 @@ export function toPanelState(requestId: number, fileName: string, line: number, 
     line,
     fim: result.fim,
     stats: { ...result.stats },
-    candidates: result.candidates.slice(0, MAX_CANDIDATES).map((c, index) => ({
+    ...(result.healed !== undefined ? { healed: result.healed } : {}),
+    candidates: [...result.candidates.slice(0, MAX_CANDIDATES), ...(result.dropped ?? []).slice(0, MAX_DROPPED)].map((c, index) => ({
       index,
+      ...(index >= Math.min(result.candidates.length, MAX_CANDIDATES) ? { dropped: true } : {}),
+      ...(c.shown?.reason ? { cut: { at: c.shown.cutAt, reason: c.shown.reason } } : {}),
       text: c.text,
       score: c.score,
       sumLogprob: c.sumLogprob,

@@ -23,6 +23,10 @@ export interface PanelCandidate {
   readonly visits?: number;
   readonly value?: number;
   readonly tokens: readonly PanelToken[];
+  /** Where the stop rules cut the candidate's text (characters of `text`) and why. */
+  readonly cut?: { readonly at: number; readonly reason: string };
+  /** Nothing but the text after the cursor: not offered, shown for what the search found. */
+  readonly dropped?: boolean;
 }
 
 export interface PanelState {
@@ -33,6 +37,8 @@ export interface PanelState {
   readonly line: number;
   readonly fim: boolean;
   readonly stats: { readonly modelCalls: number; readonly tokensEvaluated: number; readonly ms: number };
+  /** Token healing's re-typed text: the first tokens (of candidates and tree) spell it, the inserted text leaves it out. */
+  readonly healed?: string;
   readonly candidates: readonly PanelCandidate[];
   readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
 }

@@ -6,7 +6,7 @@ import { acceptUntilUncertain, confidentLength } from '../../src/providers/confi
 import { blockingSuffix, CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
 import { ContextRing } from '../../src/providers/context-ring';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
-import { isCompleteFor } from '../../src/providers/stop-rules';
+import { isCompleteFor } from '../../src/decoding/stop-rules';
 
 const SETTINGS: ControllerSettings = {
   enabled: true,

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { finishCompletion, isCompleteFor, type StopContext } from '../../src/providers/stop-rules';
+import { finishCandidate, finishCompletion, isCompleteFor, type StopContext } from '../../src/decoding/stop-rules';
 
 const at = (linePrefix: string, lineSuffix = '', after = ''): StopContext => ({ linePrefix, lineSuffix, suffix: lineSuffix + (after ? '\n' + after : '') });
 
@@ -40,5 +40,32 @@ describe('stop rules', () => {
   it('trims trailing whitespace and an indent the user already typed', () => {
     assert.equal(finishCompletion('  return a;   \n', at('    ')), 'return a;');
     assert.equal(finishCompletion('x  ', at('let y = ')), 'x');
+  });
+  describe('suffix overlap (what the document already has after the cursor)', () => {
+    it('drops a closer that is on the next line: the candidate is nothing but that', () => {
+      // function add(a, b) {⏎  return a|⏎}
+      const ctx = at('  return a', '', '}\n');
+      assert.deepEqual(finishCandidate('\n}', ctx), { text: '', cutAt: 0, reason: 'repeats-suffix' });
+      assert.deepEqual(finishCandidate(';\n}\n', ctx), { text: ';', cutAt: 1, reason: 'repeats-suffix' });
+    });
+    it('drops the rest of the line when the candidate retypes it', () => {
+      const ctx = at('  const x = compute(', ');', 'next();');
+      assert.deepEqual(finishCandidate('a, b);', ctx), { text: 'a, b', cutAt: 4, reason: 'repeats-suffix' });
+    });
+    it('drops a partial overlap: the first characters of the rest of the line', () => {
+      const ctx = at("  const s = read('", "');");
+      assert.deepEqual(finishCandidate("./data.json')", ctx), { text: './data.json', cutAt: 11, reason: 'repeats-suffix' });
+    });
+    it('keeps a repeat that closes the candidate\'s own brackets', () => {
+      // function f() {⏎|⏎}: "if (a) {…}" ends with the "}" the document also has next
+      const ctx: StopContext = { linePrefix: '', lineSuffix: '', suffix: '\n}\n' };
+      assert.deepEqual(finishCandidate('if (a) {\n  b();\n}', ctx), { text: 'if (a) {\n  b();\n}', cutAt: 17 });
+      // mid-line: "(b)" closes its own parenthesis though the line goes on with ")"
+      assert.equal(finishCompletion('a, (b)', at('  foo(', ')')), 'a, (b)');
+    });
+    it('says the end of a statement is not a repeat', () => {
+      const ctx = at('  ', '', 'return total;');
+      assert.deepEqual(finishCandidate('total += x;\n  count++;', ctx), { text: 'total += x;', cutAt: 11, reason: 'end-of-suggestion' });
+    });
   });
 });

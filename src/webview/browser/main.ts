@@ -76,6 +76,7 @@ function render(state: PanelState, back?: () => void): void {
     el('span', { className: 'where', text: `${state.fileName}:${state.line}` }),
     el('span', { className: 'stats', text: `${state.stats.modelCalls} model calls · ${state.stats.tokensEvaluated} tokens evaluated · ${formatNumber(state.stats.ms, 0)} ms${state.fim ? '' : ' · prefix-only prompt'}` }),
   ]);
+  if (state.healed) header.appendChild(el('span', { className: 'healed-note', text: `token healing re-typed “${showToken(state.healed)}”` }));
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
   treeView.render(state);
@@ -101,8 +102,16 @@ function showChosen(node: DrawnNode): void {
   if (!state) return;
   const insert = el('button', { text: 'Insert this' });
   insert.addEventListener('click', () => vscode.postMessage({ type: 'insertPrefix', requestId: state.requestId, tokens: [...node.tokens] }));
-  chosen.replaceChildren(el('span', { className: 'where', text: 'From the cursor: ' }), el('code', { className: 'chosen-text', text: node.prefix.replace(/\n/g, '↵\n') }), insert);
+  // The first tokens may re-type what token healing took off the prompt: the document has that text already.
+  const healed = state.healed ?? '';
+  const text = node.prefix.startsWith(healed) ? node.prefix.slice(healed.length) : '';
+  chosen.replaceChildren(el('span', { className: 'where', text: 'From the cursor: ' }), el('code', { className: 'chosen-text', text: text.replace(/\n/g, '↵\n') }), ...(text ? [insert] : []));
 }
+
+const CUT_REASONS: Readonly<Record<string, string>> = {
+  'repeats-suffix': 'cut: repeats the text after the cursor',
+  'end-of-suggestion': 'cut: the suggestion ends here',
+};
 
 function candidateItem(state: PanelState, c: PanelCandidate): HTMLElement {
   const scores = [`score ${formatNumber(c.score, 3)}`, `Σ log p ${formatNumber(c.sumLogprob, 2)}`, `mean ${formatNumber(c.meanLogprob, 3)}`];
@@ -110,11 +119,32 @@ function candidateItem(state: PanelState, c: PanelCandidate): HTMLElement {
   if (c.value !== undefined) scores.push(`value ${formatNumber(c.value, 3)}`);
   scores.push(c.finish);
   const tokens = el('div', { className: 'tokens' });
-  c.tokens.forEach((t, i) => tokens.appendChild(tokenSpan(t, i)));
-  const item = el('li', { className: 'candidate', role: 'option', tabindex: '-1', ariaLabel: `Candidate ${c.index + 1}: ${c.text}` }, [
-    el('div', { className: 'meta' }, [el('span', { className: 'rank', text: `#${c.index + 1}` }), el('span', { className: 'scores', text: scores.join(' · ') })]),
+  // Token texts spell the healed text first, then the candidate's text; the cut is in the latter's characters.
+  const healed = state.healed?.length ?? 0;
+  const cutAt = c.cut ? healed + c.cut.at : Number.POSITIVE_INFINITY;
+  let offset = 0;
+  c.tokens.forEach((t, i) => {
+    const span = tokenSpan(t, i);
+    if (offset < healed) span.classList.add('healed');
+    if (offset >= cutAt) span.classList.add('cut');
+    if (c.cut && offset < cutAt && offset + t.text.length >= cutAt) {
+      tokens.append(span, el('span', { className: 'cut-mark', text: `✂ ${CUT_REASONS[c.cut.reason] ?? 'cut'}` }));
+    } else tokens.appendChild(span);
+    offset += t.text.length;
+  });
+  if (c.cut && cutAt === healed) tokens.prepend(el('span', { className: 'cut-mark', text: `✂ ${CUT_REASONS[c.cut.reason] ?? 'cut'}` }));
+  const label = c.dropped ? `Dropped candidate: ${c.text} (nothing but the text after the cursor)` : `Candidate ${c.index + 1}: ${c.text}`;
+  const item = el('li', { className: c.dropped ? 'candidate dropped' : 'candidate', role: 'option', tabindex: '-1', ariaLabel: label }, [
+    el('div', { className: 'meta' }, [
+      el('span', { className: 'rank', text: c.dropped ? 'dropped' : `#${c.index + 1}` }),
+      el('span', { className: 'scores', text: scores.join(' · ') }),
+    ]),
     tokens,
   ]);
+  if (c.dropped) {
+    item.setAttribute('aria-disabled', 'true');
+    return item;
+  }
   const insert = () => vscode.postMessage({ type: 'insert', requestId: state.requestId, candidate: c.index });
   item.addEventListener('click', (e) => {
     if (!(e.target as HTMLElement).classList.contains('token')) insert();

@@ -30,13 +30,50 @@ export function isCompleteFor(ctx: StopContext): (text: string) => boolean {
   return (text) => endOfSuggestion(text, ctx) < text.length;
 }
 
+/** Why the end of a candidate is not in its suggestion. */
+export type CutReason =
+  /** The suggestion was whole before it (a statement or block ended, a line left the block). */
+  | 'end-of-suggestion'
+  /** It repeats the text right after the cursor: the rest of the line, or the next lines. */
+  | 'repeats-suffix';
+
+/** A candidate as the editor shows it, and where and why its raw text was cut. */
+export interface FinishedText {
+  /** The suggestion: cut, without trailing whitespace or an indent the user already typed. */
+  readonly text: string;
+  /** Characters of the raw text the suggestion covers; the rest was dropped. */
+  readonly cutAt: number;
+  /** Why the rest was dropped (absent when there was no rest, or only whitespace). */
+  readonly reason?: CutReason;
+}
+
 /** The final text of a suggestion: cut at its end, no repeat of the suffix, no trailing whitespace. */
 export function finishCompletion(text: string, ctx: StopContext): string {
-  let out = text.slice(0, endOfSuggestion(text, ctx));
-  out = out.replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
+  return finishCandidate(text, ctx).text;
+}
+
+/** finishCompletion, with where the raw text was cut and why (the panel marks it). */
+export function finishCandidate(raw: string, ctx: StopContext): FinishedText {
+  const end = endOfSuggestion(raw, ctx);
+  const body = raw.slice(0, end).replace(/\s+$/, '');
+  const cutAt = body.length - suffixOverlap(body, ctx);
+  let text = raw.slice(0, cutAt).replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
   // An indent typed before the cursor is already in the document.
-  if (ctx.linePrefix.trim() === '' && ctx.linePrefix.length > 0) out = out.replace(/^[ \t]+/, '');
-  return removeSuffixOverlap(out, ctx);
+  if (ctx.linePrefix.trim() === '' && ctx.linePrefix.length > 0) text = text.replace(/^[ \t]+/, '');
+  const dropped = raw.slice(cutAt);
+  if (dropped.trim() === '') return { text, cutAt };
+  return { text, cutAt, reason: repeatsSuffix(dropped, ctx) ? 'repeats-suffix' : 'end-of-suggestion' };
+}
+
+/** Whether dropped text starts with what follows the cursor (ignoring whitespace around lines). */
+function repeatsSuffix(dropped: string, ctx: StopContext): boolean {
+  const ahead = ctx.suffix.trimStart();
+  const head = dropped.trimStart();
+  if (!ahead || !head) return false;
+  const firstLine = (t: string) => t.split('\n', 1)[0].trimEnd();
+  const a = firstLine(ahead);
+  const h = firstLine(head);
+  return a.startsWith(h) || h.startsWith(a);
 }
 
 /** Index in `text` where the suggestion ends (text.length if it has not ended yet). */
@@ -85,16 +122,34 @@ function endOfSuggestion(text: string, ctx: StopContext): number {
   return text.length;
 }
 
-/** Drops the end of the suggestion that the document already has right after the cursor. */
-function removeSuffixOverlap(text: string, ctx: StopContext): string {
-  if (!text) return text;
+/** Net bracket depth of a text: above 0 when it opens more than it closes. */
+function depthOf(text: string): number {
+  let depth = 0;
+  for (const ch of text) {
+    if (OPENERS.includes(ch)) depth++;
+    else if (CLOSERS.includes(ch)) depth--;
+  }
+  return depth;
+}
+
+/**
+ * A dropped tail that closes brackets the kept text opened belongs to the suggestion, even when
+ * the document has the same characters next ("if (a) {…}" typed above a "}" of the document).
+ */
+function closesOwnBrackets(kept: string, tail: string): boolean {
+  return depthOf(kept) > 0 && /[)\]}]/.test(tail);
+}
+
+/** How many characters at the end of `text` the document already has right after the cursor. */
+function suffixOverlap(text: string, ctx: StopContext): number {
+  if (!text) return 0;
   const lineSuffix = ctx.lineSuffix.trim();
   if (lineSuffix) {
     // Mid-line: the suggestion should not retype the closing characters already there.
     for (let k = Math.min(lineSuffix.length, text.length); k > 0; k--) {
-      if (text.endsWith(lineSuffix.slice(0, k))) return text.slice(0, text.length - k);
+      if (text.endsWith(lineSuffix.slice(0, k)) && !closesOwnBrackets(text.slice(0, text.length - k), lineSuffix.slice(0, k))) return k;
     }
-    return text;
+    return 0;
   }
   // Whole lines: drop trailing suggestion lines that equal the next lines of the document.
   // Indentation counts: a "  }" closing the suggestion's own block is not the document's "}".
@@ -102,7 +157,9 @@ function removeSuffixOverlap(text: string, ctx: StopContext): string {
   const lines = text.split('\n');
   for (let k = Math.min(lines.length - 1, next.length); k > 0; k--) {
     const tail = lines.slice(lines.length - k).map((l) => l.trimEnd());
-    if (tail.every((l, i) => l === next[i]) && tail.some((l) => l !== '')) return lines.slice(0, lines.length - k).join('\n');
+    if (!tail.every((l, i) => l === next[i]) || !tail.some((l) => l !== '')) continue;
+    const kept = lines.slice(0, lines.length - k).join('\n');
+    if (!closesOwnBrackets(kept, tail.join('\n'))) return text.length - kept.length;
   }
-  return text;
+  return 0;
 }

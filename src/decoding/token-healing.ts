@@ -1,0 +1,174 @@
+/**
+ * Token healing. A prompt that ends inside a word ("return t|") ends on a token the model
+ * almost never saw followed by the rest of its word: in training, "this" was one token, not "t"
+ * then "his". Healing backs the prompt up by its last token and makes the first generated
+ * token(s) re-type that text: only tokens whose text extends it (or, for a long removed text,
+ * a piece of it) are allowed, their probabilities renormalised over the allowed set, until the
+ * removed text is typed again. The removed text is then not part of the completion.
+ *
+ * It wraps the model every strategy sees, so it works with all of them unchanged: branches
+ * still healing get their scores constrained, and `detokenize` of a completion path leaves the
+ * removed text out, so candidates, stop rules and value functions see what would be inserted.
+ */
+import type { Branch, EvaluateRequest, LanguageModel, NextTokenScores, PromptState, StartOptions } from './language-model';
+
+/** Token texts of a vocabulary, sorted, for prefix queries. Built once per model (a full pass over the vocabulary). */
+export class VocabularyIndex {
+  private readonly texts: string[] = [];
+  private readonly ids: number[] = [];
+  private readonly byText = new Map<string, number[]>();
+
+  constructor(model: Pick<LanguageModel, 'vocabSize' | 'detokenize' | 'isEndOfGeneration'>) {
+    const entries: [string, number][] = [];
+    for (let id = 0; id < model.vocabSize; id++) {
+      if (model.isEndOfGeneration(id)) continue;
+      // What the token inserts: control tokens insert nothing; a piece of a UTF-8 character cannot be matched by text.
+      const text = model.detokenize([id]);
+      if (text === '' || text.includes('\uFFFD')) continue;
+      entries.push([text, id]);
+      const same = this.byText.get(text);
+      if (same) same.push(id);
+      else this.byText.set(text, [id]);
+    }
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    for (const [text, id] of entries) {
+      this.texts.push(text);
+      this.ids.push(id);
+    }
+  }
+
+  /** Tokens that may come next while `remaining` is still to be typed: those that type all of it (and more), or a first part of it. */
+  allowed(remaining: string): number[] {
+    const out: number[] = [];
+    let lo = 0;
+    let hi = this.texts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.texts[mid]! < remaining) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.texts.length && this.texts[i]!.startsWith(remaining); i++) out.push(this.ids[i]!);
+    for (let k = 1; k < remaining.length; k++) out.push(...(this.byText.get(remaining.slice(0, k)) ?? []));
+    return out;
+  }
+}
+
+const indexes = new WeakMap<object, VocabularyIndex>();
+
+/** The model's vocabulary index, built on first use. */
+export function vocabularyIndex(model: LanguageModel): VocabularyIndex {
+  let index = indexes.get(model);
+  if (!index) {
+    index = new VocabularyIndex(model);
+    indexes.set(model, index);
+  }
+  return index;
+}
+
+/** What is left to re-type after `typed`; undefined once the removed text is typed (or a token left it). */
+export function remainingAfter(remaining: string, typed: string): string | undefined {
+  if (remaining.startsWith(typed)) return typed.length < remaining.length ? remaining.slice(typed.length) : undefined;
+  return undefined;
+}
+
+/** Scores over the allowed tokens only, renormalised over them (exact log-probabilities within the set). */
+export function constrainScores(scores: NextTokenScores, allowed: readonly number[]): NextTokenScores | undefined {
+  const logitOf = scores.full ? (id: number) => scores.full![id]! : sliceLookup(scores);
+  const kept = allowed.map((id) => ({ id, logit: logitOf(id) })).filter((t) => Number.isFinite(t.logit));
+  if (kept.length === 0) return undefined;
+  kept.sort((a, b) => b.logit - a.logit || a.id - b.id);
+  const max = kept[0]!.logit;
+  let sum = 0;
+  for (const t of kept) sum += Math.exp(t.logit - max);
+  return {
+    ids: Int32Array.from(kept, (t) => t.id),
+    logits: Float32Array.from(kept, (t) => t.logit),
+    logNormalizer: max + Math.log(sum),
+  };
+}
+
+function sliceLookup(scores: NextTokenScores): (id: number) => number {
+  const at = new Map<number, number>();
+  scores.ids.forEach((id, i) => at.set(id, scores.logits[i]!));
+  return (id) => at.get(id) ?? Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The model as strategies see it while `removed` (the prompt's last token's text, taken off
+ * the prompt) is re-typed. Every branch forked from the prompt inherits what it still has to type.
+ */
+export class HealingModel implements LanguageModel {
+  private readonly remaining = new Map<number, string>();
+  private readonly index: VocabularyIndex;
+
+  constructor(private readonly base: LanguageModel, private removed: string) {
+    this.index = vocabularyIndex(base);
+  }
+
+  /** The text being re-typed; undefined when no token could re-type it and generation went on unconstrained. */
+  get healed(): string | undefined {
+    return this.removed === '' ? undefined : this.removed;
+  }
+
+  get vocabSize(): number {
+    return this.base.vocabSize;
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return this.base.isEndOfGeneration(token);
+  }
+
+  tokenText(token: number): string {
+    return this.base.tokenText(token);
+  }
+
+  /** A completion path's text without the re-typed removed text (empty while it is being re-typed). */
+  detokenize(tokens: readonly number[]): string {
+    const text = this.base.detokenize(tokens);
+    if (this.removed === '') return text;
+    if (text.startsWith(this.removed)) return text.slice(this.removed.length);
+    return this.removed.startsWith(text) ? '' : text;
+  }
+
+  async start(tokens: readonly number[], _topN: number, signal?: AbortSignal, options?: StartOptions): Promise<PromptState> {
+    const state = await this.base.start(tokens, Number.POSITIVE_INFINITY, signal, options);
+    const next = constrainScores(state.next, this.index.allowed(this.removed));
+    if (!next) {
+      this.removed = ''; // nothing can re-type it (cannot happen for a text that was one token): generate freely
+      return state;
+    }
+    this.remaining.set(state.branch.id, this.removed);
+    return { ...state, next };
+  }
+
+  fork(branch: Branch): Branch {
+    const forked = this.base.fork(branch);
+    const left = this.remaining.get(branch.id);
+    if (left !== undefined) this.remaining.set(forked.id, left);
+    return forked;
+  }
+
+  release(branch: Branch): void {
+    this.remaining.delete(branch.id);
+    this.base.release(branch);
+  }
+
+  async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
+    const left = requests.map((r) => {
+      const before = this.remaining.get(r.branch.id);
+      return before === undefined ? undefined : remainingAfter(before, this.base.detokenize(r.tokens));
+    });
+    const scores = await this.base.evaluate(requests.map((r, i) => (left[i] === undefined ? r : { ...r, topN: Number.POSITIVE_INFINITY })), signal);
+    return scores.map((s, i) => {
+      const branch = requests[i]!.branch.id;
+      const rest = left[i];
+      const constrained = rest === undefined ? undefined : constrainScores(s, this.index.allowed(rest));
+      if (constrained) this.remaining.set(branch, rest!);
+      else this.remaining.delete(branch);
+      return constrained ?? s;
+    });
+  }
+}
+
+/** The removed text's length in characters, for consumers that map token texts to the completion's text. */
+export const healedLength = (result: { readonly healed?: string }): number => result.healed?.length ?? 0;
