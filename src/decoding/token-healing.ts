@@ -17,6 +17,7 @@ export class VocabularyIndex {
   private readonly texts: string[] = [];
   private readonly ids: number[] = [];
   private readonly byText = new Map<string, number[]>();
+  private readonly typeable = new Map<string, boolean>();
 
   constructor(model: Pick<LanguageModel, 'vocabSize' | 'detokenize' | 'isEndOfGeneration'>) {
     const entries: [string, number][] = [];
@@ -37,19 +38,42 @@ export class VocabularyIndex {
     }
   }
 
-  /** Tokens that may come next while `remaining` is still to be typed: those that type all of it (and more), or a first part of it. */
+  /**
+   * Tokens that may come next while `remaining` is still to be typed: those that type all of it
+   * (and more), or a first part of it whose rest some tokens can still type.
+   */
   allowed(remaining: string): number[] {
-    const out: number[] = [];
+    const out = this.extending(remaining);
+    for (let k = 1; k < remaining.length; k++) {
+      const part = this.byText.get(remaining.slice(0, k));
+      if (part && this.canType(remaining.slice(k))) out.push(...part);
+    }
+    return out;
+  }
+
+  /** Tokens whose text starts with `text`. */
+  private extending(text: string): number[] {
     let lo = 0;
     let hi = this.texts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.texts[mid]! < remaining) lo = mid + 1;
+      if (this.texts[mid]! < text) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.texts.length && this.texts[i]!.startsWith(remaining); i++) out.push(this.ids[i]!);
-    for (let k = 1; k < remaining.length; k++) out.push(...(this.byText.get(remaining.slice(0, k)) ?? []));
+    const out: number[] = [];
+    for (let i = lo; i < this.texts.length && this.texts[i]!.startsWith(text); i++) out.push(this.ids[i]!);
     return out;
+  }
+
+  /** Whether tokens can type `text` (always, in a byte-level vocabulary). */
+  private canType(text: string): boolean {
+    let known = this.typeable.get(text);
+    if (known === undefined) {
+      known = this.extending(text).length > 0;
+      for (let k = 1; !known && k < text.length; k++) known = this.byText.has(text.slice(0, k)) && this.canType(text.slice(k));
+      this.typeable.set(text, known);
+    }
+    return known;
   }
 }
 

@@ -177,7 +177,7 @@ describe('llama.cpp backend', function () {
   it('a completion extends the prompt branch in place: no fork, same text as a forked run, and the prefix cache still serves the next keystroke', async () => {
     const fresh = await loadTestModel({ maxBranches: 2 });
     try {
-      const request = { parts: partsFromText(PREFIX, SUFFIX), strategy: 'greedy' as const, options: { maxTokens: 8 } };
+      const request = { parts: partsFromText(PREFIX, SUFFIX), strategy: 'greedy' as const, options: { maxTokens: 8 }, healing: false };
       const inPlace = await completeAt(fresh, request);
       assert.equal(fresh.stats.forks, 0);
       const state = await fresh.languageModel.start(prompt, 64);
