@@ -118,6 +118,14 @@ function sliceLookup(scores: NextTokenScores): (id: number) => number {
 }
 
 /**
+ * Scores read for a step that must re-type text: the allowed tokens are looked up among this many
+ * top tokens, not the whole vocabulary, whose logits cost far more to read (a JS array of the
+ * whole vocabulary); the tokens below hold a negligible share of the mass. When no allowed token
+ * is among them, the whole vocabulary is read.
+ */
+export const HEALING_TOP_N = 1024;
+
+/**
  * The model as strategies see it while `removed` (the prompt's last token's text, taken off
  * the prompt) is re-typed. Every branch forked from the prompt inherits what it still has to type.
  */
@@ -154,9 +162,14 @@ export class HealingModel implements LanguageModel {
     return this.removed.startsWith(text) ? '' : text;
   }
 
-  async start(tokens: readonly number[], _topN: number, signal?: AbortSignal, options?: StartOptions): Promise<PromptState> {
-    const state = await this.base.start(tokens, Number.POSITIVE_INFINITY, signal, options);
-    const next = constrainScores(state.next, this.index.allowed(this.removed));
+  async start(tokens: readonly number[], topN: number, signal?: AbortSignal, options?: StartOptions): Promise<PromptState> {
+    const state = await this.base.start(tokens, Math.max(topN, HEALING_TOP_N), signal, options);
+    const allowed = this.index.allowed(this.removed);
+    let next = constrainScores(state.next, allowed);
+    if (!next) {
+      const [all] = await this.base.evaluate([{ branch: state.branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
+      next = constrainScores(all!, allowed);
+    }
     if (!next) {
       this.removed = ''; // nothing can re-type it (cannot happen for a text that was one token): generate freely
       return state;
@@ -182,15 +195,24 @@ export class HealingModel implements LanguageModel {
       const before = this.remaining.get(r.branch.id);
       return before === undefined ? undefined : remainingAfter(before, this.base.detokenize(r.tokens));
     });
-    const scores = await this.base.evaluate(requests.map((r, i) => (left[i] === undefined ? r : { ...r, topN: Number.POSITIVE_INFINITY })), signal);
-    return scores.map((s, i) => {
-      const branch = requests[i]!.branch.id;
+    const scores = await this.base.evaluate(requests.map((r, i) => (left[i] === undefined ? r : { ...r, topN: Math.max(r.topN, HEALING_TOP_N) })), signal);
+    return Promise.all(scores.map(async (s, i) => {
+      const branch = requests[i]!.branch;
       const rest = left[i];
-      const constrained = rest === undefined ? undefined : constrainScores(s, this.index.allowed(rest));
-      if (constrained) this.remaining.set(branch, rest!);
-      else this.remaining.delete(branch);
+      if (rest === undefined) {
+        this.remaining.delete(branch.id);
+        return s;
+      }
+      const allowed = this.index.allowed(rest);
+      let constrained = constrainScores(s, allowed);
+      if (!constrained) {
+        const [all] = await this.base.evaluate([{ branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
+        constrained = constrainScores(all!, allowed);
+      }
+      if (constrained) this.remaining.set(branch.id, rest);
+      else this.remaining.delete(branch.id);
       return constrained ?? s;
-    });
+    }));
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { resolve } from 'node:path';
 import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { vocabularyIndex } from '../decoding/token-healing';
 import { AbortError } from '../decoding/language-model';
 import { textBeforeCursor, type PromptParts } from '../decoding/prompt-parts';
 import { createBatchPlanner } from './batching';
@@ -164,6 +165,8 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       endTokens: new Set(fim?.endTokens ?? []),
       promptChunk: options.promptChunk ?? 256,
     });
+    // Token healing's lookup of token texts: one pass over the vocabulary, here rather than in the first keystroke's completion.
+    vocabularyIndex(languageModel);
     const gpuLayers = backend === 'cpu' ? 0 : model.gpuLayers;
     if (backend !== 'cpu' && gpuLayers === 0) {
       backendNote = `the ${backend} build offloaded no layers`;

@@ -179,6 +179,32 @@ describe('TokenTree in VS Code (code-server)', () => {
     assert.ok(times.every((t) => Number.isFinite(t) && t > 0));
   });
 
+  it('marks where the stop rules cut a candidate and why, the tokens token healing re-typed, and a dropped candidate', async () => {
+    const wb = getWorkbench();
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    const token = (text: string) => ({ text, logprob: -0.4, entropy: 0.8, alternatives: [] });
+    const candidate = (index: number, text: string, tokens: string[], extra: object) => ({ index, text, score: -1, sumLogprob: -1, meanLogprob: -0.5, finish: 'eog', tokens: tokens.map(token), ...extra });
+    // function add(a, b) {⏎  return t|⏎}: what the engine sends for a cut candidate and a dropped one.
+    const state = {
+      ...syntheticState(2_000_000, 2, 2), fileName: 'add.js', line: 2, healed: ' t',
+      candidates: [
+        candidate(0, 'otal;\n}', [' total', ';', '\n}'], { cut: { at: 5, reason: 'repeats-suffix' } }),
+        candidate(1, '\n}', [' t', '\n}'], { cut: { at: 0, reason: 'repeats-suffix' }, dropped: true }),
+      ],
+    };
+    await frame.locator('body').evaluate((_, s) => (globalThis as unknown as { postMessage(message: unknown, origin: string): void }).postMessage({ type: 'state', state: s }, '*'), state);
+    await eventually('the synthetic candidates', async () => (await frame.locator('header .where').innerText()) === 'add.js:2');
+    assert.match(await frame.locator('header .healed-note').innerText(), /token healing re-typed “·t”/);
+    const first = frame.locator('.candidate').nth(0);
+    assert.deepEqual(await first.locator('.token.healed').allInnerTexts(), ['·total'], 'the token that re-typed " t" is marked');
+    assert.deepEqual(await first.locator('.token.cut').allInnerTexts(), ['↵}'], 'the tokens after the cut are struck through');
+    assert.equal(await first.locator('.cut-mark').innerText(), '✂ cut: repeats the text after the cursor');
+    const dropped = frame.locator('.candidate.dropped');
+    assert.equal(await dropped.getAttribute('aria-disabled'), 'true');
+    assert.equal(await dropped.locator('.rank').innerText(), 'dropped');
+    await wb.screenshot('07g-panel-cut-marks');
+  });
+
   it('"Compare Strategies Here" runs all six strategies at the cursor and lists them side by side; a best candidate inserts, a tree opens', async function () {
     this.timeout(240_000);
     const wb = getWorkbench();

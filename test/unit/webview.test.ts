@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CandidateTree } from '../../src/decoding/candidate-tree';
 import type { CompletionResult } from '../../src/decoding/completion';
 import { toPanelState } from '../../src/webview/panel-state';
+import { withStopRules } from '../../src/engine/session';
 import { parseFromWebview } from '../../src/webview/protocol';
 
 describe('candidates panel protocol', () => {
@@ -48,6 +49,24 @@ describe('candidates panel protocol', () => {
     assert.ok(state.tree.nodeCount <= 400);
     assert.equal(state.tree.nodeCount + state.tree.dropped, 601);
     assert.doesNotThrow(() => JSON.stringify(state));
+  });
+
+  it('panel state says where the engine\'s stop rules cut each candidate, which were dropped, and what healing re-typed', () => {
+    const step = (token: number, text: string) => ({ token, text, logprob: -0.5, entropy: 1, varentropy: 0, alternatives: [] });
+    const candidate = (text: string, steps: ReturnType<typeof step>[]) => ({ text, tokens: steps.map((s) => s.token), steps, sumLogprob: -1, meanLogprob: -0.5, score: -1, finish: 'eog' as const });
+    const raw: CompletionResult = {
+      strategy: 'beam', fim: true, promptTokens: 5, promptTokensEvaluated: 5, promptTokensShifted: 0, stats: { modelCalls: 2, tokensEvaluated: 4, ms: 1 },
+      tree: new CandidateTree(100), healed: ' t',
+      // function add(a, b) {⏎  return a|⏎}: the first candidate ends on the document's "}", the second is nothing but it.
+      candidates: [candidate(';\n}', [step(1, ' t;'), step(2, '\n}')]), candidate('\n}', [step(3, ' t'), step(2, '\n}')])],
+    };
+    const stop = { linePrefix: '  return t', lineSuffix: '', suffix: '\n}\n' };
+    const state = toPanelState(4, 'add.js', 2, withStopRules(raw, stop));
+    assert.equal(state.healed, ' t');
+    assert.deepEqual(state.candidates.map((c) => [c.text, c.cut, c.dropped]), [
+      [';\n}', { at: 1, reason: 'repeats-suffix' }, undefined],
+      ['\n}', { at: 0, reason: 'repeats-suffix' }, true],
+    ]);
   });
 
   it('the browser side renders model text with textContent only', () => {
