@@ -202,6 +202,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     const dropped = frame.locator('.candidate.dropped');
     assert.equal(await dropped.getAttribute('aria-disabled'), 'true');
     assert.equal(await dropped.locator('.rank').innerText(), 'dropped');
+    assert.equal(await dropped.locator('.cut-mark').count(), 1, 'one mark, right after the re-typed " t"');
     await wb.screenshot('07g-panel-cut-marks');
   });
 

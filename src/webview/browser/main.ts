@@ -132,7 +132,7 @@ function candidateItem(state: PanelState, c: PanelCandidate): HTMLElement {
     } else tokens.appendChild(span);
     offset += t.text.length;
   });
-  if (c.cut && cutAt === healed) tokens.prepend(el('span', { className: 'cut-mark', text: `✂ ${CUT_REASONS[c.cut.reason] ?? 'cut'}` }));
+  if (c.cut && cutAt === 0) tokens.prepend(el('span', { className: 'cut-mark', text: `✂ ${CUT_REASONS[c.cut.reason] ?? 'cut'}` }));
   const label = c.dropped ? `Dropped candidate: ${c.text} (nothing but the text after the cursor)` : `Candidate ${c.index + 1}: ${c.text}`;
   const item = el('li', { className: c.dropped ? 'candidate dropped' : 'candidate', role: 'option', tabindex: '-1', ariaLabel: label }, [
     el('div', { className: 'meta' }, [
