@@ -138,18 +138,20 @@ export async function runComplete(argv: readonly string[]): Promise<string> {
   const { result, stop, info } = await withModelProcess(p.model, async (m) => ({ ...(await completeAsEditor(m, p, p.strategy)), info: m.info }), p.hardware);
   if (p.json) return JSON.stringify(completionJson(result, stop, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
-  result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.text, 100)}`));
+  if (result.healed !== undefined) lines.push(`token healing re-typed ${JSON.stringify(result.healed)}`);
+  result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.shown?.text ?? c.text, 100)}${c.shown?.reason ? `  (cut: ${c.shown.reason})` : ''}`));
+  for (const c of result.dropped ?? []) lines.push(`dropped (nothing but the text after the cursor): ${oneLine(c.text, 60)}`);
   return lines.join('\n');
 }
 
 export async function runCompare(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const rows: string[][] = [['strategy', 'first candidate', 'score', 'calls', 'ms']];
+  const rows: string[][] = [['strategy', 'suggestion', 'score', 'calls', 'ms']];
   const info = await withModelProcess(p.model, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
       const { result: r } = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];
-      rows.push([strategy, oneLine(best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
+      rows.push([strategy, oneLine(best?.shown?.text ?? best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
     }
     return m.info;
   }, p.hardware);
