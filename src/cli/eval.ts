@@ -48,7 +48,10 @@ export interface QualityFigures {
 export interface ArmResult extends QualityFigures {
   readonly strategy: string;
   readonly healing: boolean;
-  /** The same before the stop rules: the best candidate's raw text, cut to the two lines scored. */
+  /**
+   * The best candidate as generated, before the stop rules: the share that ran into the text after
+   * the cursor (the stop rules cut or dropped it for that), and its edit similarity.
+   */
   readonly raw: { readonly repeatsSuffix: number; readonly editSimilarity: number };
   /** The positions cut inside an identifier, and the others. */
   readonly midIdentifier: QualityFigures;
@@ -201,8 +204,10 @@ async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPos
     const best = r.candidates[0];
     const shown = best?.shown?.text ?? '';
     scores.push({ ...scorePosition(p, shown, oracle), repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
-    const rawText = twoLines((best ?? r.dropped?.[0])?.text ?? '').trimEnd();
-    raw.push({ repeats: repeatsSuffix(stop.linePrefix, rawText, p.suffix), similarity: similarity(rawText, p.target.trimEnd()) });
+    // The best candidate as generated, before the stop rules: did it run into the text after the cursor?
+    const firstDropped = r.dropped?.[0];
+    const rawBest = firstDropped && (!best || firstDropped.score >= best.score) ? firstDropped : best;
+    raw.push({ repeats: rawBest?.shown?.reason === 'repeats-suffix', similarity: similarity(twoLines(rawBest?.text ?? '').trimEnd(), p.target.trimEnd()) });
     const ranked = [...r.candidates, ...(r.dropped ?? [])];
     for (const c of ranked) {
       const quality = similarity(twoLines(c.shown?.text ?? '').trimEnd(), p.target.trimEnd());

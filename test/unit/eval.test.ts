@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { bracketOracle, syntaxAwareValue } from '../../src/decoding/value';
 import { targetLogLikelihood } from '../../src/eval/likelihood';
-import { levenshtein, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
+import { levenshtein, repeatsSuffix, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
+import { ranks, scoreQuality, spearman } from '../../src/eval/rank-correlation';
 import { TableModel } from '../support/table-model';
 import { pickPositions } from '../../src/eval/positions';
 import * as typescript from 'typescript';
@@ -71,5 +72,37 @@ describe('code-aware value', () => {
     // The document already has one error (`let broken = ;`); it counts for no candidate.
     assert.equal(value({ text: '1, 2', tokens: [], meanLogprob: -1 }), -1);
     assert.ok(value({ text: '1, (', tokens: [], meanLogprob: -1 }) < -1);
+  });
+  it('cuts a stated share of positions inside an identifier, and the rest never inside one', () => {
+    const files = [{ name: 'b.ts', text: Array.from({ length: 60 }, (_, i) => `  const value${i} = compute(first${i}, second);`).join('\n') + '\n' }];
+    const positions = pickPositions(files, 50, 5, 0.4);
+    const mid = positions.filter((p) => p.midIdentifier);
+    assert.ok(mid.length >= 12 && mid.length <= 30, `${mid.length} of 50 mid-identifier at a share of 0.4`);
+    for (const p of positions) {
+      const inside = /[\w$]$/.test(p.prefix) && /^[\w$]/.test(p.target);
+      assert.equal(p.midIdentifier, inside, JSON.stringify(p.prefix.slice(-10) + '|' + p.target.slice(0, 10)));
+    }
+    assert.equal(pickPositions(files, 50, 5, 0).filter((p) => p.midIdentifier).length, 0);
+    assert.equal(pickPositions(files, 50, 5, 1).filter((p) => p.midIdentifier).length, 50);
+  });
+
+  it('a suggestion repeats the suffix when its last line is the document\'s next line (indentation counts)', () => {
+    assert.equal(repeatsSuffix('  return a', ';\n}', '\n}\n'), true);
+    assert.equal(repeatsSuffix('  return a', ';', '\n}\n'), false);
+    assert.equal(repeatsSuffix('', 'if (a) {\n  b();\n  }', '\n}\n'), false, 'its own closer at its own indentation');
+    assert.equal(repeatsSuffix('  foo(', 'a, b);', ');\nnext();'), true, 'retypes the rest of the line');
+    assert.equal(repeatsSuffix('  foo(', 'a, b', ');\nnext();'), false);
+  });
+
+  it('Spearman\'s rank correlation with literal values, ties averaged', () => {
+    assert.deepEqual(ranks([10, 20, 20, 5]), [2, 3.5, 3.5, 1]);
+    assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+    assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    // ranks x 1 2 3 4 5, y 2 1 4 3 5: Σd² = 4, ρ = 1 − 6·4 / (5·24) = 0.8
+    assert.ok(Math.abs(spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5])! - 0.8) < 1e-12);
+    assert.equal(spearman([1, 1, 1], [1, 2, 3]), null, 'a constant side has no ranking');
+    const q = scoreQuality([[{ score: 1, quality: 0.1 }, { score: 2, quality: 0.2 }], [{ score: 5, quality: 0.9 }, { score: 3, quality: 0.95 }], [{ score: 0, quality: 0.5 }]]);
+    // Within: +1 and −1 (the third position has one candidate). Pooled: x ranks 2 3 5 4 1, y ranks 1 2 4 5 3, Σd² = 8, ρ = 1 − 48/120.
+    assert.deepEqual({ ...q, pooled: Number(q.pooled!.toFixed(3)) }, { withinPosition: 0, positions: 2, pooled: 0.6, pairs: 5 });
   });
 });
