@@ -105,7 +105,11 @@ function showChosen(node: DrawnNode): void {
   // The first tokens may re-type what token healing took off the prompt: the document has that text already.
   const healed = state.healed ?? '';
   const text = node.prefix.startsWith(healed) ? node.prefix.slice(healed.length) : '';
-  chosen.replaceChildren(el('span', { className: 'where', text: 'From the cursor: ' }), el('code', { className: 'chosen-text', text: text.replace(/\n/g, '↵\n') }), ...(text ? [insert] : []));
+  if (!text) {
+    chosen.replaceChildren(el('span', { className: 'where', text: 'This node re-types what you typed (token healing): nothing to insert.' }));
+    return;
+  }
+  chosen.replaceChildren(el('span', { className: 'where', text: 'From the cursor: ' }), el('code', { className: 'chosen-text', text: text.replace(/\n/g, '↵\n') }), insert);
 }
 
 const CUT_REASONS: Readonly<Record<string, string>> = {
