@@ -12,7 +12,7 @@
  */
 import { ROLE_KEYS as LLAMA_ROLE_KEYS } from '../model/llama-gguf';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type GgufTensor, type GgufValue, bool, encodeGguf, f32, i32Arr, str, strArr, u32 } from '../model/gguf-writer';
 import { TOKEN_TYPE } from '../model/llama-gguf';
@@ -123,7 +123,7 @@ export function writeSummary(dataDir: string, runDir: string, path: string, file
     const { packages, corpus, ...dataRest } = data as { packages: Array<{ name: string; version: string; license: string; dir: string; files: number; bytes: number; usedFiles: number }>; corpus: Record<string, unknown> };
     const out = {
         file: { path: `models/${basename(path).replace(/\.training\.json$/, '.gguf')}`, ...file },
-        training: w.summary,
+        training: withLineage(w.summary),
         data: { ...dataRest, corpus },
         // Every package the corpus drew on: files/bytes after filtering and the per-package cap;
         // tokenizedFiles: how many of them are in the shuffled text that was tokenized into rows.
@@ -131,6 +131,19 @@ export function writeSummary(dataDir: string, runDir: string, path: string, file
         ...extra
     };
     writeFileSync(path, `${JSON.stringify(out, null, 1)}\n`);
+}
+
+/**
+ * A run that continued a trained model records that model's own training record (its companion
+ * `.training.json`, when it is beside the GGUF), so the file says everything its weights went through.
+ */
+function withLineage(summary: WeightsFile['summary']): WeightsFile['summary'] {
+    const from = (summary.continued_from as { from?: string } | null | undefined)?.from;
+    if (!from) return summary;
+    const companion = from.replace(/\.gguf$/, '.training.json');
+    if (!existsSync(companion)) return summary;
+    const previous = JSON.parse(readFileSync(companion, 'utf8')) as { file?: unknown; training?: unknown; wallSeconds?: unknown };
+    return { ...summary, continued_from: { from: basename(from), file: previous.file, training: previous.training, wallSeconds: previous.wallSeconds } };
 }
 
 function arg(argv: string[], name: string): string | undefined {
