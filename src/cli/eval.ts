@@ -8,10 +8,11 @@ import { repeatsSuffix, scorePosition, similarity, twoLines, type PositionScore 
 import { scoreQuality } from '../eval/rank-correlation';
 import { completeRequest } from '../engine/session';
 import type { Candidate } from '../decoding/strategy';
+import type { CompletionResult } from '../decoding/completion';
 import { stopContext } from './complete';
 import { quoteText } from '../decoding/describe-value';
 import { targetLogLikelihood } from '../eval/likelihood';
-import { DEFAULT_MID_IDENTIFIER_SHARE, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
+import { DEFAULT_MID_IDENTIFIER_SHARE, pickCloserPositions, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
 import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
 import { loadModel, type LoadedModel } from '../model/load';
@@ -53,6 +54,8 @@ export interface ArmResult extends QualityFigures {
    * the cursor (the stop rules cut or dropped it for that), and its edit similarity.
    */
   readonly raw: { readonly repeatsSuffix: number; readonly editSimilarity: number };
+  /** Cursors at the end of a line before a line of closing brackets: how often the suggestion repeats it. */
+  readonly closers: { readonly positions: number; readonly repeatsSuffix: number; readonly raw: { readonly repeatsSuffix: number } };
   /** The positions cut inside an identifier, and the others. */
   readonly midIdentifier: QualityFigures;
   readonly boundary: QualityFigures;
@@ -79,6 +82,13 @@ function figures(scores: readonly Scored[]): QualityFigures {
     parses: parsed.length ? parsed.filter((s) => s.parses).length / parsed.length : null,
     repeatsSuffix: share((s) => s.repeatsSuffix),
   };
+}
+
+/** The best candidate as generated, before the stop rules (a dropped one included). */
+function bestAsGenerated(r: CompletionResult): Candidate | undefined {
+  const best = r.candidates[0];
+  const dropped = r.dropped?.[0];
+  return dropped && (!best || dropped.score >= best.score) ? dropped : best;
 }
 
 /** The scores a strategy ranks candidates by: its own, the likelihood ones, and MCTS's visits and value. */
@@ -142,6 +152,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   const midShare = Number(f['mid-identifier-share'] ?? DEFAULT_MID_IDENTIFIER_SHARE);
   if (!(midShare >= 0 && midShare <= 1)) throw new CliUsageError('--mid-identifier-share must be a number between 0 and 1');
   const positions = pickPositions(files, count, seed, midShare);
+  const closerPositions = pickCloserPositions(files, Math.min(count, 100), seed);
   const weight = Number(f['syntax-weight'] ?? 1);
   if (!Number.isFinite(weight) || weight < 0 || weight > 100) throw new CliUsageError('--syntax-weight must be a number between 0 and 100');
   const layout = String(f.layout ?? 'stable');
@@ -155,7 +166,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
   try {
     likelihood = await targetBits(loaded, positions, window, layout, maxTokens);
-    for (const arm of arms) results.push(await runArm(loaded, arm, positions, { window, layout, maxTokens, weight }));
+    for (const arm of arms) results.push(await runArm(loaded, arm, positions, closerPositions, { window, layout, maxTokens, weight }));
   } finally {
     await loaded.dispose();
   }
@@ -179,18 +190,16 @@ interface ArmSettings {
 }
 
 /** One strategy over every position, as the editor would run it there (prompt window, stop rules, healing). */
-async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
+async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPosition[], closerPositions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
   const scores: Scored[] = [];
   const raw: { repeats: boolean; similarity: number }[] = [];
   const pairs = new Map<string, { score: number; quality: number }[][]>();
   const ms: number[] = [];
   let calls = 0;
-  for (const p of positions) {
-    const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
+  const run = (p: EvalPosition) => {
     const parts = partsFromText(p.prefix, p.suffix, o.window);
     const stop = stopContext(p.prefix, p.suffix, parts.suffix);
-    const t0 = performance.now();
-    const r = await completeRequest(loaded, {
+    const request = completeRequest(loaded, {
       parts,
       strategy: arm.strategy,
       options: { maxTokens: o.maxTokens, seed: 1 },
@@ -199,14 +208,20 @@ async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPos
       layout: o.layout,
       healing: arm.healing,
     });
+    return { stop, request };
+  };
+  for (const p of positions) {
+    const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
+    const t0 = performance.now();
+    const { stop, request } = run(p);
+    const r = await request;
     ms.push(performance.now() - t0);
     calls += r.stats.modelCalls;
     const best = r.candidates[0];
     const shown = best?.shown?.text ?? '';
     scores.push({ ...scorePosition(p, shown, oracle), repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
     // The best candidate as generated, before the stop rules: did it run into the text after the cursor?
-    const firstDropped = r.dropped?.[0];
-    const rawBest = firstDropped && (!best || firstDropped.score >= best.score) ? firstDropped : best;
+    const rawBest = bestAsGenerated(r);
     raw.push({ repeats: rawBest?.shown?.reason === 'repeats-suffix', similarity: similarity(twoLines(rawBest?.text ?? '').trimEnd(), p.target.trimEnd()) });
     const ranked = [...r.candidates, ...(r.dropped ?? [])];
     for (const c of ranked) {
@@ -219,10 +234,20 @@ async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPos
       }
     }
   }
+  let closerShown = 0;
+  let closerRaw = 0;
+  for (const p of closerPositions) {
+    const { stop, request } = run(p);
+    const r = await request;
+    if (repeatsSuffix(stop.linePrefix, r.candidates[0]?.shown?.text ?? '', p.suffix)) closerShown++;
+    if (bestAsGenerated(r)?.shown?.reason === 'repeats-suffix') closerRaw++;
+  }
+  const n = Math.max(1, closerPositions.length);
   return {
     strategy: arm.label,
     healing: arm.healing,
     ...figures(scores),
+    closers: { positions: closerPositions.length, repeatsSuffix: closerShown / n, raw: { repeatsSuffix: closerRaw / n } },
     raw: { repeatsSuffix: raw.filter((x) => x.repeats).length / Math.max(1, raw.length), editSimilarity: raw.reduce((a, x) => a + x.similarity, 0) / Math.max(1, raw.length) },
     midIdentifier: figures(scores.filter((s) => s.midIdentifier)),
     boundary: figures(scores.filter((s) => !s.midIdentifier)),
@@ -248,11 +273,11 @@ async function targetBits(loaded: LoadedModel, positions: readonly EvalPosition[
 function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const rho = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
-  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'ρ(score, sim)', 'median ms', 'calls']];
+  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'before }: repeats (raw)', 'ρ(score, sim)', 'median ms', 'calls']];
   for (const r of results) {
     rows.push([
       r.strategy, r.healing ? 'on' : 'off', pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), r.midIdentifier.editSimilarity.toFixed(3), pct(r.parses),
-      pct(r.repeatsSuffix), rho(r.scoreQuality.score?.withinPosition ?? r.scoreQuality.score?.pooled), r.medianMs.toFixed(1), r.modelCalls.toFixed(1),
+      pct(r.repeatsSuffix), `${pct(r.closers.repeatsSuffix)} (${pct(r.closers.raw.repeatsSuffix)})`, rho(r.scoreQuality.score?.withinPosition ?? r.scoreQuality.score?.pooled), r.medianMs.toFixed(1), r.modelCalls.toFixed(1),
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

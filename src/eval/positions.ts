@@ -82,3 +82,34 @@ export function pickPositions(files: readonly EvalFile[], count: number, seed: n
     };
   });
 }
+
+/** A line of closing brackets only (`}`, `});`, `]`), the text a completion is most often seen to repeat. */
+const isCloserLine = (line: string) => /^\s*[)\]}]+[;,)]*\s*$/.test(line);
+
+/**
+ * Cursors at the end of a code line whose next line only closes brackets: where a suggestion most
+ * often runs into the text after the cursor (`return a|⏎}`). These measure the stop rules' repeat
+ * check, not completion quality: there is no one right text to write there.
+ */
+export function pickCloserPositions(files: readonly EvalFile[], count: number, seed: number): EvalPosition[] {
+  const found: EvalPosition[] = [];
+  for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const lines = file.text.split('\n');
+    let offset = 0;
+    for (let i = 0; i + 1 < lines.length; i++) {
+      const line = lines[i]!;
+      if (isCodeLine(line) && isCloserLine(lines[i + 1]!) && line.length < 200) {
+        const cut = offset + line.trimEnd().length;
+        found.push({ file: file.name, line: i + 1, prefix: file.text.slice(0, cut), suffix: file.text.slice(cut), target: '', midIdentifier: false });
+      }
+      offset += line.length + 1;
+    }
+  }
+  const rng = createRng(seed ^ 0xc105e);
+  const n = Math.min(count, found.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng() * (found.length - i));
+    [found[i], found[j]] = [found[j]!, found[i]!];
+  }
+  return found.slice(0, n);
+}

@@ -4,7 +4,7 @@ import { targetLogLikelihood } from '../../src/eval/likelihood';
 import { levenshtein, repeatsSuffix, scorePosition, similarity, twoLines } from '../../src/eval/metrics';
 import { ranks, scoreQuality, spearman } from '../../src/eval/rank-correlation';
 import { TableModel } from '../support/table-model';
-import { pickPositions } from '../../src/eval/positions';
+import { pickCloserPositions, pickPositions } from '../../src/eval/positions';
 import * as typescript from 'typescript';
 import { parseErrorCount, typescriptOracle } from '../../src/syntax/typescript-oracle';
 
@@ -104,5 +104,12 @@ describe('code-aware value', () => {
     const q = scoreQuality([[{ score: 1, quality: 0.1 }, { score: 2, quality: 0.2 }], [{ score: 5, quality: 0.9 }, { score: 3, quality: 0.95 }], [{ score: 0, quality: 0.5 }]]);
     // Within: +1 and −1 (the third position has one candidate). Pooled: x ranks 2 3 5 4 1, y ranks 1 2 4 5 3, Σd² = 8, ρ = 1 − 48/120.
     assert.deepEqual({ ...q, pooled: Number(q.pooled!.toFixed(3)) }, { withinPosition: 0, positions: 2, pooled: 0.6, pairs: 5 });
+  });
+  it('picks cursors at line ends before a line of closing brackets, the same ones for a seed', () => {
+    const text = 'function f(a) {\n  if (a) {\n    return a + 1;\n  }\n  return 0;\n}\n';
+    const picked = pickCloserPositions([{ name: 'f.js', text }], 5, 1);
+    assert.deepEqual(picked.map((p) => [p.line, p.prefix.split('\n').pop()]).sort(), [[3, '    return a + 1;'], [5, '  return 0;']]);
+    for (const p of picked) assert.equal(p.prefix + p.suffix, text);
+    assert.deepEqual(pickCloserPositions([{ name: 'f.js', text }], 5, 1), picked);
   });
 });
