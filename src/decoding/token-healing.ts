@@ -120,8 +120,9 @@ function sliceLookup(scores: NextTokenScores): (id: number) => number {
 /**
  * Scores read for a step that must re-type text: the allowed tokens are looked up among this many
  * top tokens, not the whole vocabulary, whose logits cost far more to read (a JS array of the
- * whole vocabulary); the tokens below hold a negligible share of the mass. When no allowed token
- * is among them, the whole vocabulary is read.
+ * whole vocabulary). The renormalisation is then over the allowed tokens among them: an allowed
+ * token ranked below them is left out, which changes the others' probabilities by at most its
+ * share. When no allowed token is among them, the whole vocabulary is read.
  */
 export const HEALING_TOP_N = 1024;
 
