@@ -119,6 +119,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     assert.match(await frame.locator('header .strategy').innerText(), /beam/);
     assert.ok((await frame.locator('.candidate .token').count()) > 0, 'tokens are rendered');
     await wb.screenshot('06-panel-candidates');
+    await wb.panelPicture('panel-candidates');
     const before = (await wb.visibleEditorLines()).join('\n');
     await candidates.first().click();
     await eventually('the candidate inserted in the editor', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);

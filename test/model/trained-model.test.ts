@@ -69,7 +69,9 @@ describe('trained code model (models/tokentree-code.gguf) in llama.cpp', functio
         const a = await probeAgreement(loaded, fixture.probes);
         assert.ok(a.positions >= 8 && a.compared >= 100, `compared ${a.compared} at ${a.positions} positions`);
         assert.ok(a.maxAbsDiff < 1e-2, `max |Δ log p| ${a.maxAbsDiff}`);
-        assert.equal(a.argmaxAgree, a.positions);
+        // Differences under 1e-2 nats can only swap the top two where torch has them within 2e-2 of each other.
+        assert.equal(a.decisive.agree, a.decisive.positions, `argmax agrees at ${a.decisive.agree} of ${a.decisive.positions} positions with a margin over ${a.decisive.margin} nats`);
+        assert.ok(a.decisive.positions >= a.positions - 2, `only ${a.decisive.positions} of ${a.positions} positions have a clear top token`);
     });
 
     it('does not match the same weights under the rotate_half RoPE convention (the check can tell them apart)', async () => {
@@ -88,4 +90,5 @@ describe('trained code model (models/tokentree-code.gguf) in llama.cpp', functio
         assert.ok(new Set(results).size >= 2, `completions: ${JSON.stringify(results)}`);
         assert.ok(results.some((t) => /[A-Za-z_$][\w$]*/.test(t)), `some completion has an identifier: ${JSON.stringify(results)}`);
     });
+
 });

@@ -31,14 +31,21 @@ export interface Agreement {
     /** Positions where llama.cpp's most likely token is torch's. */
     readonly argmaxAgree: number;
     readonly positions: number;
+    /**
+     * Positions where torch's top token leads its second by more than `margin` nats, and how many of
+     * them llama.cpp agrees with: within log-prob differences of margin/2 only these must agree.
+     */
+    readonly decisive: { readonly margin: number; readonly positions: number; readonly agree: number };
     readonly compared: number;
 }
 
 /** Feeds each probe through llama.cpp and compares next-token log-probs with the stored ones. */
-export async function probeAgreement(loaded: LoadedModel, probes: ProbeSet): Promise<Agreement> {
+export async function probeAgreement(loaded: LoadedModel, probes: ProbeSet, margin = 2e-2): Promise<Agreement> {
     const lm = loaded.languageModel;
     let maxAbsDiff = 0;
     let argmaxAgree = 0;
+    let decisive = 0;
+    let decisiveAgree = 0;
     let positions = 0;
     let compared = 0;
     for (const probe of Object.values(probes)) {
@@ -58,14 +65,19 @@ export async function probeAgreement(loaded: LoadedModel, probes: ProbeSet): Pro
                     maxAbsDiff = Math.max(maxAbsDiff, Math.abs(lp - expected.logprobs[k]));
                     compared++;
                 }
-                if (scores.ids[0] === expected.ids[0]) argmaxAgree++;
+                const agrees = scores.ids[0] === expected.ids[0];
+                if (agrees) argmaxAgree++;
+                if (expected.logprobs[0] - expected.logprobs[1] > margin) {
+                    decisive++;
+                    if (agrees) decisiveAgree++;
+                }
                 positions++;
             }
         } finally {
             lm.release(state.branch);
         }
     }
-    return { maxAbsDiff, argmaxAgree, positions, compared };
+    return { maxAbsDiff, argmaxAgree, positions, compared, decisive: { margin, positions: decisive, agree: decisiveAgree } };
 }
 
 /** Cursor positions inside TypeScript functions: the same suffix, different prefixes. */

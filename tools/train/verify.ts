@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
         if (!info.fim) throw new Error('FIM tokens were not detected');
         const fixture = readFixture(fixturePath);
         const agreement = await probeAgreement(loaded, fixture.probes);
-        console.log(`torch vs llama.cpp: max |Δ log p| = ${agreement.maxAbsDiff.toExponential(2)} over ${agreement.compared} (position, token) pairs; argmax agrees at ${agreement.argmaxAgree}/${agreement.positions} positions`);
+        console.log(`torch vs llama.cpp: max |Δ log p| = ${agreement.maxAbsDiff.toExponential(2)} over ${agreement.compared} (position, token) pairs; argmax agrees at ${agreement.argmaxAgree}/${agreement.positions} positions (${agreement.decisive.agree}/${agreement.decisive.positions} where torch's top token leads by over ${agreement.decisive.margin} nats)`);
         const control = await probeAgreement(loaded, fixture.controlRotateHalf);
         console.log(`control, torch with rotate_half RoPE vs llama.cpp: max |Δ log p| = ${control.maxAbsDiff.toFixed(3)}; argmax agrees at ${control.argmaxAgree}/${control.positions} positions`);
         const samples: Array<{ name: string; prefixTail: string; completion: string; finish: string }> = [];
