@@ -35,7 +35,7 @@ export class ShownSuggestions {
     const shown = this.byRequest.get(id);
     const candidate = shown?.result?.candidates[index];
     if (!shown || !candidate) return false;
-    return this.insertAt(shown, shown.suggestions.find((s) => s.candidate === index)?.text ?? candidate.text);
+    return this.insertAt(shown, shown.suggestions.find((s) => s.candidate === index)?.text ?? candidate.shown?.text ?? candidate.text);
   }
 
   /**

@@ -20,6 +20,7 @@ export function toPanelState(requestId: number, fileName: string, line: number, 
     candidates: [...result.candidates.slice(0, MAX_CANDIDATES), ...(result.dropped ?? []).slice(0, MAX_DROPPED)].map((c, index) => ({
       index,
       ...(index >= Math.min(result.candidates.length, MAX_CANDIDATES) ? { dropped: true } : {}),
+      ...(c.shown ? { suggestion: c.shown.text } : {}),
       ...(c.shown?.reason ? { cut: { at: c.shown.cutAt, reason: c.shown.reason } } : {}),
       text: c.text,
       score: c.score,

@@ -23,6 +23,8 @@ export interface PanelCandidate {
   readonly visits?: number;
   readonly value?: number;
   readonly tokens: readonly PanelToken[];
+  /** The text the editor would show (the stop rules applied), where they apply. */
+  readonly suggestion?: string;
   /** Where the stop rules cut the candidate's text (characters of `text`) and why. */
   readonly cut?: { readonly at: number; readonly reason: string };
   /** Nothing but the text after the cursor: not offered, shown for what the search found. */

@@ -208,11 +208,14 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('07g-panel-cut-marks');
   });
 
-  it('"Compare Strategies Here" runs all six strategies at the cursor and lists them side by side; a best candidate inserts, a tree opens', async function () {
+  it('"Compare Strategies Here" runs all six strategies at the cursor and lists them side by side; a best suggestion inserts, a tree opens', async function () {
     this.timeout(240_000);
     const wb = getWorkbench();
     await wb.openFile('examples/stack.ts');
     await wb.goTo(23, 12);
+    // Earlier tests inserted suggestions after "return ": clear the rest of the line again.
+    await wb.page.keyboard.press('Shift+End');
+    await wb.page.keyboard.press('Delete');
     await wb.runCommand('TokenTree: Compare Strategies Here', { opensQuickPick: true });
     const names = ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'];
     assert.deepEqual((await wb.quickItems()).filter((i) => names.includes(i)), names);
@@ -225,7 +228,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     await eventually('six rows in the comparison', async () => (await rows.count()) === 6, 180_000);
     assert.deepEqual(await frame.locator('.compare-row td.strategy').allInnerTexts(), names);
     for (const calls of await frame.locator('.compare-row td:nth-child(5)').allInnerTexts()) assert.ok(Number.isInteger(Number(calls)) && Number(calls) >= 0, `model calls ${calls}`);
-    assert.ok((await frame.locator('.compare-insert').count()) > 0, 'some strategy has a candidate');
+    assert.ok((await frame.locator('.compare-insert').count()) > 0, 'some strategy has a suggestion');
     await wb.screenshot('07e-compare-strategies');
     await frame.locator('.compare-row').nth(5).locator('.compare-open').click();
     await eventually('MCTS opened with its tree', async () => (await frame.locator('header .strategy').first().innerText()) === 'mcts' && (await frame.locator('circle.tree-node').count()) > 1);
@@ -233,8 +236,11 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.panelPicture('panel-tree-mcts');
     await frame.locator('button.back').click();
     const before = (await wb.visibleEditorLines()).join('\n');
+    // The button shows the suggestion with visible whitespace (· for a space, ↵ for a line break).
+    const firstLine = (await frame.locator('.compare-insert').first().innerText()).split('↵')[0]!.replace(/·/g, ' ');
     await frame.locator('.compare-insert').first().click();
-    await eventually('a best candidate inserted', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
+    await eventually('a best suggestion inserted', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
+    assert.ok((await wb.visibleEditorLines()).some((l) => l.includes(`return ${firstLine}`)), `"return ${firstLine}" in the editor`);
   });
 
   it('draws a long MCTS search live: a snapshot of its tree arrives before the search ends, then the result', async function () {

@@ -7,20 +7,22 @@ import type { CompareState, PanelState } from '../protocol';
 import { el, formatNumber, showToken } from './render';
 
 export interface CompareHooks {
-  insert(state: PanelState): void;
+  insert(state: PanelState, candidate: number): void;
   open(state: PanelState): void;
 }
 
 export function compareTable(compare: CompareState, hooks: CompareHooks): HTMLElement {
-  const head = el('tr', {}, ['strategy', 'best candidate', 'score', 'mean log p', 'model calls', 'ms', ''].map((h) => el('th', { text: h })));
+  const head = el('tr', {}, ['strategy', 'best suggestion', 'score', 'mean log p', 'model calls', 'ms', ''].map((h) => el('th', { text: h })));
   const rows = compare.rows.map((state) => {
-    const best = state.candidates[0];
+    // Candidates the stop rules dropped (nothing but the text after the cursor) come last and are never offered.
+    const best = state.candidates.find((c) => !c.dropped);
+    const text = best ? (best.suggestion ?? best.text) : '';
     const candidate = el('td', { className: 'compare-candidate' });
-    if (best) {
-      const button = el('button', { className: 'compare-insert', text: showToken(best.text), ariaLabel: `Insert ${state.strategy}'s best candidate: ${best.text}` });
-      button.addEventListener('click', () => hooks.insert(state));
+    if (best && text) {
+      const button = el('button', { className: 'compare-insert', text: showToken(text), ariaLabel: `Insert ${state.strategy}'s best suggestion: ${text}` });
+      button.addEventListener('click', () => hooks.insert(state, best.index));
       candidate.appendChild(button);
-    } else candidate.textContent = 'no candidate';
+    } else candidate.textContent = state.candidates.length ? 'nothing to suggest' : 'no candidate';
     const open = el('button', { className: 'compare-open', text: 'Tree', ariaLabel: `Open ${state.strategy}'s candidates and tree` });
     open.addEventListener('click', () => hooks.open(state));
     return el('tr', { className: 'compare-row' }, [

@@ -62,7 +62,7 @@ function renderCompare(compare: CompareState): void {
   vscode.setState(undefined);
   current = undefined;
   root.replaceChildren(compareTable(compare, {
-    insert: (state) => vscode.postMessage({ type: 'insert', requestId: state.requestId, candidate: 0 }),
+    insert: (state, candidate) => vscode.postMessage({ type: 'insert', requestId: state.requestId, candidate }),
     open: (state) => render(state, () => renderCompare(compare)),
   }));
 }
