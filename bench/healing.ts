@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { partsFromText } from '../src/decoding/prompt-parts';
 import { VocabularyIndex } from '../src/decoding/token-healing';
+import { stopContextAt } from '../src/decoding/stop-rules';
 import type { SessionRequest } from '../src/engine/session';
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
@@ -50,12 +51,9 @@ async function main() {
   try {
     const at = cursors(text);
     const request = (cut: number, healing: boolean): SessionRequest => {
-      const prefix = text.slice(0, cut);
-      const suffix = text.slice(cut);
-      const lineEnd = suffix.indexOf('\n');
+      const [prefix, suffix] = [text.slice(0, cut), text.slice(cut)];
       const parts = partsFromText(prefix, suffix);
-      const stop = { linePrefix: prefix.slice(prefix.lastIndexOf('\n') + 1), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), suffix: parts.suffix };
-      return { parts, strategy: 'greedy', options: { maxTokens, seed: 1 }, stop, healing };
+      return { parts, strategy: 'greedy', options: { maxTokens, seed: 1 }, stop: stopContextAt(prefix, suffix, parts.suffix), healing };
     };
     await session.complete(request(at[0]!, true));
     for (const [i, cut] of at.entries()) {

@@ -9,7 +9,7 @@ import { inModelProcess } from '../model-process/client';
 import { loadModel, type LoadedModel, type ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import { quoteText } from '../decoding/describe-value';
-import { finishCompletion, type StopContext } from '../decoding/stop-rules';
+import { stopContextAt } from '../decoding/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
@@ -85,18 +85,10 @@ export async function withModelProcess<T>(path: string, body: (m: ModelSession) 
   return inModelProcess(async (p) => body(await p.load({ modelPath: path, ...hardware })));
 }
 
-/** The stop rules' view of the cursor, as the editor has it: its line, and the window's suffix. */
-export function stopContext(prefix: string, suffix: string, windowSuffix: string): StopContext {
-  const lineEnd = suffix.indexOf('\n');
-  return { linePrefix: prefix.slice(prefix.lastIndexOf('\n') + 1), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), suffix: windowSuffix };
-}
-
 /** The editor's completion at a position: its prompt window and layout, and its stop rules. */
-async function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<{ result: CompletionResult; stop: StopContext }> {
+function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<CompletionResult> {
   const parts = partsFromText(p.prefix, p.suffix);
-  const stop = stopContext(p.prefix, p.suffix, parts.suffix);
-  const result = await m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop, healing: p.healing });
-  return { result, stop };
+  return m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop: stopContextAt(p.prefix, p.suffix, parts.suffix), healing: p.healing });
 }
 
 /** The contract other tools rely on (see README). */
@@ -111,7 +103,7 @@ export function hardwareStats(info: ModelInfo): { backend: string; device: strin
   return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers, ...(info.backendNote ? { backendNote: info.backendNote } : {}) };
 }
 
-export function completionJson(r: CompletionResult, stop?: StopContext, info?: ModelInfo): object {
+export function completionJson(r: CompletionResult, info?: ModelInfo): object {
   return {
     strategy: r.strategy,
     fim: r.fim,
@@ -119,7 +111,7 @@ export function completionJson(r: CompletionResult, stop?: StopContext, info?: M
     ...(r.dropped?.length ? { droppedRepeats: r.dropped.map((c) => c.text) } : {}),
     candidates: r.candidates.map((c) => ({
       text: c.text,
-      ...(stop ? { suggestion: c.shown?.text ?? finishCompletion(c.text, stop) } : {}),
+      ...(c.shown ? { suggestion: c.shown.text } : {}),
       ...(c.shown?.reason ? { cut: { at: c.shown.cutAt, reason: c.shown.reason } } : {}),
       score: c.score,
       tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })),
@@ -135,8 +127,8 @@ export const oneLine = (text: string, width = 60) => {
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const { result, stop, info } = await withModelProcess(p.model, async (m) => ({ ...(await completeAsEditor(m, p, p.strategy)), info: m.info }), p.hardware);
-  if (p.json) return JSON.stringify(completionJson(result, stop, info));
+  const { result, info } = await withModelProcess(p.model, async (m) => ({ result: await completeAsEditor(m, p, p.strategy), info: m.info }), p.hardware);
+  if (p.json) return JSON.stringify(completionJson(result, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   if (result.healed !== undefined) lines.push(`token healing re-typed ${JSON.stringify(result.healed)}`);
   result.candidates.forEach((c, i) => lines.push(`#${i + 1} score ${c.score.toFixed(3)} mean logprob ${c.meanLogprob.toFixed(3)}  ${oneLine(c.shown?.text ?? c.text, 100)}${c.shown?.reason ? `  (cut: ${c.shown.reason})` : ''}`));
@@ -149,7 +141,7 @@ export async function runCompare(argv: readonly string[]): Promise<string> {
   const rows: string[][] = [['strategy', 'suggestion', 'score', 'calls', 'ms']];
   const info = await withModelProcess(p.model, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
-      const { result: r } = await completeAsEditor(m, p, strategy);
+      const r = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];
       rows.push([strategy, oneLine(best?.shown?.text ?? best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
     }

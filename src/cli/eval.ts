@@ -4,12 +4,12 @@ import { globSync } from 'tinyglobby';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { SyntaxOracle } from '../decoding/value';
+import { stopContextAt } from '../decoding/stop-rules';
 import { repeatsSuffix, scorePosition, similarity, twoLines, type PositionScore } from '../eval/metrics';
 import { scoreQuality } from '../eval/rank-correlation';
 import { completeRequest } from '../engine/session';
 import type { Candidate } from '../decoding/strategy';
 import type { CompletionResult } from '../decoding/completion';
-import { stopContext } from './complete';
 import { quoteText } from '../decoding/describe-value';
 import { targetLogLikelihood } from '../eval/likelihood';
 import { DEFAULT_MID_IDENTIFIER_SHARE, pickCloserPositions, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
@@ -198,7 +198,7 @@ async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPos
   let calls = 0;
   const run = (p: EvalPosition) => {
     const parts = partsFromText(p.prefix, p.suffix, o.window);
-    const stop = stopContext(p.prefix, p.suffix, parts.suffix);
+    const stop = stopContextAt(p.prefix, p.suffix, parts.suffix);
     const request = completeRequest(loaded, {
       parts,
       strategy: arm.strategy,

@@ -16,6 +16,12 @@ export interface StopContext {
 const OPENERS = '([{';
 const CLOSERS = ')]}';
 
+/** The stop rules' view of a cursor between `prefix` and `suffix`: its line, and the prompt window's suffix. */
+export function stopContextAt(prefix: string, suffix: string, windowSuffix: string): StopContext {
+  const lineEnd = suffix.indexOf('\n');
+  return { linePrefix: prefix.slice(prefix.lastIndexOf('\n') + 1), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), suffix: windowSuffix };
+}
+
 export function isMidLine(ctx: StopContext): boolean {
   return /\S/.test(ctx.lineSuffix);
 }

@@ -165,18 +165,22 @@ export class HealingModel implements LanguageModel {
 
   async start(tokens: readonly number[], topN: number, signal?: AbortSignal, options?: StartOptions): Promise<PromptState> {
     const state = await this.base.start(tokens, Math.max(topN, HEALING_TOP_N), signal, options);
-    const allowed = this.index.allowed(this.removed);
-    let next = constrainScores(state.next, allowed);
-    if (!next) {
-      const [all] = await this.base.evaluate([{ branch: state.branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
-      next = constrainScores(all!, allowed);
-    }
+    const next = await this.constrain(state.branch, state.next, this.removed, signal);
     if (!next) {
       this.removed = ''; // nothing can re-type it (cannot happen for a text that was one token): generate freely
       return state;
     }
     this.remaining.set(state.branch.id, this.removed);
     return { ...state, next };
+  }
+
+  /** Scores over the tokens that may type `remaining` next: from the top slice, else from the whole vocabulary. */
+  private async constrain(branch: Branch, scores: NextTokenScores, remaining: string, signal?: AbortSignal): Promise<NextTokenScores | undefined> {
+    const allowed = this.index.allowed(remaining);
+    const fromTop = constrainScores(scores, allowed);
+    if (fromTop) return fromTop;
+    const [all] = await this.base.evaluate([{ branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
+    return constrainScores(all!, allowed);
   }
 
   fork(branch: Branch): Branch {
@@ -204,12 +208,7 @@ export class HealingModel implements LanguageModel {
         this.remaining.delete(branch.id);
         return s;
       }
-      const allowed = this.index.allowed(rest);
-      let constrained = constrainScores(s, allowed);
-      if (!constrained) {
-        const [all] = await this.base.evaluate([{ branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
-        constrained = constrainScores(all!, allowed);
-      }
+      const constrained = await this.constrain(branch, s, rest, signal);
       if (constrained) this.remaining.set(branch.id, rest);
       else this.remaining.delete(branch.id);
       return constrained ?? s;

@@ -273,7 +273,8 @@ export class CompletionController {
     result.candidates.forEach((c, i) => {
       // Token texts include what token healing re-typed; the candidate's text does not.
       const keep = Math.max(0, confidentLength(c.steps, s.confidenceThreshold, s.confidenceMode) - healedLength(result));
-      const text = finishCompletion(c.text.slice(0, keep), stop);
+      // The engine applied the same stop rules to the whole candidate; only a confidence cut needs them again.
+      const text = c.shown && keep >= c.text.length ? c.shown.text : finishCompletion(c.text.slice(0, keep), stop);
       if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
       seen.add(text);
       out.push({ text, candidate: i, result });
