@@ -57,6 +57,25 @@ export interface StartOptions {
   readonly exact?: boolean;
 }
 
+/** A generation the backend runs on its own side (a server), for strategies that pick tokens by a fixed rule. */
+export interface GenerateRequest {
+  readonly branch: Branch;
+  /** Tokens appended to the branch before generating (the token the strategy just chose). */
+  readonly tokens: readonly number[];
+  /** Top tokens reported with each generated token. */
+  readonly topN: number;
+  readonly maxTokens: number;
+}
+
+/** One generated token and the scores it was chosen from (the distribution before it). */
+export interface GeneratedToken {
+  readonly token: number;
+  readonly scores: NextTokenScores;
+}
+
+/** Why a backend's own generation ended without the caller stopping it. */
+export type GenerationEnd = 'end-of-generation' | 'length';
+
 export interface LanguageModel {
   readonly vocabSize: number;
   /** End of generation: EOS, EOT, FIM end tokens. */
@@ -77,6 +96,13 @@ export interface LanguageModel {
    * branch of a step into one call.
    */
   evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]>;
+  /**
+   * Greedy generation on the backend's side, streamed token by token: one request for the whole
+   * completion instead of one per token. Optional (a server has it; in process, evaluate() is as
+   * cheap); undefined when the branch cannot generate freely now (token healing still constrains
+   * it). Leaving the iteration early stops the backend. The branch then holds the tokens read.
+   */
+  generate?(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined;
 }
 
 /** Thrown when a request was cancelled through its AbortSignal. */

@@ -1,4 +1,4 @@
-import { throwIfAborted, type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores } from './language-model';
+import { throwIfAborted, type Branch, type EvaluateRequest, type GeneratedToken, type GenerateRequest, type GenerationEnd, type LanguageModel, type NextTokenScores } from './language-model';
 import type { DecodeStats } from './strategy';
 
 /**
@@ -53,6 +53,38 @@ export class MeteredModel {
     const out = await this.model.evaluate(requests, this.signal);
     throwIfAborted(this.signal);
     return out;
+  }
+
+  /**
+   * The backend's own generation (LanguageModel.generate), counted as one model call; undefined
+   * where the backend has none or the branch cannot generate freely now.
+   */
+  generate(request: GenerateRequest): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined {
+    throwIfAborted(this.signal);
+    const stream = this.model.generate?.(request, this.signal);
+    if (!stream) return undefined;
+    this.beforeCall?.();
+    this.stats.modelCalls++;
+    this.stats.tokensEvaluated += request.tokens.length;
+    return this.counted(stream);
+  }
+
+  private async *counted(stream: AsyncGenerator<GeneratedToken, GenerationEnd>): AsyncGenerator<GeneratedToken, GenerationEnd> {
+    let first = true;
+    try {
+      for (;;) {
+        const next = await stream.next();
+        throwIfAborted(this.signal);
+        if (next.done) return next.value;
+        // Each token after the first was evaluated to give the next one's scores.
+        if (!first) this.stats.tokensEvaluated++;
+        first = false;
+        yield next.value;
+      }
+    } finally {
+      // Leaving early (a stop rule, the budget, an error) stops the backend's generation.
+      await stream.return('length');
+    }
   }
 
   /** True once the request's time budget is spent. */

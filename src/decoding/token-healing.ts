@@ -10,7 +10,7 @@
  * still healing get their scores constrained, and `detokenize` of a completion path leaves the
  * removed text out, so candidates, stop rules and value functions see what would be inserted.
  */
-import type { Branch, EvaluateRequest, LanguageModel, NextTokenScores, PromptState, StartOptions } from './language-model';
+import type { Branch, EvaluateRequest, GeneratedToken, GenerateRequest, GenerationEnd, LanguageModel, NextTokenScores, PromptState, StartOptions } from './language-model';
 
 /** Token texts of a vocabulary, sorted, for prefix queries. Built once per model (a full pass over the vocabulary). */
 export class VocabularyIndex {
@@ -193,6 +193,16 @@ export class HealingModel implements LanguageModel {
   release(branch: Branch): void {
     this.remaining.delete(branch.id);
     this.base.release(branch);
+  }
+
+  /** The base model's own generation, once the branch has re-typed the removed text (it is unconstrained from then on). */
+  generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined {
+    if (!this.base.generate) return undefined;
+    const before = this.remaining.get(request.branch.id);
+    if (before !== undefined && remainingAfter(before, this.base.detokenize(request.tokens)) !== undefined) return undefined;
+    const stream = this.base.generate(request, signal);
+    if (stream) this.remaining.delete(request.branch.id);
+    return stream;
   }
 
   async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {

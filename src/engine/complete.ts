@@ -2,7 +2,8 @@ import { decode, type StrategyCall, type StrategyOptions } from '../decoding/str
 import type { CompletionResult } from '../decoding/completion';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
-import type { LoadedModel, PromptOptions } from '../model/load';
+import type { PromptOptions } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
 import type { LanguageModel } from '../decoding/language-model';
 import { HealingModel } from '../decoding/token-healing';
 
@@ -43,14 +44,14 @@ export function maxCompletionTokens(contextSize: number): number {
  * benchmarks and the editor share. Requests take turns (scheduler.ts): a foreground request
  * waits for the one before it and cancels background work.
  */
-export function completeAt(loaded: LoadedModel, request: CursorCompletion): Promise<CompletionResult> {
+export function completeAt(loaded: CompletionBackend, request: CursorCompletion): Promise<CompletionResult> {
   return loaded.scheduler.run(request.background ? 'background' : 'foreground', request.signal, (signal) => completeNow(loaded, request, signal));
 }
 
-async function completeNow(loaded: LoadedModel, request: CursorCompletion, signal: AbortSignal): Promise<CompletionResult> {
+async function completeNow(loaded: CompletionBackend, request: CursorCompletion, signal: AbortSignal): Promise<CompletionResult> {
   const asked = request.options?.maxTokens ?? 32;
   const maxTokens = Math.min(asked, maxCompletionTokens(loaded.info.contextSize));
-  const prompt = loaded.buildPrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout });
+  const prompt = await loaded.preparePrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout }, signal);
   const removed = request.healing === false ? undefined : healableText(loaded.languageModel, prompt.tokens, prompt.middleTokens ?? 0);
   const healing = removed === undefined ? undefined : new HealingModel(loaded.languageModel, removed);
   const model: LanguageModel = healing ?? loaded.languageModel;
@@ -92,9 +93,9 @@ function healableText(model: LanguageModel, tokens: readonly number[], middleTok
  * evaluation from scratch gives (no shifted stretch), in a slot of its own so the foreground's
  * cached prompt stays usable until this one is ready. Cancelling it keeps what was evaluated.
  */
-export function warmAt(loaded: LoadedModel, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<{ promptTokens: number; evaluated: number }> {
+export function warmAt(loaded: CompletionBackend, parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<{ promptTokens: number; evaluated: number }> {
   return loaded.scheduler.run('background', signal, async (turn) => {
-    const { tokens } = loaded.buildPrompt(parts, { maxNewTokens: Math.min(maxNewTokens, maxCompletionTokens(loaded.info.contextSize)) });
+    const { tokens } = await loaded.preparePrompt(parts, { maxNewTokens: Math.min(maxNewTokens, maxCompletionTokens(loaded.info.contextSize)) }, turn);
     const state = await loaded.languageModel.start(tokens, 1, turn, { background: true, exact: true });
     loaded.languageModel.release(state.branch);
     return { promptTokens: tokens.length, evaluated: state.evaluated ?? tokens.length };

@@ -6,7 +6,8 @@ import type { Candidate, StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue } from '../decoding/value';
 import { completeAt, warmAt, type CursorCompletion } from './complete';
 import type { BackendStats } from '../model/llama-language-model';
-import type { LoadedModel, ModelInfo, PromptOptions } from '../model/load';
+import type { ModelInfo, PromptOptions } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
 import { finishCandidate, isCompleteFor, type StopContext } from '../decoding/stop-rules';
 import { typescriptOracle } from '../syntax/typescript-oracle';
 
@@ -51,7 +52,7 @@ export interface ModelSession {
  * Runs a session request on a model in this process: what the model process does with each one.
  * The options arrive as data, so they are checked against the strategy's schema first.
  */
-export async function completeRequest(loaded: LoadedModel, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
+export async function completeRequest(loaded: CompletionBackend, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
   const { parts, codeAware, stop } = request;
   const call = parseStrategyCall(request.strategy, request.options);
   const value = codeAware && codeAware.weight > 0 && strategyOf(call.name).capabilities.takesValue
@@ -84,7 +85,7 @@ export function withStopRules(result: CompletionResult, stop: StopContext): Comp
 }
 
 /** A session over a model loaded in this process (tests, benchmarks, the CLI's typing replay). */
-export function localSession(loaded: LoadedModel): ModelSession {
+export function localSession(loaded: CompletionBackend): ModelSession {
   return {
     info: loaded.info,
     complete: (request, signal, onSnapshot) => completeRequest(loaded, request, signal, onSnapshot),

@@ -19,6 +19,7 @@ import { LlamaLanguageModel, type BackendStats } from './llama-language-model';
 import { flushLog, getRuntime, type GpuChoice } from './llama-runtime';
 import { RequestScheduler } from './scheduler';
 import { SlotTable } from './slots';
+import type { CompletionBackend } from './backend';
 import { chooseThreads, type BackendName, type ThreadsOption } from './threads';
 
 export interface LoadModelOptions {
@@ -53,8 +54,12 @@ export interface ModelInfo {
   readonly path: string;
   readonly architecture: string;
   readonly sizeBytes: number;
-  /** The backend that runs the model: 'cpu' also when a GPU build loaded but no device or layer is used. */
-  readonly backend: BackendName;
+  /**
+   * The backend that runs the model: 'cpu' also when a GPU build loaded but no device or layer is
+   * used; 'server' for a llama-server (then `server` says which).
+   */
+  readonly backend: BackendName | 'server';
+  readonly server?: ServerInfo;
   /** Why a GPU build ended on the CPU; absent otherwise. */
   readonly backendNote?: string;
   /** The GPU devices llama.cpp uses, by name; empty on the CPU. */
@@ -76,6 +81,15 @@ export interface ModelInfo {
   readonly kvShift: boolean;
 }
 
+export interface ServerInfo {
+  readonly url: string;
+  readonly slots: number;
+  /** llama-server's build_info, e.g. "b6000-abc1234". */
+  readonly build: string;
+  /** The model file on the server's machine, as the server reports it. */
+  readonly modelPath: string;
+}
+
 export interface PromptOptions {
   /** Tokens kept free in the context for the completion. */
   readonly maxNewTokens: number;
@@ -88,13 +102,12 @@ export interface PromptOptions {
   readonly layout?: 'stable' | 'legacy';
 }
 
-export interface LoadedModel {
+export interface LoadedModel extends CompletionBackend {
   readonly languageModel: LlamaLanguageModel;
   /** The node-llama-cpp model, for callers that compare against its own generation (benchmarks). */
   readonly llamaModel: LlamaModel;
   readonly info: ModelInfo;
   readonly stats: BackendStats;
-  /** Turns on the model: completeAt and warmAt run through it. */
   readonly scheduler: RequestScheduler;
   /** Prompt tokens for completing at a cursor (FIM when the model has it). */
   buildPrompt(parts: PromptParts, options: PromptOptions): CompletionPrompt;
@@ -181,6 +194,11 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     };
     const ownedContext = context;
     const scheduler = new RequestScheduler();
+    const buildPrompt = (parts: PromptParts, o: PromptOptions) => {
+      const sizes = { contextSize: ownedContext.contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare };
+      if (o.layout !== 'legacy') return layout.build(parts, sizes);
+      return buildCompletionPrompt(vocab, fim, legacyPrefix(parts) + textBeforeCursor(parts), parts.suffix, sizes);
+    };
     return {
       scheduler,
       languageModel,
@@ -189,11 +207,8 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       get stats() {
         return languageModel.stats;
       },
-      buildPrompt: (parts, o) => {
-        const sizes = { contextSize: ownedContext.contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare };
-        if (o.layout !== 'legacy') return layout.build(parts, sizes);
-        return buildCompletionPrompt(vocab, fim, legacyPrefix(parts) + textBeforeCursor(parts), parts.suffix, sizes);
-      },
+      buildPrompt,
+      preparePrompt: async (parts, o) => buildPrompt(parts, o),
       tokenize: (text) => vocab.tokenize(text),
       dispose: async () => {
         scheduler.cancelAll(new AbortError('The model was closed'));

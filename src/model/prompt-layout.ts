@@ -80,6 +80,21 @@ export class PromptLayout {
   }
 
   /**
+   * Every text build() may tokenize for these parts, so that a backend whose tokenizer is remote
+   * (llama-server) can tokenize them ahead of the synchronous build.
+   */
+  textsFor(parts: PromptParts): string[] {
+    const texts = [parts.suffix, parts.middle, ...parts.blocks.map((b) => b.text)];
+    const chunks = parts.extra ?? [];
+    if (chunks.length > 0 && this.fim?.repository) {
+      texts.push(`${parts.repo ?? DEFAULT_REPO}\n`, `${parts.path ?? 'untitled'}\n`, ...chunks.map((c) => `${c.path}\n${withBreak(c.text)}`));
+    } else if (chunks.length > 0 && parts.comment) {
+      texts.push(...chunks.map((c) => `${parts.comment} ${c.path}\n${withBreak(c.text)}`));
+    }
+    return texts;
+  }
+
+  /**
    * The middle, or in a small context its newest lines: its head is dropped in steps of a
    * quarter of the room, at a line start, so that typing moves it once per step, not per key.
    */

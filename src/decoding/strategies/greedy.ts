@@ -1,5 +1,6 @@
 import { Distribution } from '../distribution';
-import type { FinishReason, Strategy, TokenStep } from '../strategy';
+import type { GeneratedToken, GenerationEnd, LanguageModel } from '../language-model';
+import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
 import { describeStep, endAfterStep, makeCandidate, meteredDecode, topNFor } from './paths';
 
 /** The most likely token at every step: one model call per token, one candidate. */
@@ -25,9 +26,41 @@ export const greedy: Strategy = {
         finish = endAfterStep(model, options, steps) ?? (m.outOfTime(options.timeBudgetMs) ? 'budget' : undefined);
       }
       if (finish) break;
+      const stream = options.ignoreEndOfGeneration ? undefined : m.generate({ branch, tokens: [token], topN, maxTokens: options.maxTokens - steps.length });
+      if (stream) {
+        finish = await followGeneration(stream, model, options, steps, topN, () => m.outOfTime(options.timeBudgetMs));
+        break;
+      }
       [scores] = await m.evaluate([{ branch, tokens: [token], topN }]);
     }
     tree.addPath(steps);
     return [makeCandidate(model, steps, finish ?? 'length')];
   }),
 };
+
+/**
+ * The rest of a greedy path from the backend's own generation (a server's): the same rules per
+ * token as the loop above; leaving the loop stops the backend.
+ */
+async function followGeneration(
+  stream: AsyncGenerator<GeneratedToken, GenerationEnd>, model: LanguageModel, options: CommonOptions, steps: TokenStep[], topN: number, outOfTime: () => boolean,
+): Promise<FinishReason> {
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) {
+      await stream.return('length');
+      return next.value === 'end-of-generation' ? 'eog' : 'length';
+    }
+    const { token, scores } = next.value;
+    let finish: FinishReason | undefined;
+    if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) finish = 'eog';
+    else {
+      steps.push(describeStep(model, Distribution.fromScores(scores, topN), token, options.alternatives));
+      finish = endAfterStep(model, options, steps) ?? (outOfTime() ? 'budget' : undefined);
+    }
+    if (finish) {
+      await stream.return('length');
+      return finish;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Errors of the llama-server backend. Each names the server and says what to do, as the local
+ * backend's errors name the file: they reach the editor's notification and the CLI's stderr.
+ */
+
+import { ModelError } from '../errors';
+
+export class ServerError extends ModelError {
+  override readonly name: string = 'ServerError';
+  constructor(readonly url: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Nothing answers at the URL (refused, no route, DNS). */
+export class ServerUnreachableError extends ServerError {
+  override readonly name: string = 'ServerUnreachableError';
+  constructor(url: string, detail: string, options?: { cause?: unknown }) {
+    super(url, `No llama-server answers at ${url} (${detail}). Start it, or check tokentree.server.url.`, options);
+  }
+}
+
+/** The server took longer than the request's time limit. */
+export class ServerTimeoutError extends ServerError {
+  override readonly name: string = 'ServerTimeoutError';
+  constructor(url: string, readonly ms: number, path: string) {
+    super(url, `llama-server at ${url} did not answer ${path} within ${ms} ms; it may be overloaded, or the model too large for its hardware.`);
+  }
+}
+
+/** The server answered with an error status (a wrong API key, a full context, no free slot). */
+export class ServerResponseError extends ServerError {
+  override readonly name: string = 'ServerResponseError';
+  constructor(url: string, readonly status: number, readonly path: string, detail: string) {
+    super(url, `llama-server at ${url} refused ${path} (HTTP ${status}): ${detail}${status === 401 ? ' Set the API key with "TokenTree: Set Server API Key" (CLI: TOKENTREE_SERVER_KEY).' : ''}`);
+  }
+}
+
+/** The server lacks something TokenTree needs: a response field, enough slots, a FIM vocabulary. */
+export class ServerCapabilityError extends ServerError {
+  override readonly name: string = 'ServerCapabilityError';
+}

@@ -1,0 +1,190 @@
+/**
+ * JSON over HTTP to one llama-server: requests with a time limit and the caller's cancellation,
+ * server-sent events for streamed generation, and errors that say which of the two ended it.
+ * Node's own fetch (undici) keeps connections alive, so a beam step's parallel requests reuse
+ * sockets instead of opening one each.
+ */
+
+import { AbortError } from '../../decoding/language-model';
+import { ServerCapabilityError, ServerResponseError, ServerTimeoutError, ServerUnreachableError } from './errors';
+
+export interface ServerClientOptions {
+  /** Sent as `Authorization: Bearer …` (llama-server's --api-key). */
+  readonly apiKey?: string;
+  /** Longest wait for one response (a whole streamed generation counts per event). */
+  readonly timeoutMs?: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUT_MS = 30_000;
+
+export class ServerClient {
+  readonly url: string;
+  /** HTTP requests sent (round trips), for benchmarks and stats. */
+  requests = 0;
+
+  constructor(url: string, private readonly options: ServerClientOptions = {}) {
+    this.url = normaliseServerUrl(url);
+  }
+
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_SERVER_TIMEOUT_MS;
+  }
+
+  async get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.json<T>(path, undefined, signal);
+  }
+
+  async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.json<T>(path, body, signal);
+  }
+
+  /**
+   * A POST whose answer is a stream of server-sent events; each event's JSON comes out as it
+   * arrives. Leaving the loop early (break, throw) aborts the request, which stops the server's
+   * generation for that slot.
+   */
+  async *stream<T>(path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<T> {
+    const { response, abort, timer } = await this.send(path, body, signal);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        timer.restart();
+        const { done, value } = await reader.read().catch((e) => {
+          throw this.failure(path, e, signal, timer.fired);
+        });
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          for (const line of event.split('\n')) {
+            if (!line.startsWith('data: ')) continue;
+            const data = line.slice(6).trim();
+            if (data === '[DONE]') return;
+            const parsed = JSON.parse(data) as T & { error?: { message?: string; code?: number } };
+            if (parsed.error) throw new ServerResponseError(this.url, parsed.error.code ?? 500, path, parsed.error.message ?? 'error');
+            yield parsed as Awaited<T>;
+          }
+        }
+      }
+    } finally {
+      timer.clear();
+      abort();
+      reader.releaseLock();
+    }
+  }
+
+  private async json<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const { response, abort, timer } = await this.send(path, body, signal);
+    try {
+      const text = await response.text().catch((e) => {
+        throw this.failure(path, e, signal, timer.fired);
+      });
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new ServerCapabilityError(this.url, `llama-server at ${this.url} answered ${path} with something that is not JSON: ${quote(text)}`);
+      }
+    } finally {
+      timer.clear();
+      abort();
+    }
+  }
+
+  private async send(path: string, body: unknown, signal?: AbortSignal) {
+    if (signal?.aborted) throw new AbortError();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = restartableTimer(this.timeoutMs, () => controller.abort());
+    const abort = () => {
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+    };
+    this.requests++;
+    let response: Response;
+    try {
+      response = await fetch(this.url + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+    } catch (e) {
+      timer.clear();
+      abort();
+      throw this.failure(path, e, signal, timer.fired);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      timer.clear();
+      abort();
+      throw new ServerResponseError(this.url, response.status, path, errorMessage(text));
+    }
+    return { response, abort, timer };
+  }
+
+  private failure(path: string, e: unknown, signal: AbortSignal | undefined, timedOut: boolean): Error {
+    if (signal?.aborted) return new AbortError();
+    if (timedOut) return new ServerTimeoutError(this.url, this.timeoutMs, path);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    return new ServerUnreachableError(this.url, cause?.code ?? cause?.message ?? (e as Error).message, { cause: e });
+  }
+}
+
+/** `http://host:port` without a trailing slash; anything but http(s) is refused. */
+export function normaliseServerUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new RangeError(`The server URL ${quote(url)} is not a URL; expected something like http://127.0.0.1:8080`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new RangeError(`The server URL ${quote(url)} must start with http:// or https://`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+function errorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } | string };
+    const message = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message;
+    if (message) return quote(message);
+  } catch {
+    // not JSON: quote the text
+  }
+  return quote(text || 'no details');
+}
+
+/** At most 200 characters of something the server sent, control characters escaped. */
+function quote(text: string): string {
+  const cut = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function restartableTimer(ms: number, onFire: () => void) {
+  let handle: NodeJS.Timeout | undefined;
+  const timer = {
+    fired: false,
+    restart() {
+      if (handle) clearTimeout(handle);
+      handle = setTimeout(() => {
+        timer.fired = true;
+        onFire();
+      }, ms);
+    },
+    clear() {
+      if (handle) clearTimeout(handle);
+      handle = undefined;
+    },
+  };
+  timer.restart();
+  return timer;
+}

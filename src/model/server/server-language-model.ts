@@ -1,0 +1,277 @@
+/**
+ * The LanguageModel over llama-server's HTTP API. A branch is its token list on this side; the
+ * server's slots are caches of evaluated prefixes (server-slots.ts). A step sends one /completion
+ * per branch (the prompt as token ids, one token to predict, the top-N log-probabilities of the
+ * full softmax), all in flight together, so the server batches them; greedy generation streams
+ * from one request (generate()).
+ */
+
+import {
+  AbortError, throwIfAborted,
+  type Branch, type EvaluateRequest, type GeneratedToken, type GenerateRequest, type GenerationEnd, type LanguageModel, type NextTokenScores, type PromptState, type StartOptions,
+} from '../../decoding/language-model';
+import type { BackendStats } from '../llama-language-model';
+import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError } from '../errors';
+import { ServerCapabilityError } from './errors';
+import type { ServerClient } from './http';
+import type { ServerSlots } from './server-slots';
+import type { ServerVocabulary } from './server-vocab';
+
+class ServerBranch implements Branch {
+  released = false;
+  constructor(readonly id: number, readonly tokens: number[], public next: { scores: NextTokenScores; topN: number } | undefined) {}
+}
+
+/** One token's entry in llama-server's completion_probabilities (pre-sampling: the full softmax). */
+interface TokenProbs {
+  readonly id: number;
+  readonly logprob: number;
+  readonly bytes?: readonly number[];
+  readonly top_logprobs?: readonly { readonly id: number; readonly logprob: number; readonly bytes?: readonly number[] }[];
+}
+
+interface CompletionResponse {
+  readonly completion_probabilities?: readonly TokenProbs[];
+  readonly stop_type?: string;
+  readonly stop?: boolean;
+  readonly timings?: { readonly prompt_n?: number; readonly predicted_n?: number };
+  readonly tokens_cached?: number;
+}
+
+export class ServerLanguageModel implements LanguageModel {
+  readonly vocabSize: number;
+  private readonly counts: BackendStats = {
+    tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, decodeCalls: 0, maxBatchSequences: 0, forks: 0, forkReplayedTokens: 0,
+  };
+  private nextId = 1;
+  private closed = false;
+  private readonly live = new Map<number, ServerBranch>();
+  private readonly inFlight = new Set<AbortController>();
+
+  constructor(
+    private readonly client: ServerClient,
+    private readonly vocab: ServerVocabulary,
+    private readonly slots: ServerSlots,
+    readonly contextSize: number,
+    private readonly endTokens: ReadonlySet<number>,
+  ) {
+    this.vocabSize = vocab.size;
+  }
+
+  get stats(): BackendStats {
+    return { ...this.counts };
+  }
+
+  /** HTTP round trips so far. */
+  get roundTrips(): number {
+    return this.client.requests;
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return this.endTokens.has(token);
+  }
+
+  tokenText(token: number): string {
+    return this.vocab.tokenText(token);
+  }
+
+  detokenize(tokens: readonly number[]): string {
+    return this.vocab.detokenize(tokens);
+  }
+
+  async start(tokens: readonly number[], topN: number, signal?: AbortSignal, _options?: StartOptions): Promise<PromptState> {
+    this.check();
+    if (tokens.length === 0) throw new RangeError('A prompt needs at least one token');
+    const branch = this.adopt(new ServerBranch(this.nextId++, [...tokens], undefined));
+    this.counts.starts++;
+    try {
+      const [next] = await this.step([{ branch, topN }], signal);
+      return { branch, tokens: [...tokens], next: next!.scores, evaluated: next!.evaluated };
+    } catch (e) {
+      this.release(branch);
+      throw e;
+    }
+  }
+
+  fork(branch: Branch): Branch {
+    const b = this.own(branch);
+    this.counts.forks++;
+    return this.adopt(new ServerBranch(this.nextId++, [...b.tokens], b.next));
+  }
+
+  release(branch: Branch): void {
+    const b = this.own(branch);
+    b.released = true;
+    this.live.delete(b.id);
+  }
+
+  async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
+    this.check();
+    this.counts.evaluateCalls++;
+    const jobs = requests.map((r) => {
+      const branch = this.own(r.branch);
+      for (const t of r.tokens) this.checkToken(t);
+      if (r.tokens.length > 0) {
+        branch.tokens.push(...r.tokens);
+        branch.next = undefined;
+      }
+      return { branch, topN: r.topN };
+    });
+    const cached = jobs.map((j) => (j.branch.next && j.branch.next.topN >= Math.min(j.topN, this.vocabSize) ? j.branch.next.scores : undefined));
+    const todo = jobs.filter((_, i) => cached[i] === undefined);
+    const done = await this.step(todo, signal);
+    let k = 0;
+    return cached.map((c) => c ?? done[k++]!.scores);
+  }
+
+  generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> {
+    this.check();
+    const branch = this.own(request.branch);
+    for (const t of request.tokens) this.checkToken(t);
+    branch.tokens.push(...request.tokens);
+    branch.next = undefined;
+    return this.stream(branch, request, signal);
+  }
+
+  /** Aborts every request in flight (dispose). */
+  close(): void {
+    this.closed = true;
+    for (const c of this.inFlight) c.abort();
+  }
+
+  private async *stream(branch: ServerBranch, request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> {
+    const room = this.contextSize - branch.tokens.length;
+    if (room < 1) throw this.overflow(branch.tokens.length);
+    const { slot, controller, release } = await this.slotFor(branch, signal);
+    let end: GenerationEnd = 'length';
+    try {
+      const body = { ...this.body(branch.tokens, request.topN, slot), n_predict: Math.min(request.maxTokens, room), stream: true };
+      for await (const event of this.client.stream<CompletionResponse>('/completion', body, controller.signal)) {
+        for (const p of event.completion_probabilities ?? []) {
+          branch.tokens.push(p.id);
+          yield { token: p.id, scores: this.scoresOf(p, request.topN) };
+        }
+        if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
+        if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+      }
+      return end;
+    } finally {
+      // The last generated token was sampled, not evaluated: the slot holds the tokens before it.
+      release(branch.tokens.slice(0, -1));
+    }
+  }
+
+  /** One /completion per job, all in flight at once, each on a slot. */
+  private async step(jobs: readonly { branch: ServerBranch; topN: number }[], signal?: AbortSignal): Promise<{ scores: NextTokenScores; evaluated: number }[]> {
+    throwIfAborted(signal);
+    for (const j of jobs) if (j.branch.tokens.length >= this.contextSize) throw this.overflow(j.branch.tokens.length);
+    if (jobs.length > this.counts.maxBatchSequences) this.counts.maxBatchSequences = jobs.length;
+    this.counts.decodeCalls++;
+    return Promise.all(jobs.map(async ({ branch, topN }) => {
+      const { slot, controller, release } = await this.slotFor(branch, signal);
+      const tokens = [...branch.tokens];
+      let ok = false;
+      try {
+        const response = await this.client.post<CompletionResponse>('/completion', { ...this.body(tokens, topN, slot), n_predict: 1 }, controller.signal);
+        const first = response.completion_probabilities?.[0];
+        if (!first?.top_logprobs) {
+          throw new ServerCapabilityError(this.client.url, `llama-server at ${this.client.url} sent no completion_probabilities[].top_logprobs; TokenTree needs a llama-server from 2025 or later (build b4500+).`);
+        }
+        const evaluated = response.timings?.prompt_n ?? tokens.length;
+        this.counts.tokensEvaluated += evaluated;
+        this.counts.promptTokensReused += tokens.length - evaluated;
+        const scores = this.scoresOf(first, topN);
+        branch.next = { scores, topN };
+        ok = true;
+        return { scores, evaluated };
+      } finally {
+        release(ok ? tokens : []);
+      }
+    }));
+  }
+
+  private async slotFor(branch: ServerBranch, signal?: AbortSignal) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.inFlight.add(controller);
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(controller);
+    };
+    let slot: number;
+    try {
+      const taken = await this.slots.acquire([branch.tokens], [0]);
+      slot = taken.get(0)!;
+    } catch (e) {
+      done();
+      throw e;
+    }
+    if (signal?.aborted || this.closed) {
+      this.slots.release(slot, []);
+      done();
+      throw this.closed ? new ModelDisposedError() : new AbortError();
+    }
+    return {
+      slot,
+      controller,
+      release: (held: readonly number[]) => {
+        this.slots.release(slot, held);
+        done();
+      },
+    };
+  }
+
+  private body(tokens: readonly number[], topN: number, slot: number) {
+    return {
+      prompt: tokens,
+      n_probs: Math.min(topN, this.vocabSize),
+      id_slot: slot,
+      cache_prompt: true,
+      // Greedy on the server's side; the scores sent back are the full softmax before sampling.
+      samplers: ['top_k'],
+      top_k: 1,
+      post_sampling_probs: false,
+      return_tokens: false,
+    };
+  }
+
+  private scoresOf(p: TokenProbs, topN: number): NextTokenScores {
+    const top = p.top_logprobs ?? [];
+    const ids = new Int32Array(top.length);
+    const logits = new Float32Array(top.length);
+    top.forEach((t, i) => {
+      ids[i] = t.id;
+      logits[i] = t.logprob;
+      this.vocab.learnBytes(t.id, t.bytes);
+    });
+    this.vocab.learnBytes(p.id, p.bytes);
+    if (topN < this.vocabSize || top.length < this.vocabSize) return { ids, logits, logNormalizer: 0 };
+    const full = new Float32Array(this.vocabSize).fill(Number.NEGATIVE_INFINITY);
+    top.forEach((t) => (full[t.id] = t.logprob));
+    return { ids, logits, logNormalizer: 0, full };
+  }
+
+  private adopt(b: ServerBranch): ServerBranch {
+    this.live.set(b.id, b);
+    return b;
+  }
+
+  private own(branch: Branch): ServerBranch {
+    const b = this.live.get(branch.id);
+    if (!(branch instanceof ServerBranch) || b !== branch || b.released) throw new InvalidBranchError(`Branch ${branch.id} is not a live branch of this server model`);
+    return b;
+  }
+
+  private check(): void {
+    if (this.closed) throw new ModelDisposedError();
+  }
+
+  private checkToken(t: number): void {
+    if (!Number.isInteger(t) || t < 0 || t >= this.vocabSize) throw new InvalidTokenError(`Token ${t} is outside the vocabulary (0-${this.vocabSize - 1})`);
+  }
+
+  private overflow(length: number): ContextOverflowError {
+    return new ContextOverflowError(`A branch of ${length} tokens does not fit the server's context of ${this.contextSize} tokens per slot; start llama-server with a larger -c, or fewer -np slots.`);
+  }
+}
