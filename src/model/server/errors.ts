@@ -24,7 +24,7 @@ export class ServerUnreachableError extends ServerError {
 export class ServerTimeoutError extends ServerError {
   override readonly name: string = 'ServerTimeoutError';
   constructor(url: string, readonly ms: number, path: string) {
-    super(url, `llama-server at ${url} did not answer ${path} within ${ms} ms; it may be overloaded, or the model too large for its hardware.`);
+    super(url, `llama-server at ${url} did not answer ${path} within ${ms} ms: its slots may all be busy with other clients' requests, or the model too large for its hardware.`);
   }
 }
 

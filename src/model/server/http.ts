@@ -21,6 +21,9 @@ export class ServerClient {
   readonly url: string;
   /** HTTP requests sent (round trips), for benchmarks and stats. */
   requests = 0;
+  /** Requests in flight now, and the most at once so far: a step's branches go out together. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   constructor(url: string, private readonly options: ServerClientOptions = {}) {
     this.url = normaliseServerUrl(url);
@@ -100,26 +103,36 @@ export class ServerClient {
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = restartableTimer(this.timeoutMs, () => controller.abort());
+    let open = true;
     const abort = () => {
       signal?.removeEventListener('abort', onAbort);
       controller.abort();
+      if (open) this.inFlight--;
+      open = false;
     };
     this.requests++;
-    let response: Response;
-    try {
-      response = await fetch(this.url + path, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: controller.signal,
-      });
-    } catch (e) {
-      timer.clear();
-      abort();
-      throw this.failure(path, e, signal, timer.fired);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    let response: Response | undefined;
+    const init: RequestInit = {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal,
+    };
+    for (let attempt = 1; response === undefined; attempt++) {
+      try {
+        response = await fetch(this.url + path, init);
+      } catch (e) {
+        // A kept-alive socket the server closed just as the request went out (it closes one after
+        // a number of requests): nothing reached the server, so the request goes again, once.
+        if (attempt === 1 && isStaleSocket(e) && !controller.signal.aborted) continue;
+        timer.clear();
+        abort();
+        throw this.failure(path, e, signal, timer.fired);
+      }
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
@@ -150,6 +163,11 @@ export function normaliseServerUrl(url: string): string {
     throw new RangeError(`The server URL ${quote(url)} must start with http:// or https://`);
   }
   return parsed.toString().replace(/\/+$/, '');
+}
+
+function isStaleSocket(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } }).cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 function errorMessage(text: string): string {

@@ -62,9 +62,9 @@ export class ServerLanguageModel implements LanguageModel {
     return { ...this.counts };
   }
 
-  /** HTTP round trips so far. */
-  get roundTrips(): number {
-    return this.client.requests;
+  /** The connection's HTTP counters: round trips so far, and the most requests in flight at once. */
+  get http(): { readonly requests: number; readonly maxInFlight: number } {
+    return { requests: this.client.requests, maxInFlight: this.client.maxInFlight };
   }
 
   isEndOfGeneration(token: number): boolean {

@@ -1,0 +1,167 @@
+/**
+ * The llama-server backend against a real llama-server (built from the llama.cpp source
+ * node-llama-cpp ships) running the test model with four slots: the same completions as in this
+ * process, a step's branches in flight together, forks that cost only what a slot lacks, and
+ * cancellation that leaves every slot usable.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AbortError } from '../../src/decoding/language-model';
+import { partsFromText } from '../../src/decoding/prompt-parts';
+import { completeRequest, type SessionRequest } from '../../src/engine/session';
+import type { LoadedModel } from '../../src/model/load';
+import { connectServer, type ServerBackend } from '../../src/model/server/connect';
+import { startLlamaServer, type RunningServer } from '../support/llama-server';
+import { writeTestModel, type FimFamily } from '../support/test-models';
+import { loadTestModel, requireTestModel, TEST_MODEL } from './backend-fixtures';
+
+const PREFIX = 'export class Counter {\n  private count = 0;\n\n  public increment(): number {\n    this.count += 1;\n    return ';
+const SUFFIX = '\n  }\n}\n';
+const parts = partsFromText(PREFIX, SUFFIX);
+const stop = { linePrefix: '    return ', lineSuffix: '', suffix: SUFFIX };
+
+/** Scores through the server are its float softmax's logs; in process, exact log-softmax in doubles. */
+const SCORE_TOLERANCE = 1e-3;
+
+describe('the llama-server backend (a real llama-server)', function () {
+  this.timeout(600_000);
+  let server: RunningServer;
+  let remote: ServerBackend;
+  let local: LoadedModel;
+
+  before(async function () {
+    requireTestModel();
+    server = await startLlamaServer({ model: TEST_MODEL, slots: 4, contextPerSlot: 256 });
+    remote = await connectServer({ url: server.url });
+    local = await loadTestModel({ contextSize: 256, maxBranches: 16 });
+  });
+  after(async () => {
+    await remote?.dispose();
+    await local?.dispose();
+    await server?.stop();
+  });
+
+  const request = (strategy: SessionRequest['strategy'], options: Record<string, unknown> = {}): SessionRequest => ({ parts, strategy, options: { maxTokens: 12, seed: 5, ...options }, stop });
+
+  it('reads the model as llama.cpp in this process does: vocabulary, FIM tokens, prompt', async () => {
+    assert.equal(remote.info.backend, 'server');
+    assert.equal(remote.info.vocabSize, local.info.vocabSize);
+    assert.deepEqual(remote.info.fim, { ...local.info.fim, source: 'spelling' });
+    for (let id = 0; id < local.info.vocabSize; id++) assert.equal(remote.languageModel.tokenText(id), local.languageModel.tokenText(id), `token ${id}`);
+    const sizes = { maxNewTokens: 12 };
+    assert.deepEqual((await remote.preparePrompt(parts, sizes)).tokens, local.buildPrompt(parts, sizes).tokens);
+  });
+
+  it('gives the in-process candidates for greedy and beam', async () => {
+    for (const strategy of ['greedy', 'beam'] as const) {
+      const [a, b] = [await completeRequest(remote, request(strategy)), await completeRequest(local, request(strategy))];
+      assert.deepEqual(a.candidates.map((c) => [c.text, c.tokens, c.finish]), b.candidates.map((c) => [c.text, c.tokens, c.finish]), strategy);
+      a.candidates.forEach((c, i) => assert.ok(Math.abs(c.score - b.candidates[i]!.score) < SCORE_TOLERANCE, `${strategy} score ${c.score} vs ${b.candidates[i]!.score}`));
+      assert.ok(a.candidates.length > 0);
+    }
+  });
+
+  it('runs MCTS and entropy to the end, with the in-process best candidate and scores within the tolerance', async () => {
+    for (const strategy of ['mcts', 'entropy'] as const) {
+      const [a, b] = [await completeRequest(remote, request(strategy)), await completeRequest(local, request(strategy))];
+      assert.ok(a.candidates.length > 0, strategy);
+      assert.equal(a.candidates[0]!.text, b.candidates[0]!.text, strategy);
+      assert.ok(Math.abs(a.candidates[0]!.score - b.candidates[0]!.score) < SCORE_TOLERANCE, `${strategy}: ${a.candidates[0]!.score} vs ${b.candidates[0]!.score}`);
+      assert.ok(a.stats.modelCalls > 3, `${strategy} drove the steps itself`);
+    }
+  });
+
+  it('runs greedy as one streamed request, and a beam step with its branches in flight together', async () => {
+    const before = remote.languageModel.http.requests;
+    const greedy = await completeRequest(remote, request('greedy', { maxTokens: 16 }));
+    // The prompt's start, then one streamed generation (the prompt's texts are tokenized already).
+    assert.equal(remote.languageModel.http.requests - before, 2, JSON.stringify(greedy.candidates[0]?.steps.length));
+    const beam = await completeRequest(remote, request('beam', { width: 4, maxTokens: 8 }));
+    assert.ok(beam.stats.modelCalls >= 4);
+    assert.ok(remote.languageModel.http.maxInFlight >= 4, `at most ${remote.languageModel.http.maxInFlight} requests were in flight at once`);
+  });
+
+  it('costs a fork only the tokens its slot lacks', async () => {
+    const lm = remote.languageModel;
+    const prompt = (await remote.preparePrompt(parts, { maxNewTokens: 8 })).tokens;
+    const round = async () => {
+      const state = await lm.start(prompt, 4);
+      const branches = [state.branch, lm.fork(state.branch), lm.fork(state.branch), lm.fork(state.branch)];
+      await lm.evaluate(branches.map((branch, i) => ({ branch, tokens: [state.next.ids[i]!], topN: 4 })));
+      branches.forEach((b) => lm.release(b));
+      return state;
+    };
+    await round();
+    // Every slot now holds the prompt: the same prompt, forked four ways, evaluates one token per branch.
+    const evaluated = lm.stats.tokensEvaluated;
+    const again = await round();
+    assert.equal(again.evaluated, 1, 'a prompt the slot holds re-evaluates only its last token');
+    assert.equal(lm.stats.tokensEvaluated - evaluated, 1 + 4, `prompt of ${prompt.length} tokens`);
+  });
+
+  it('leaves every slot usable after requests cancelled in the middle of beam steps', async () => {
+    const reference = await completeRequest(remote, request('greedy'));
+    let cancelled = 0;
+    for (let i = 0; i < 20; i++) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), i % 10);
+      await completeRequest(remote, request('beam', { width: 4, maxTokens: 16 }), controller.signal).catch((e) => {
+        assert.ok(e instanceof AbortError, `${(e as Error).name}: ${(e as Error).message}`);
+        cancelled++;
+      });
+    }
+    assert.ok(cancelled > 5, `only ${cancelled} of 20 were cancelled`);
+    const slots = await (await fetch(`${server.url}/slots`)).json() as { is_processing: boolean }[];
+    assert.deepEqual(slots.map((s) => s.is_processing), [false, false, false, false]);
+    const after = await completeRequest(remote, request('greedy'));
+    assert.deepEqual(after.candidates.map((c) => c.tokens), reference.candidates.map((c) => c.tokens));
+    const beam = await completeRequest(remote, request('beam', { width: 4 }));
+    assert.ok(beam.candidates.length > 0);
+  });
+});
+
+describe('the llama-server backend: models and servers it cannot use', function () {
+  this.timeout(600_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'tokentree-server-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds each FIM family\'s tokens as in process, and refuses a model without FIM by name', async () => {
+    for (const fim of ['qwen', 'deepseek', 'codellama', 'none'] as FimFamily[]) {
+      const written = writeTestModel(join(dir, `${fim}.gguf`), { fim });
+      const server = await startLlamaServer({ model: written.path, slots: 2 });
+      try {
+        if (fim === 'none') {
+          await assert.rejects(connectServer({ url: server.url }), (e: Error) => e.name === 'ServerCapabilityError' && /fill-in-the-middle/.test(e.message) && e.message.includes(server.url));
+          continue;
+        }
+        const remote = await connectServer({ url: server.url });
+        const local = await loadTestModel({ modelPath: written.path, maxBranches: 2 });
+        try {
+          const pick = (f: typeof remote.info.fim) => f && { family: f.family, prefix: f.prefix, suffix: f.suffix, middle: f.middle, order: f.order };
+          assert.deepEqual(pick(remote.info.fim), pick(local.info.fim), fim);
+          const sizes = { maxNewTokens: 8 };
+          assert.deepEqual((await remote.preparePrompt(parts, sizes)).tokens, local.buildPrompt(parts, sizes).tokens, fim);
+        } finally {
+          await remote.dispose();
+          await local.dispose();
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  it('asks for the API key a server requires', async () => {
+    const server = await startLlamaServer({ model: TEST_MODEL, slots: 1, apiKey: 'sekrit' });
+    try {
+      await assert.rejects(connectServer({ url: server.url }), (e: Error) => e.name === 'ServerResponseError' && /401/.test(e.message) && /API key/.test(e.message));
+      const remote = await connectServer({ url: server.url, apiKey: 'sekrit' });
+      await remote.dispose();
+    } finally {
+      await server.stop();
+    }
+  });
+});

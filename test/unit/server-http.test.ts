@@ -1,0 +1,87 @@
+/**
+ * The llama-server client's policy against small stand-in HTTP servers: which error a person
+ * sees for a server that is not there, one that hangs, one that lacks a needed field, and how
+ * requests are matched to slots.
+ */
+import * as assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { AbortError } from '../../src/decoding/language-model';
+import { connectServer } from '../../src/model/server/connect';
+import { normaliseServerUrl, ServerClient } from '../../src/model/server/http';
+import { assignFree } from '../../src/model/server/server-slots';
+import { freePort } from '../support/llama-server';
+
+function serve(handler: (path: string, reply: (status: number, body: unknown) => void) => void): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => handler(req.url ?? '', (status, body) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));
+}
+
+describe('llama-server client: errors a person can act on', () => {
+  it('says no server answers at a URL where nothing listens', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    await assert.rejects(connectServer({ url }), (e: Error) => e.name === 'ServerUnreachableError' && e.message.includes(url) && /ECONNREFUSED/.test(e.message));
+  });
+
+  it('gives up on a server that does not answer within the time limit, and says so', async () => {
+    const { url, server } = await serve(() => undefined);
+    try {
+      await assert.rejects(new ServerClient(url, { timeoutMs: 200 }).get('/props'), (e: Error) => e.name === 'ServerTimeoutError' && /within 200 ms/.test(e.message));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('reports a cancelled request as cancelled, not as a network failure', async () => {
+    const { url, server } = await serve(() => undefined);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await assert.rejects(new ServerClient(url).get('/props', controller.signal), AbortError);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('names the field an older or different server lacks', async () => {
+    const { url, server } = await serve((path, reply) => reply(200, path === '/props' ? { total_slots: 2 } : {}));
+    try {
+      await assert.rejects(connectServer({ url }), (e: Error) => e.name === 'ServerCapabilityError' && e.message.includes('n_ctx'));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('quotes a refusal\'s message with its status, control characters escaped', async () => {
+    const { url, server } = await serve((_path, reply) => reply(503, { error: { message: 'Loading model\u001b[31m', code: 503 } }));
+    try {
+      await assert.rejects(new ServerClient(url).get('/props'), (e: Error) => e.name === 'ServerResponseError' && /HTTP 503/.test(e.message) && e.message.includes('Loading model\\x1b[31m'));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('accepts only http(s) URLs', () => {
+    assert.equal(normaliseServerUrl(' http://box:8080/ '), 'http://box:8080');
+    assert.throws(() => normaliseServerUrl('file:///etc/passwd'), /http:\/\/ or https:\/\//);
+    assert.throws(() => normaliseServerUrl('box:8080 x'), RangeError);
+  });
+});
+
+describe('llama-server slots: each request to the free slot that holds most of its tokens', () => {
+  it('pairs longest shared prefixes first, each slot once', () => {
+    const held = [[1, 2, 3], [1, 2, 3, 4, 5], [9], []];
+    const requests = [[1, 2, 3, 4, 5, 6], [1, 2, 3, 7], [9, 9]];
+    assert.deepEqual([...assignFree(requests, [0, 1, 2], held, [false, false, false, false])].sort(), [[0, 1], [1, 0], [2, 2]]);
+  });
+
+  it('leaves busy slots alone and serves as many requests as there are free slots', () => {
+    const held = [[1, 2, 3], [1], [5]];
+    const taken = assignFree([[1, 2, 3, 4], [1, 2], [5, 6]], [0, 1, 2], held, [true, false, false]);
+    assert.deepEqual([...taken].sort(), [[0, 1], [2, 2]]);
+  });
+});
