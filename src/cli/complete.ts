@@ -6,14 +6,18 @@ import { builtinModelPath } from '../model/builtin';
 import type { CompletionResult } from '../engine/complete';
 import type { ModelSession } from '../engine/session';
 import { inModelProcess } from '../model-process/client';
-import { loadModel, type LoadedModel, type ModelInfo } from '../model/load';
+import { loadModel, type ModelInfo } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
+import { connectServer, type ServerBackend } from '../model/server/connect';
+import { normaliseServerUrl } from '../model/server/http';
+import { localSession } from '../engine/session';
 import type { GpuChoice } from '../model/llama-runtime';
 import { quoteText } from '../decoding/describe-value';
 import { stopContextAt } from '../decoding/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 
-const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool' } as const;
+const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', server: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool' } as const;
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -31,6 +35,8 @@ export interface Position {
   healing: boolean;
   /** --gpu and --gpu-layers: the backend asked for and the layers to offload. */
   hardware: { gpu: GpuChoice; gpuLayers: number | 'max' | 'auto' };
+  /** --server: a llama-server's URL instead of a model file. */
+  server?: string;
 }
 
 /** `--gpu auto|cuda|vulkan|off` and `--gpu-layers N|max`. */
@@ -64,16 +70,40 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
     strategy,
     healing: f['no-healing'] !== true,
     hardware: readHardware(f),
+    ...readServer(f),
     flags: f,
   };
 }
 
-export async function withModel<T>(path: string, body: (m: LoadedModel) => Promise<T>, hardware?: Position['hardware']): Promise<T> {
-  const loaded = await loadModel({ modelPath: path, ...hardware });
+/** `--server URL` (not with --model): the model runs on a llama-server. */
+export function readServer(f: Record<string, string | number | boolean>): { server?: string } {
+  if (f.server === undefined) return {};
+  if (f.model !== undefined) throw new CliUsageError('--server and --model exclude each other: the server runs its own model');
   try {
-    return await body(loaded);
+    return { server: normaliseServerUrl(String(f.server)) };
+  } catch (e) {
+    throw new CliUsageError(`--server: ${(e as Error).message}`);
+  }
+}
+
+/** A llama-server connection for the CLI; the API key comes from TOKENTREE_SERVER_KEY, never a flag (shell history). */
+export function connectCliServer(url: string): Promise<ServerBackend> {
+  return connectServer({ url, apiKey: process.env.TOKENTREE_SERVER_KEY || undefined });
+}
+
+/** The position's model as a session: on its llama-server, or in a model process of its own. */
+export async function withSession<T>(p: Position, body: (m: ModelSession) => Promise<T>): Promise<T> {
+  if (p.server === undefined) return withModelProcess(p.model, body, p.hardware);
+  return withBackend(p, (b) => body(localSession(b)));
+}
+
+/** The position's model as a backend in this process: its llama-server, or the file loaded here. */
+export async function withBackend<T>(p: Pick<Position, 'server' | 'model' | 'hardware'>, body: (m: CompletionBackend) => Promise<T>): Promise<T> {
+  const backend = p.server === undefined ? await loadModel({ modelPath: p.model, ...p.hardware }) : await connectCliServer(p.server);
+  try {
+    return await body(backend);
   } finally {
-    await loaded.dispose();
+    await backend.dispose();
   }
 }
 
@@ -95,12 +125,13 @@ function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName):
 /** Where the model ran, in a line: backend, device and layers offloaded. */
 export function describeHardware(info: ModelInfo): string {
   const h = hardwareStats(info);
+  if (info.server) return `backend llama-server at ${info.server.url} (${info.server.build}, ${info.server.slots} slots, model ${info.server.modelPath})`;
   return `backend ${h.backend}${h.device ? ` on ${h.device}, ${h.gpuLayers} layers offloaded` : ''}${info.backendNote ? ` (${info.backendNote})` : ''}`;
 }
 
 /** Where the model ran: the JSON `stats` fields every command shares. */
-export function hardwareStats(info: ModelInfo): { backend: string; device: string | null; gpuLayers: number; backendNote?: string } {
-  return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers, ...(info.backendNote ? { backendNote: info.backendNote } : {}) };
+export function hardwareStats(info: ModelInfo): { backend: string; device: string | null; gpuLayers: number; backendNote?: string; server?: ModelInfo['server'] } {
+  return { backend: info.backend, device: info.devices[0] ?? null, gpuLayers: info.gpuLayers, ...(info.backendNote ? { backendNote: info.backendNote } : {}), ...(info.server ? { server: info.server } : {}) };
 }
 
 export function completionJson(r: CompletionResult, info?: ModelInfo): object {
@@ -127,7 +158,7 @@ export const oneLine = (text: string, width = 60) => {
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const { result, info } = await withModelProcess(p.model, async (m) => ({ result: await completeAsEditor(m, p, p.strategy), info: m.info }), p.hardware);
+  const { result, info } = await withSession(p, async (m) => ({ result: await completeAsEditor(m, p, p.strategy), info: m.info }));
   if (p.json) return JSON.stringify(completionJson(result, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   if (result.healed !== undefined) lines.push(`token healing re-typed ${JSON.stringify(result.healed)}`);
@@ -139,14 +170,14 @@ export async function runComplete(argv: readonly string[]): Promise<string> {
 export async function runCompare(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
   const rows: string[][] = [['strategy', 'suggestion', 'score', 'calls', 'ms']];
-  const info = await withModelProcess(p.model, async (m) => {
+  const info = await withSession(p, async (m) => {
     for (const strategy of STRATEGY_NAMES) {
       const r = await completeAsEditor(m, p, strategy);
       const best = r.candidates[0];
       rows.push([strategy, oneLine(best?.shown?.text ?? best?.text ?? ''), best ? best.score.toFixed(3) : '-', String(r.stats.modelCalls), r.stats.ms.toFixed(1)]);
     }
     return m.info;
-  }, p.hardware);
+  });
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const table = rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '));
   return [...table, describeHardware(info)].join('\n');

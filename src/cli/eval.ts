@@ -15,12 +15,15 @@ import { targetLogLikelihood } from '../eval/likelihood';
 import { DEFAULT_MID_IDENTIFIER_SHARE, pickCloserPositions, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
 import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
-import { loadModel, type LoadedModel } from '../model/load';
+import { loadModel } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
+import { connectCliServer, readServer } from './complete';
 import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 
 const FLAGS = {
+  server: 'string',
   model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int',
   healing: 'string', 'mid-identifier-share': 'string',
 } as const;
@@ -160,8 +163,9 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   // The legacy layout's window was whole lines back from the cursor: blocks of one line.
   const window = { ...DEFAULT_WINDOW, blockLines: Number(f['block-lines'] ?? (layout === 'legacy' ? 1 : DEFAULT_WINDOW.blockLines)) };
   if (!(window.blockLines >= 1 && window.blockLines <= 64)) throw new CliUsageError('--block-lines must be between 1 and 64');
-  const modelPath = String(f.model ?? builtinModelPath());
-  const loaded = await loadModel({ modelPath });
+  const { server } = readServer(f);
+  const modelPath = server ?? String(f.model ?? builtinModelPath());
+  const loaded: CompletionBackend = server ? await connectCliServer(server) : await loadModel({ modelPath });
   const results: ArmResult[] = [];
   let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
   try {
@@ -190,7 +194,7 @@ interface ArmSettings {
 }
 
 /** One strategy over every position, as the editor would run it there (prompt window, stop rules, healing). */
-async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPosition[], closerPositions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
+async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly EvalPosition[], closerPositions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
   const scores: Scored[] = [];
   const raw: { repeats: boolean; similarity: number }[] = [];
   const pairs = new Map<string, { score: number; quality: number }[][]>();
@@ -258,12 +262,12 @@ async function runArm(loaded: LoadedModel, arm: Arm, positions: readonly EvalPos
 }
 
 /** Bits the model needs for each position's true text after its prompt (teacher forcing), and the text's bytes. */
-async function targetBits(loaded: LoadedModel, positions: readonly EvalPosition[], window: WindowOptions, layout: 'stable' | 'legacy', maxTokens: number) {
+async function targetBits(loaded: CompletionBackend, positions: readonly EvalPosition[], window: WindowOptions, layout: 'stable' | 'legacy', maxTokens: number) {
   let bits = 0;
   let bytes = 0;
   for (const p of positions) {
-    const target = loaded.tokenize(p.target);
-    const prompt = loaded.buildPrompt(partsFromText(p.prefix, p.suffix, window), { maxNewTokens: Math.max(maxTokens, target.length + 1), layout }).tokens;
+    const target = await loaded.tokenizeText(p.target);
+    const prompt = (await loaded.preparePrompt(partsFromText(p.prefix, p.suffix, window), { maxNewTokens: Math.max(maxTokens, target.length + 1), layout })).tokens;
     bits -= (await targetLogLikelihood(loaded.languageModel, prompt, target)) / Math.LN2;
     bytes += Buffer.byteLength(p.target, 'utf8');
   }

@@ -5,13 +5,18 @@ import { inModelProcess } from '../model-process/client';
 import type { GpuChoice } from '../model/llama-runtime';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
+import { connectCliServer, describeHardware, readServer } from './complete';
 
 const MB = 1024 * 1024;
 
 /** `tokentree gpu status|install`: what the GPU path finds here, and adding a GPU binary package. */
 export async function runGpu(argv: readonly string[]): Promise<string> {
   const [sub, ...rest] = argv;
-  if (sub === 'status') return status(parseFlags(rest, { json: 'bool' }).json === true);
+  if (sub === 'status') {
+    const f = parseFlags(rest, { json: 'bool', server: 'string' });
+    const { server } = readServer(f);
+    return server ? serverStatus(server, f.json === true) : status(f.json === true);
+  }
   if (sub === 'install') {
     const [kind, ...flags] = rest;
     if (!GPU_KINDS.includes(kind as GpuKind)) throw new CliUsageError(`gpu install takes ${GPU_KINDS.join(' or ')} (got ${kind === undefined ? 'nothing' : quoteText(kind)})`);
@@ -19,6 +24,18 @@ export async function runGpu(argv: readonly string[]): Promise<string> {
     return install(kind as GpuKind, f.json === true, f.registry as string | undefined);
   }
   throw new CliUsageError(`gpu takes status or install (got ${sub === undefined ? 'nothing' : quoteText(sub)})`);
+}
+
+/** With a llama-server, the GPU is the server's: say which server and model answer there. */
+async function serverStatus(url: string, json: boolean): Promise<string> {
+  const backend = await connectCliServer(url);
+  try {
+    const info = backend.info;
+    if (json) return JSON.stringify({ backend: 'server', server: info.server, contextSize: info.contextSize, vocabSize: info.vocabSize, fim: info.fim?.family ?? null });
+    return [describeHardware(info), `context ${info.contextSize} tokens per slot · vocabulary ${info.vocabSize} · FIM ${info.fim?.family ?? 'none'}`].join('\n');
+  } finally {
+    await backend.dispose();
+  }
 }
 
 async function status(json: boolean): Promise<string> {

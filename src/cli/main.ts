@@ -10,14 +10,15 @@ import { runType } from './type';
 
 const USAGE = `usage: tokentree <command>
   sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates
-  complete    --file F --line L --column C [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--json]
-  compare     --file F --line L --column C [--model PATH] [--max-tokens N] [--seed N] [--no-healing]
-  type        --file F --line L --column C --text "…" [--model PATH] [--strategy S] [--max-tokens N] [--seed N] [--json]
+  complete    --file F --line L --column C [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--json]
+  compare     --file F --line L --column C [--model PATH | --server URL] [--max-tokens N] [--seed N] [--no-healing]
+  type        --file F --line L --column C --text "…" [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--json]
   pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model
   models      [--json] [--cpu] [--timeout-ms N]   the presets, and whether each fits this machine's memory
-  gpu         status [--json] | install cuda|vulkan [--registry URL] [--json]
-  eval        [--model PATH] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]
-strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used`;
+  gpu         status [--server URL] [--json] | install cuda|vulkan [--registry URL] [--json]
+  eval        [--model PATH | --server URL] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]
+strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used;
+--server URL: a llama-server runs the model (its API key from TOKENTREE_SERVER_KEY)`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -4,12 +4,13 @@ import type { LineSource } from '../decoding/prompt-parts';
 import type { StrategyName } from '../decoding/strategy';
 import { ModelEngine } from '../engine/model-engine';
 import { localSession } from '../engine/session';
-import type { LoadedModel, PromptOptions } from '../model/load';
+import type { PromptOptions } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
 import { CompletionController, type CompletionEngine, type EngineRequest } from '../providers/completion-controller';
 import type { ControllerSettings } from '../providers/controller-settings';
 import { controllerSettings, DEFAULTS_ONLY } from '../host/setting-rules';
 import { RequestGate } from '../providers/request-gate';
-import { hardwareStats, oneLine, readPosition, withModel } from './complete';
+import { hardwareStats, oneLine, readPosition, withBackend } from './complete';
 import { CliUsageError } from './errors';
 import { languageIdOf } from './language';
 
@@ -125,7 +126,7 @@ class TypingBuffer {
  * rules, prefetch and default settings), with no debounce: one request per character, newlines
  * included, each awaited before the next key.
  */
-export async function replayTyping(model: LoadedModel, o: TypingOptions): Promise<TypingReport> {
+export async function replayTyping(model: CompletionBackend, o: TypingOptions): Promise<TypingReport> {
   const session = localSession(model);
   const engine = new RecordingEngine(new ModelEngine(async () => session, () => ({
     call: { name: o.strategy, options: { maxTokens: o.maxTokens, seed: o.seed } }, codeAwareWeight: 0,
@@ -195,13 +196,13 @@ export async function runType(argv: readonly string[]): Promise<string> {
   const line = Number(p.flags.line) - 1;
   const character = Number(p.flags.column) - 1;
   const path = relative(process.cwd(), p.file) || p.file;
-  const { report, info } = await withModel(p.model, async (m) => ({
+  const { report, info } = await withBackend(p, async (m) => ({
     info: m.info,
     report: await replayTyping(m, {
       text: p.text, path, languageId: languageIdOf(p.file), segments: [{ line, character, typed: p.flags.text as string }],
       strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
     }),
-  }), p.hardware);
+  }));
   if (p.json) {
     return JSON.stringify({
       keystrokes: report.keystrokes.map((k) => ({

@@ -17,5 +17,7 @@ export interface CompletionBackend {
   readonly scheduler: RequestScheduler;
   /** Prompt tokens for completing at a cursor (a server's tokenizer is asked over the network first). */
   preparePrompt(parts: PromptParts, options: PromptOptions, signal?: AbortSignal): Promise<CompletionPrompt>;
+  /** Plain text to tokens (no BOS; special-token spellings stay text). */
+  tokenizeText(text: string, signal?: AbortSignal): Promise<number[]>;
   dispose(): Promise<void>;
 }

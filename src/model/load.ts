@@ -210,6 +210,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       buildPrompt,
       preparePrompt: async (parts, o) => buildPrompt(parts, o),
       tokenize: (text) => vocab.tokenize(text),
+      tokenizeText: async (text) => vocab.tokenize(text),
       dispose: async () => {
         scheduler.cancelAll(new AbortError('The model was closed'));
         await languageModel.close();

@@ -71,6 +71,10 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
       await vocab.ensure(layout.textsFor(parts), promptSignal);
       return layout.build(parts, { contextSize, maxNewTokens: o.maxNewTokens, suffixShare: o.suffixShare });
     },
+    tokenizeText: async (text, textSignal) => {
+      await vocab.ensure([text], textSignal);
+      return vocab.tokenize(text);
+    },
     dispose: async () => {
       scheduler.cancelAll(new AbortError('The server connection was closed'));
       languageModel.close();

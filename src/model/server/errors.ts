@@ -16,7 +16,7 @@ export class ServerError extends ModelError {
 export class ServerUnreachableError extends ServerError {
   override readonly name: string = 'ServerUnreachableError';
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
-    super(url, `No llama-server answers at ${url} (${detail}). Start it, or check tokentree.server.url.`, options);
+    super(url, `No llama-server answers at ${url} (${detail}). Start it, or check the server URL (the setting tokentree.server.url, or --server).`, options);
   }
 }
 
