@@ -5,8 +5,10 @@
  * and token count, as the ratio greedy-through-our-engine / native.
  *
  *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N]
+ *   npm run bench -- --server URL [--json] [--runs N] [--tokens N]   (bench/server.ts)
  */
 import { nativeGreedy } from './native';
+import { benchServer } from './server';
 import { benchPosition, benchFlag } from './position';
 import { STRATEGY_NAMES } from '../src/decoding/strategies';
 import { builtinModelPath } from '../src/model/builtin';
@@ -43,6 +45,8 @@ async function native(m: LoadedModel, prefixText: string, count: number): Promis
 }
 
 async function main() {
+  const server = benchFlag('server');
+  if (server !== undefined) return benchServer(server);
   const m = await loadModel({ modelPath });
   const report: Record<string, unknown> = {
     model: modelPath,

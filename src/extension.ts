@@ -9,7 +9,8 @@ import { trackEditedContext } from './host/context-tracking';
 import { enableGpu, offerGpuAgain } from './host/gpu-command';
 import { downloadModel, manageModels, offerRealModel } from './host/model-downloads';
 import { ModelHost } from './host/model-host';
-import { acceptEntropy, readControllerSettings, readDebounceMs, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
+import { SERVER_API_KEY, setServerApiKey } from './host/server-key';
+import { acceptEntropy, readControllerSettings, readDebounceMs, readModelSettings, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
 import { CandidatesView } from './webview/candidates-view';
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const path = await pickModelFile();
     if (path !== undefined && models) await useModel(models, path);
   };
-  models = new ModelHost(log, { selectModel: () => void selectModel(), showLog });
+  models = new ModelHost(log, { selectModel: () => void selectModel(), showLog }, () => context.secrets.get(SERVER_API_KEY));
   const status = new StatusBar();
   status.update({ strategy: readStrategy(), enabled: readControllerSettings().enabled });
   const shown = new ShownSuggestions();
@@ -88,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.selectModel', selectModel),
     vscode.commands.registerCommand('tokentree.toggle', async () => status.update({ enabled: await toggleCompletions() })),
     vscode.commands.registerCommand('tokentree.showLog', showLog),
+    vscode.commands.registerCommand('tokentree.setServerApiKey', async () => {
+      if (await setServerApiKey(context.secrets)) void models?.reset().then(() => (readModelSettings().serverUrl ? models?.get() : undefined)).catch(() => undefined);
+    }),
     vscode.commands.registerCommand('tokentree.downloadModel', () => (models ? downloadModel(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.manageModels', () => (models ? manageModels(context, models) : undefined)),
     vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
@@ -98,9 +102,9 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('tokentree.strategy')) status.update({ strategy: readStrategy() });
       if (e.affectsConfiguration('tokentree.enabled')) status.update({ enabled: readControllerSettings().enabled });
       if (e.affectsConfiguration('tokentree')) controller.invalidate();
-      if (e.affectsConfiguration('tokentree.modelPath')) models?.choose();
+      if (e.affectsConfiguration('tokentree.modelPath') || e.affectsConfiguration('tokentree.server.url')) models?.choose();
       // A new model is loaded at once, so that its errors show when the user chose it, not at the next keystroke.
-      if (['modelPath', 'gpu', 'gpuLayers', 'threads', 'contextSize'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
+      if (['modelPath', 'gpu', 'gpuLayers', 'threads', 'contextSize', 'server.url', 'server.timeoutMs'].some((k) => e.affectsConfiguration(`tokentree.${k}`))) {
         void models?.reset().then(() => (readControllerSettings().enabled ? models?.get() : undefined)).catch(() => undefined);
       }
     }),

@@ -7,7 +7,7 @@ import { readModelSettings, type ModelSettings } from './settings';
 import { CrashPolicy } from './crash-policy';
 
 /** Where the model runs, for the status bar: backend, devices, layers offloaded, VRAM at load. */
-export type Hardware = Pick<ModelInfo, 'backend' | 'backendNote' | 'devices' | 'gpuLayers' | 'vram'>;
+export type Hardware = Pick<ModelInfo, 'backend' | 'backendNote' | 'devices' | 'gpuLayers' | 'vram' | 'server'>;
 
 export type ModelState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; builtin: boolean; hardware: Hardware } | { kind: 'error'; message: string };
 
@@ -33,6 +33,8 @@ export class ModelHost implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly actions: { selectModel(): void; showLog(): void },
+    /** The llama-server API key, from VS Code's secret storage. */
+    private readonly serverApiKey: () => Thenable<string | undefined> = async () => undefined,
   ) {}
 
   /** The loaded model, loading it if needed; throws the load error (shown once) on failure. */
@@ -83,6 +85,7 @@ export class ModelHost implements vscode.Disposable {
   }
 
   private async load(settings: ModelSettings): Promise<ModelSession> {
+    if (settings.serverUrl !== '') return this.connect(settings);
     const builtin = settings.modelPath === '';
     const path = builtin ? builtinModelPath() : settings.modelPath;
     const refused = this.crashes.refusal(path);
@@ -115,6 +118,38 @@ export class ModelHost implements vscode.Disposable {
       this.log.error(`Model load failed: ${error.message}`);
       this.setState({ kind: 'error', message: error.message });
       this.offerActions(`TokenTree could not load the model: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** A llama-server instead of a model file: the model process holds the connection. */
+  private async connect(settings: ModelSettings): Promise<ModelSession> {
+    const url = settings.serverUrl;
+    this.setState({ kind: 'loading' });
+    this.log.info(`Connecting to llama-server at ${url} from the model process`);
+    try {
+      const process = this.startProcess();
+      const apiKey = (await this.serverApiKey()) || undefined;
+      const session = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `TokenTree: connecting to ${url}…` },
+        () => process.connect({ url, apiKey, timeoutMs: settings.serverTimeoutMs }),
+      );
+      this.loaded = session;
+      const i = session.info;
+      this.log.info(`llama-server ready at ${url}: ${i.server?.build}, ${i.server?.slots} slots, model ${i.server?.modelPath}, context ${i.contextSize} per slot, vocabulary ${i.vocabSize}, FIM ${i.fim?.family}`);
+      this.setState({ kind: 'ready', builtin: false, hardware: { backend: i.backend, devices: i.devices, gpuLayers: i.gpuLayers, server: i.server } });
+      return session;
+    } catch (e) {
+      this.loading = undefined;
+      if (e instanceof ModelProcessExitedError) throw e;
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.failure = error;
+      this.log.error(`Connecting to llama-server failed: ${error.message}`);
+      this.setState({ kind: 'error', message: error.message });
+      void vscode.window.showErrorMessage(`TokenTree: ${error.message}`, 'Open Settings', 'Show Log').then((pick) => {
+        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tokentree.server');
+        if (pick === 'Show Log') this.actions.showLog();
+      });
       throw error;
     }
   }

@@ -32,6 +32,8 @@ const num = (def: number, min: number, max: number) => ({ kind: 'number', defaul
 export const SETTING_RULES = {
   enabled: { kind: 'boolean', default: true },
   modelPath: { kind: 'string', default: '' },
+  'server.url': { kind: 'string', default: '' },
+  'server.timeoutMs': int(30000, 1000, 600000),
   gpu: { kind: 'enum', default: 'auto', values: ['auto', 'off'] },
   threads: { kind: 'count-or-auto', default: 'auto', min: 1, max: 256 },
   gpuLayers: { kind: 'layers', default: 'auto', min: 0, max: 1000 },

@@ -29,6 +29,9 @@ export interface ModelSettings {
   readonly threads: number | 'auto';
   readonly gpuLayers: number | 'auto' | 'max';
   readonly contextSize: number | undefined;
+  /** A llama-server's URL; empty: the model runs here. */
+  readonly serverUrl: string;
+  readonly serverTimeoutMs: number;
 }
 
 /**
@@ -46,6 +49,8 @@ export function readModelSettings(): ModelSettings {
     // 0: the model's own training context (at most 2048): a larger one feeds a small model
     // positions it never saw, and its completions fall apart.
     contextSize: user('contextSize') || undefined,
+    serverUrl: user('server.url').trim(),
+    serverTimeoutMs: user('server.timeoutMs'),
   };
 }
 

@@ -6,6 +6,7 @@ const MB = 1024 * 1024;
 
 /** Backend, device, layers offloaded and VRAM, in a line (device names come from the driver: shown as text). */
 export function describeHardware(h: Hardware): string {
+  if (h.server) return `Backend: llama-server at ${h.server.url} (${h.server.build}, ${h.server.slots} slots, model ${h.server.modelPath})`;
   if (h.backend === 'cpu') return `Backend: CPU${h.backendNote ? ` (${h.backendNote})` : ''}`;
   const vram = h.vram ? `; VRAM ${Math.round(h.vram.used / MB)} MB used, ${Math.round(h.vram.free / MB)} MB free` : '';
   return `Backend: ${h.backend} on ${h.devices.join(', ')}, ${h.gpuLayers} layers offloaded${vram}`;

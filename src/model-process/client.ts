@@ -16,7 +16,7 @@ import type { BackendStats } from '../model/llama-language-model';
 import type { ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import type { MemoryBudget, ModelFit } from '../models/fit';
-import type { FitSource, FromWorker, GpuProbe, ProcessHealth, Reply, ToWorker, WireError, WireLoadOptions, WireResult } from './protocol';
+import type { FitSource, FromWorker, GpuProbe, ProcessHealth, Reply, ToWorker, WireConnectOptions, WireError, WireLoadOptions, WireResult } from './protocol';
 
 /** The model process ended while requests were in flight (or before they could be sent). */
 export class ModelProcessExitedError extends Error {
@@ -132,6 +132,19 @@ export class ModelProcess {
     this.loading = true;
     try {
       const reply = await this.request({ kind: 'load', id: 0, options }, signal);
+      if (reply.kind !== 'load') throw new Error(`unexpected reply ${reply.kind}`);
+      return new RemoteSession(this, reply.info);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Connects the process to a llama-server (replacing its model) and returns a session over it. */
+  async connect(options: WireConnectOptions, signal?: AbortSignal): Promise<RemoteSession> {
+    this.modelPath = options.url;
+    this.loading = true;
+    try {
+      const reply = await this.request({ kind: 'connect', id: 0, options }, signal);
       if (reply.kind !== 'load') throw new Error(`unexpected reply ${reply.kind}`);
       return new RemoteSession(this, reply.info);
     } finally {

@@ -17,8 +17,17 @@ import type { MemoryBudget, ModelFit } from '../models/fit';
 /** Load options that can cross the boundary (cancellation travels as a `cancel` message). */
 export type WireLoadOptions = Omit<LoadModelOptions, 'signal'>;
 
+/** A llama-server to use instead of a model file (src/model/server). */
+export interface WireConnectOptions {
+  readonly url: string;
+  readonly apiKey?: string;
+  readonly timeoutMs?: number;
+}
+
 export type ToWorker =
   | { readonly kind: 'load'; readonly id: number; readonly options: WireLoadOptions }
+  /** Connects to a llama-server (replacing the model the process had); answered like a load. */
+  | { readonly kind: 'connect'; readonly id: number; readonly options: WireConnectOptions }
   | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest; readonly snapshots?: boolean }
   | { readonly kind: 'warm'; readonly id: number; readonly parts: PromptParts; readonly maxNewTokens: number }
   | { readonly kind: 'stats'; readonly id: number }

@@ -8,7 +8,9 @@ import type { TreeJSON } from '../decoding/candidate-tree';
 import { AbortError } from '../decoding/language-model';
 import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
-import { loadModel, type LoadedModel } from '../model/load';
+import { loadModel } from '../model/load';
+import type { CompletionBackend } from '../model/backend';
+import { connectServer } from '../model/server/connect';
 import { getRuntime, setLogSink, type GpuChoice } from '../model/llama-runtime';
 import { fitOf } from '../models/fit';
 import { memoryBudget } from '../models/fit-verdict';
@@ -21,7 +23,7 @@ const send = (message: FromWorker) => process.send?.(message);
  */
 const SKIP_HEADER_CHECK = process.env.TOKENTREE_TEST_SKIP_HEADER_CHECK === '1';
 const running = new Map<number, AbortController>();
-let loaded: LoadedModel | undefined;
+let loaded: CompletionBackend | undefined;
 
 async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: AbortSignal): Promise<Reply> {
   switch (message.kind) {
@@ -30,6 +32,13 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: Ab
       loaded = undefined;
       await previous?.dispose();
       loaded = await loadModel({ ...message.options, signal, checkHeader: message.options.checkHeader !== false && !SKIP_HEADER_CHECK });
+      return { kind: 'load', info: loaded.info };
+    }
+    case 'connect': {
+      const previous = loaded;
+      loaded = undefined;
+      await previous?.dispose();
+      loaded = await connectServer({ ...message.options, signal });
       return { kind: 'load', info: loaded.info };
     }
     case 'unload':
@@ -74,7 +83,7 @@ async function probe(gpu: GpuChoice): Promise<GpuProbe> {
   };
 }
 
-function model(): LoadedModel {
+function model(): CompletionBackend {
   if (!loaded) throw new Error('No model is loaded in the model process');
   return loaded;
 }

@@ -10,7 +10,8 @@ import type { RequestScheduler } from './scheduler';
  * (load.ts) or a llama-server (server/connect.ts).
  */
 export interface CompletionBackend {
-  readonly languageModel: LanguageModel;
+  /** `liveBranches`: branches handed out and not released (0 between requests). */
+  readonly languageModel: LanguageModel & { readonly liveBranches: number };
   readonly info: ModelInfo;
   readonly stats: BackendStats;
   /** Turns on the model: completeAt and warmAt run through it. */

@@ -58,6 +58,10 @@ export class ServerLanguageModel implements LanguageModel {
     this.vocabSize = vocab.size;
   }
 
+  get liveBranches(): number {
+    return this.live.size;
+  }
+
   get stats(): BackendStats {
     return { ...this.counts };
   }
