@@ -1,0 +1,57 @@
+// The model on a llama-server, as a user with a GPU box meets it: tokentree.server.url in the
+// machine settings, then ghost text, the candidates panel with its explored tree, and the status
+// bar naming the server; emptying the setting brings the built-in model back.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startLlamaServer, type RunningServer } from '../support/llama-server';
+import { eventually } from './support/eventually';
+import { getServer, getWorkbench } from './support/hooks';
+
+const builtinModel = path.join(__dirname, '..', '..', 'models', 'tokentree-code.gguf');
+
+describe('TokenTree on a llama-server (code-server)', function () {
+  this.timeout(300_000);
+  let llama: RunningServer;
+  let saved: string;
+  let settingsFile: string;
+
+  before(async () => {
+    llama = await startLlamaServer({ model: builtinModel, slots: 4, contextPerSlot: 256 });
+    settingsFile = getServer().machineSettingsFile;
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
+  });
+  after(async () => {
+    if (settingsFile) fs.writeFileSync(settingsFile, saved);
+    await llama?.stop();
+  });
+
+  it('completes through the server: ghost text, candidates and the explored tree in the panel, the server in the status bar', async () => {
+    const wb = getWorkbench();
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), 'tokentree.server.url': llama.url, 'tokentree.strategy': 'beam' }, null, 2));
+    const status = wb.statusBarItem('tokentree.status');
+    await eventually('the server ready (status bar)', async () => (await status.innerText()).includes('(server)'), 90_000);
+    await wb.openFile('examples/stack.ts');
+    await wb.focusEditorEnd();
+    await wb.typeText('\nconst other = new Stack<string>();\n');
+    let ghost = '';
+    for (const ch of 'other.push("a");') {
+      await wb.typeText(ch);
+      ghost = await wb.waitForGhostText(8_000).catch(() => '');
+      if (ghost.trim()) break;
+    }
+    assert.ok(ghost.trim().length > 0, `ghost text through the server; log: ${await wb.outputChannelText('TokenTree').catch(() => '')}`);
+    await wb.screenshot('10-server-ghost-text');
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    await eventually('candidates from the server in the panel', async () => (await frame.locator('.candidate').count()) > 0, 60_000);
+    assert.match(await frame.locator('header .strategy').innerText(), /beam/);
+    assert.ok((await frame.locator('circle.tree-node').count()) > 1, 'the explored tree is drawn');
+    await wb.screenshot('11-server-panel');
+    const log = getServer().tokentreeLog();
+    assert.ok(log.includes(`llama-server ready at ${llama.url}`), 'the log names the server');
+    // Back to the model on this machine.
+    fs.writeFileSync(settingsFile, saved);
+    await eventually('the built-in model again (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
+  });
+});
