@@ -24,53 +24,15 @@ export async function benchServer(url: string): Promise<void> {
   const report: Record<string, unknown> = { server: backend.info.server, maxTokens, runs, healing };
   try {
     // A distinct first line per run and side: each side evaluates its whole prompt, as a new position does.
-    const partsFor = (run: number, side: string) => partsFromText(`// bench ${side} ${run}\n${prefix}`, suffix);
-    const ours: number[] = [];
-    const own: number[] = [];
-    const ratios: number[] = [];
-    let tokens = 0;
-    for (let run = -1; run < runs; run++) {
-      const oursFirst = run % 2 === 0;
-      let oursMs = 0;
-      let ownMs = 0;
-      let count = 0;
-      const runOurs = async () => {
-        const t0 = performance.now();
-        const r = await completeAt(backend, { parts: partsFor(run, 'ours'), strategy: 'greedy', options: { maxTokens, seed: 1 }, healing });
-        oursMs = performance.now() - t0;
-        count = r.candidates[0]!.tokens.length + (r.candidates[0]!.finish === 'eog' ? 1 : 0);
-      };
-      const runOwn = async () => {
-        // The same prompt tokens, made untimed: the server's own generation is given its tokens.
-        const prompt = (await backend.preparePrompt(partsFor(run, 'own'), { maxNewTokens: maxTokens })).tokens;
-        const t0 = performance.now();
-        await ownCompletion(backend, prompt, Math.max(1, count));
-        ownMs = performance.now() - t0;
-      };
-      if (oursFirst) {
-        await runOurs();
-        await runOwn();
-      } else {
-        // Its token count comes from ours: run ours once untimed on another prompt first.
-        const probe = await completeAt(backend, { parts: partsFor(run, 'probe'), strategy: 'greedy', options: { maxTokens, seed: 1 }, healing });
-        count = probe.candidates[0]!.tokens.length + (probe.candidates[0]!.finish === 'eog' ? 1 : 0);
-        await runOwn();
-        await runOurs();
-      }
-      if (run < 0) continue;
-      ours.push(oursMs);
-      own.push(ownMs);
-      ratios.push(oursMs / ownMs);
-      tokens += count;
-    }
-    report.greedy = {
-      tokensPerRun: tokens / runs,
-      oursMedianMs: median(ours),
-      serverOwnMedianMs: median(own),
-      ratioOfMedians: median(ours) / median(own),
-      medianRatioPerPair: median(ratios),
-    };
-    const ownPerToken = median(own) / (tokens / runs);
+    const cold = (run: number, side: string) => partsFromText(`// bench ${side} ${run}\n${prefix}`, suffix);
+    // Typing: one more character per run at the same position; each side keeps its own cached prompt.
+    const typed = 'this.items.length === 0 && this.items.push(undefined as never) === 1';
+    const typing = (run: number, side: string) => partsFromText(`// bench ${side}\n${prefix}${typed.slice(0, run + 1)}`, suffix);
+    report.greedyNewPosition = await greedyPairs(backend, cold, runs, maxTokens, healing);
+    report.greedyTyping = await greedyPairs(backend, typing, Math.min(runs, typed.length - 1), maxTokens, healing);
+    const own = report.greedyNewPosition as { serverOwnMedianMs: number };
+    const partsFor = cold;
+    const ownPerToken = own.serverOwnMedianMs;
     for (const [strategy, options] of [['beam', { width: 4 }], ['mcts', {}], ['entropy', {}]] as [StrategyName, Record<string, unknown>][]) {
       const ms: number[] = [];
       let committed = 0;
@@ -96,11 +58,98 @@ export async function benchServer(url: string): Promise<void> {
         mostBranchesInOneStep: widest,
       };
     }
+    report.beamStep = await stepLatency(backend, partsFor(0, 'step'), runs);
     report.maxRequestsInFlight = backend.languageModel.http.maxInFlight;
   } finally {
     await backend.dispose();
   }
   console.log(json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+}
+
+/**
+ * Greedy through TokenTree against the server's own generation of the same number of tokens from
+ * the same prompt tokens, alternating which goes first; `partsFor(run, side)` gives each side its
+ * prompt (the sides' first lines differ, so neither reuses the other's cache).
+ */
+async function greedyPairs(backend: ServerBackend, partsFor: (run: number, side: string) => ReturnType<typeof partsFromText>, runs: number, maxTokens: number, healing: boolean) {
+  const ours: number[] = [];
+  const own: number[] = [];
+  const ratios: number[] = [];
+  let tokens = 0;
+  for (let run = -1; run < runs; run++) {
+    const oursFirst = run % 2 === 0;
+    let oursMs = 0;
+    let ownMs = 0;
+    let count = 0;
+    let oursCount = 0;
+    const runOurs = async () => {
+      const t0 = performance.now();
+      const r = await completeAt(backend, { parts: partsFor(run, 'ours'), strategy: 'greedy', options: { maxTokens, seed: 1 }, healing });
+      oursMs = performance.now() - t0;
+      oursCount = r.candidates[0]!.tokens.length + (r.candidates[0]!.finish === 'eog' ? 1 : 0);
+      count ||= oursCount;
+    };
+    const runOwn = async () => {
+      // The same prompt tokens, made untimed: the server's own generation is given its tokens.
+      const prompt = (await backend.preparePrompt(partsFor(run, 'own'), { maxNewTokens: maxTokens })).tokens;
+      const t0 = performance.now();
+      await ownCompletion(backend, prompt, Math.max(1, count));
+      ownMs = performance.now() - t0;
+    };
+    if (oursFirst) {
+      await runOurs();
+      await runOwn();
+    } else {
+      // The count comes from ours: ours runs once untimed first on a prompt of its own.
+      const probe = await completeAt(backend, { parts: partsFor(run, 'probe'), strategy: 'greedy', options: { maxTokens, seed: 1 }, healing });
+      count = probe.candidates[0]!.tokens.length + (probe.candidates[0]!.finish === 'eog' ? 1 : 0);
+      await runOwn();
+      await runOurs();
+    }
+    if (run < 0) continue;
+    // Per token: when ours went second its count may differ from the probe's that own was given.
+    ours.push(oursMs / Math.max(1, oursCount));
+    own.push(ownMs / Math.max(1, count));
+    ratios.push(ours[ours.length - 1]! / own[own.length - 1]!);
+    tokens += oursCount;
+  }
+  return {
+    runs,
+    tokensPerRun: tokens / runs,
+    unit: 'ms per generated token, whole request included',
+    oursMedianMs: median(ours),
+    serverOwnMedianMs: median(own),
+    ratioOfMedians: median(ours) / median(own),
+    medianRatioPerPair: median(ratios),
+  };
+}
+
+/**
+ * One step of four branches (beam-4's) against one step of one branch, alternating: sent one after
+ * the other, four would cost about four times one; in flight together, about one round trip.
+ */
+async function stepLatency(backend: ServerBackend, parts: ReturnType<typeof partsFromText>, runs: number) {
+  const lm = backend.languageModel;
+  const prompt = (await backend.preparePrompt(parts, { maxNewTokens: 64 })).tokens;
+  const state = await lm.start(prompt, 8);
+  const branches = [state.branch, lm.fork(state.branch), lm.fork(state.branch), lm.fork(state.branch)];
+  const one: number[] = [];
+  const four: number[] = [];
+  try {
+    for (let run = 0; run < Math.min(runs, 24); run++) {
+      const token = state.next.ids[run % 4]!;
+      const t0 = performance.now();
+      await lm.evaluate([{ branch: branches[0]!, tokens: [token], topN: 8 }]);
+      const t1 = performance.now();
+      await lm.evaluate(branches.map((branch) => ({ branch, tokens: [token], topN: 8 })));
+      const t2 = performance.now();
+      one.push(t1 - t0);
+      four.push(t2 - t1);
+    }
+  } finally {
+    branches.forEach((b) => lm.release(b));
+  }
+  return { oneBranchMedianMs: median(one), fourBranchesMedianMs: median(four), ratio: median(four) / median(one) };
 }
 
 /** llama-server's own greedy generation of `count` tokens from prompt tokens, as a plain client asks for it. */

@@ -7,6 +7,8 @@
  * instead of re-evaluating it.
  */
 
+import type { SamplerSpec } from './samplers/chain';
+
 /** Opaque handle for a model-side sequence state. */
 export interface Branch {
   readonly id: number;
@@ -65,6 +67,8 @@ export interface GenerateRequest {
   /** Top tokens reported with each generated token. */
   readonly topN: number;
   readonly maxTokens: number;
+  /** Sampling with this chain and seed (the backend's own random numbers); absent: greedy. */
+  readonly sampling?: { readonly chain: readonly SamplerSpec[]; readonly seed: number };
 }
 
 /** One generated token and the scores it was chosen from (the distribution before it). */
@@ -97,10 +101,11 @@ export interface LanguageModel {
    */
   evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]>;
   /**
-   * Greedy generation on the backend's side, streamed token by token: one request for the whole
-   * completion instead of one per token. Optional (a server has it; in process, evaluate() is as
-   * cheap); undefined when the branch cannot generate freely now (token healing still constrains
-   * it). Leaving the iteration early stops the backend. The branch then holds the tokens read.
+   * Generation on the backend's side (greedy, or sampling with a chain it can run), streamed token
+   * by token: one request for the whole completion instead of one per token. Optional (a server has
+   * it; in process, evaluate() is as cheap); undefined when the branch cannot generate freely now
+   * (token healing still constrains it) or the backend cannot run the chain. Leaving the iteration
+   * early stops the backend. The branch then holds the tokens read.
    */
   generate?(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined;
 }

@@ -62,14 +62,14 @@ export class MeteredModel {
   generate(request: GenerateRequest): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined {
     throwIfAborted(this.signal);
     const stream = this.model.generate?.(request, this.signal);
-    if (!stream) return undefined;
-    this.beforeCall?.();
-    this.stats.modelCalls++;
-    this.stats.tokensEvaluated += request.tokens.length;
-    return this.counted(stream);
+    return stream && this.counted(stream, request.tokens.length);
   }
 
-  private async *counted(stream: AsyncGenerator<GeneratedToken, GenerationEnd>): AsyncGenerator<GeneratedToken, GenerationEnd> {
+  private async *counted(stream: AsyncGenerator<GeneratedToken, GenerationEnd>, appended: number): AsyncGenerator<GeneratedToken, GenerationEnd> {
+    // Counted when read, not when made: a stream dropped unread costs nothing.
+    this.beforeCall?.();
+    this.stats.modelCalls++;
+    this.stats.tokensEvaluated += appended;
     let first = true;
     try {
       for (;;) {

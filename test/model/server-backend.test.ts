@@ -83,6 +83,21 @@ describe('the llama-server backend (a real llama-server)', function () {
     assert.ok(remote.languageModel.http.maxInFlight >= 4, `at most ${remote.languageModel.http.maxInFlight} requests were in flight at once`);
   });
 
+  it('runs the sampling presets on the server: one streamed request per sample, all in flight together', async () => {
+    for (const strategy of ['top-p', 'min-p'] as const) {
+      const before = remote.languageModel.http.requests;
+      const r = await completeRequest(remote, request(strategy, { samples: 4, maxTokens: 12, seed: 3 }));
+      // The prompt's start, then one stream per sample that goes on after its first token.
+      assert.ok(r.stats.modelCalls >= 1 && r.stats.modelCalls <= 4, `${strategy}: ${r.stats.modelCalls} model calls`);
+      assert.equal(remote.languageModel.http.requests - before, 1 + r.stats.modelCalls, strategy);
+      assert.ok(r.candidates.length > 0, strategy);
+      for (const c of r.candidates) {
+        assert.ok(c.steps.length > 0 && c.steps.every((s) => Number.isFinite(s.logprob) && s.logprob <= 0), `${strategy}: ${JSON.stringify(c.text)}`);
+        assert.equal(c.text, remote.languageModel.detokenize(c.tokens).slice(r.healed?.length ?? 0));
+      }
+    }
+  });
+
   it('costs a fork only the tokens its slot lacks', async () => {
     const lm = remote.languageModel;
     const prompt = (await remote.preparePrompt(parts, { maxNewTokens: 8 })).tokens;

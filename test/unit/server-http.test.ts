@@ -9,6 +9,7 @@ import { AbortError } from '../../src/decoding/language-model';
 import { connectServer } from '../../src/model/server/connect';
 import { normaliseServerUrl, ServerClient } from '../../src/model/server/http';
 import { assignFree } from '../../src/model/server/server-slots';
+import { serverSampling } from '../../src/model/server/server-samplers';
 import { freePort } from '../support/llama-server';
 
 function serve(handler: (path: string, reply: (status: number, body: unknown) => void) => void): Promise<{ url: string; server: Server }> {
@@ -83,5 +84,23 @@ describe('llama-server slots: each request to the free slot that holds most of i
     const held = [[1, 2, 3], [1], [5]];
     const taken = assignFree([[1, 2, 3, 4], [1, 2], [5, 6]], [0, 1, 2], held, [true, false, false]);
     assert.deepEqual([...taken].sort(), [[0, 1], [2, 2]]);
+  });
+});
+
+describe('llama-server sampling: a sampler chain as the server\'s parameters', () => {
+  it('lists the samplers in the chain\'s order, with neutral values for the rest', () => {
+    assert.deepEqual(serverSampling([{ type: 'top_k', k: 40 }, { type: 'top_p', p: 0.9 }, { type: 'temperature', t: 0.7 }], 7), {
+      seed: 7, top_k: 40, top_p: 0.9, min_p: 0, typical_p: 1, temperature: 0.7, repeat_penalty: 1, frequency_penalty: 0, presence_penalty: 0,
+      samplers: ['top_k', 'top_p', 'temperature'],
+    });
+    assert.deepEqual(serverSampling([{ type: 'penalties', lastN: 64, repeat: 1.1, frequency: 0.2, presence: 0.3 }, { type: 'min_p', p: 0.05, minKeep: 2 }], 1), {
+      seed: 1, top_k: 0, top_p: 1, min_p: 0.05, typical_p: 1, temperature: 1, repeat_penalty: 1.1, frequency_penalty: 0.2, presence_penalty: 0.3, repeat_last_n: 64,
+      samplers: ['penalties', 'min_p'], min_keep: 2,
+    });
+  });
+
+  it('has no translation for a sampler twice or two different minKeep', () => {
+    assert.equal(serverSampling([{ type: 'temperature', t: 0.5 }, { type: 'temperature', t: 2 }], 0), undefined);
+    assert.equal(serverSampling([{ type: 'top_p', p: 0.9, minKeep: 1 }, { type: 'min_p', p: 0.1, minKeep: 3 }], 0), undefined);
   });
 });

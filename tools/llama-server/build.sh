@@ -15,9 +15,12 @@ log() { echo "llama-server-build: $*" >&2; }
 
 [ -f "$BUNDLE" ] || { log "ERROR: $BUNDLE is missing; run npm install first"; exit 1; }
 commit="$(git bundle list-heads "$BUNDLE" | head -1 | cut -d' ' -f1)"
-MARKER="$BUILD/.ok-$commit"
+# Built for this CPU (GGML_NATIVE): a cache that moved to a CPU with other instructions would die
+# of SIGILL, so the CPU's flags are part of the marker and another CPU rebuilds.
+cpu="$( (grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || uname -m) | md5sum | cut -c1-12)"
+MARKER="$BUILD/.ok-$commit-$cpu"
 if [ -x "$BIN" ] && [ -f "$MARKER" ]; then
-  log "cached ($commit)"
+  log "cached ($commit, CPU $cpu)"
   echo "$BIN"
   exit 0
 fi
@@ -44,9 +47,9 @@ if [ "$(git -C "$SRC" rev-parse HEAD 2>/dev/null || true)" != "$commit" ]; then
   git clone -q "$BUNDLE" "$SRC"
   git -C "$SRC" checkout -q "$commit"
 fi
-# GGML_NATIVE=OFF: the cached binary must run on whichever CPU the cache moves to.
+rm -rf "$BUILD"
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
+  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
 ninja -C "$BUILD" -j"$(nproc)" llama-server >&2
 rm -f "$BUILD"/.ok-*
 touch "$MARKER"

@@ -1,7 +1,6 @@
 import { Distribution } from '../distribution';
-import type { GeneratedToken, GenerationEnd, LanguageModel } from '../language-model';
-import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
-import { describeStep, endAfterStep, makeCandidate, meteredDecode, topNFor } from './paths';
+import type { FinishReason, Strategy, TokenStep } from '../strategy';
+import { describeStep, endAfterStep, followGeneration, makeCandidate, meteredDecode, topNFor } from './paths';
 
 /** The most likely token at every step: one model call per token, one candidate. */
 export const greedy: Strategy = {
@@ -37,30 +36,3 @@ export const greedy: Strategy = {
     return [makeCandidate(model, steps, finish ?? 'length')];
   }),
 };
-
-/**
- * The rest of a greedy path from the backend's own generation (a server's): the same rules per
- * token as the loop above; leaving the loop stops the backend.
- */
-async function followGeneration(
-  stream: AsyncGenerator<GeneratedToken, GenerationEnd>, model: LanguageModel, options: CommonOptions, steps: TokenStep[], topN: number, outOfTime: () => boolean,
-): Promise<FinishReason> {
-  for (;;) {
-    const next = await stream.next();
-    if (next.done) {
-      await stream.return('length');
-      return next.value === 'end-of-generation' ? 'eog' : 'length';
-    }
-    const { token, scores } = next.value;
-    let finish: FinishReason | undefined;
-    if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) finish = 'eog';
-    else {
-      steps.push(describeStep(model, Distribution.fromScores(scores, topN), token, options.alternatives));
-      finish = endAfterStep(model, options, steps) ?? (outOfTime() ? 'budget' : undefined);
-    }
-    if (finish) {
-      await stream.return('length');
-      return finish;
-    }
-  }
-}

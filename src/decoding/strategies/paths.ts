@@ -6,8 +6,8 @@
  */
 
 import { CandidateTree } from '../candidate-tree';
-import type { Distribution } from '../distribution';
-import type { LanguageModel } from '../language-model';
+import { Distribution } from '../distribution';
+import type { GeneratedToken, GenerationEnd, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, StrategyName, TokenStep } from '../strategy';
 
@@ -134,5 +134,33 @@ export class Hypotheses {
     const best = Math.max(...runningSums);
     const worst = this.best[this.best.length - 1]!.score;
     return worst >= lengthNormalised(best, earlyStopping === 'never' && this.alpha > 0 ? maxLength : length, this.alpha);
+  }
+}
+
+/**
+ * The rest of a path from the backend's own generation (a server's): the same rules per token as
+ * a strategy's own loop (end of generation, stop rule, token limit, time budget); leaving early
+ * stops the backend. Appends to `steps` and returns why the path ended.
+ */
+export async function followGeneration(
+  stream: AsyncGenerator<GeneratedToken, GenerationEnd>, model: LanguageModel, options: CommonOptions, steps: TokenStep[], topN: number, outOfTime: () => boolean,
+): Promise<FinishReason> {
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) {
+      await stream.return('length');
+      return next.value === 'end-of-generation' ? 'eog' : 'length';
+    }
+    const { token, scores } = next.value;
+    let finish: FinishReason | undefined;
+    if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) finish = 'eog';
+    else {
+      steps.push(describeStep(model, Distribution.fromScores(scores, topN), token, options.alternatives));
+      finish = endAfterStep(model, options, steps) ?? (outOfTime() ? 'budget' : undefined);
+    }
+    if (finish) {
+      await stream.return('length');
+      return finish;
+    }
   }
 }

@@ -3,8 +3,9 @@ import { createRng, deriveSeed, type Rng } from '../rng';
 import { SamplerChain, type SamplerSpec } from '../samplers/chain';
 import type { Branch, NextTokenScores } from '../language-model';
 import { CHAIN, int, num } from '../option-rules';
-import type { Candidate, FinishReason, Strategy, StrategyName, TokenStep } from '../strategy';
-import { describeStep, endAfterStep, makeCandidate, meteredDecode, topNFor } from './paths';
+import type { Candidate, CommonOptions, FinishReason, Strategy, StrategyName, TokenStep } from '../strategy';
+import { describeStep, endAfterStep, followGeneration, makeCandidate, meteredDecode, topNFor } from './paths';
+import type { MeteredModel } from '../metered-model';
 
 export interface SamplingOptions {
   /** Independent samples; all are stepped together in one model call per token. */
@@ -33,6 +34,8 @@ export function chainReach(chain: readonly SamplerSpec[]): number {
 interface Sample {
   branch: Branch;
   rng: Rng;
+  /** The sample's seed, for a backend that samples on its side. */
+  seed: number;
   steps: TokenStep[];
   scores: NextTokenScores;
   finish?: FinishReason;
@@ -63,7 +66,8 @@ function samplingStrategy(
       const count = Math.max(1, options.samples);
       for (let i = 0; i < count; i++) {
         const branch = i === count - 1 ? m.adopt(prompt.branch) : m.fork(prompt.branch);
-        samples.push({ branch, rng: createRng(deriveSeed(options.seed, i)), steps: [], scores: prompt.next });
+        const seed = deriveSeed(options.seed, i);
+        samples.push({ branch, rng: createRng(seed), seed, steps: [], scores: prompt.next });
       }
       for (;;) {
         const stepping: Sample[] = [];
@@ -83,6 +87,7 @@ function samplingStrategy(
           for (const s of stepping) s.finish = 'budget';
           break;
         }
+        if (await onBackend(m, stepping, options, () => m.outOfTime(options.timeBudgetMs))) break;
         const next = await m.evaluate(stepping.map((s) => ({ branch: s.branch, tokens: [s.steps[s.steps.length - 1].token], topN })));
         stepping.forEach((s, i) => (s.scores = next[i]));
       }
@@ -92,6 +97,27 @@ function samplingStrategy(
       });
     }),
   };
+}
+
+/**
+ * Where the backend can sample on its side (a server, with this chain), each sample's rest is one
+ * streamed request, all in flight together; the backend's random numbers then pick the tokens.
+ * Returns false (nothing started) where it cannot for every sample.
+ */
+async function onBackend(m: MeteredModel, stepping: readonly Sample[], options: SamplingOptions & CommonOptions, outOfTime: () => boolean): Promise<boolean> {
+  const topN = Math.max(1, options.alternatives);
+  const streams = stepping.map((s) => m.generate({
+    branch: s.branch, tokens: [s.steps[s.steps.length - 1]!.token], topN, maxTokens: options.maxTokens - s.steps.length,
+    sampling: { chain: options.chain, seed: s.seed },
+  }));
+  if (streams.some((g) => g === undefined)) {
+    await Promise.all(streams.map((g) => g?.return('length')));
+    return false;
+  }
+  await Promise.all(stepping.map(async (s, i) => {
+    s.finish = await followGeneration(streams[i]!, m.model, options, s.steps, topN, outOfTime);
+  }));
+  return true;
 }
 
 function draw(sampler: SamplerChain, s: Sample, promptTokens: readonly number[]): number {

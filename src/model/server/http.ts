@@ -37,6 +37,14 @@ export class ServerClient {
     return this.json<T>(path, undefined, signal);
   }
 
+  /**
+   * Opens a connection ahead of need (a GET /health, not counted in `requests`): the server
+   * closes one after each streamed answer, and the next request should not wait to connect.
+   */
+  warmConnection(): void {
+    void fetch(`${this.url}/health`, { signal: AbortSignal.timeout(this.timeoutMs) }).then((r) => r.arrayBuffer(), () => undefined);
+  }
+
   async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
     return this.json<T>(path, body, signal);
   }

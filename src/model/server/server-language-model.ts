@@ -13,6 +13,7 @@ import {
 import type { BackendStats } from '../llama-language-model';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError } from '../errors';
 import { ServerCapabilityError } from './errors';
+import { serverSampling } from './server-samplers';
 import type { ServerClient } from './http';
 import type { ServerSlots } from './server-slots';
 import type { ServerVocabulary } from './server-vocab';
@@ -128,13 +129,13 @@ export class ServerLanguageModel implements LanguageModel {
     return cached.map((c) => c ?? done[k++]!.scores);
   }
 
-  generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> {
+  generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined {
     this.check();
+    const sampling = request.sampling ? serverSampling(request.sampling.chain, request.sampling.seed) : undefined;
+    if (request.sampling && !sampling) return undefined;
     const branch = this.own(request.branch);
     for (const t of request.tokens) this.checkToken(t);
-    branch.tokens.push(...request.tokens);
-    branch.next = undefined;
-    return this.stream(branch, request, signal);
+    return this.stream(branch, request, sampling, signal);
   }
 
   /** Aborts every request in flight (dispose). */
@@ -143,25 +144,45 @@ export class ServerLanguageModel implements LanguageModel {
     for (const c of this.inFlight) c.abort();
   }
 
-  private async *stream(branch: ServerBranch, request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> {
+  private async *stream(branch: ServerBranch, request: GenerateRequest, sampling: Record<string, unknown> | undefined, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> {
+    // Here, not in generate(): a stream that is dropped unread leaves the branch as it was.
+    branch.tokens.push(...request.tokens);
+    branch.next = undefined;
     const room = this.contextSize - branch.tokens.length;
     if (room < 1) throw this.overflow(branch.tokens.length);
     const { slot, controller, release } = await this.slotFor(branch, signal);
-    let end: GenerationEnd = 'length';
+    const predict = Math.min(request.maxTokens, room);
+    const body = { ...this.body(branch.tokens, request.topN, slot), ...sampling, n_predict: predict, stream: true };
+    const events = this.client.stream<CompletionResponse>('/completion', body, controller.signal);
+    let end: GenerationEnd | undefined;
+    let read = 0;
+    const take = (event: CompletionResponse) => {
+      if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
+      if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+    };
     try {
-      const body = { ...this.body(branch.tokens, request.topN, slot), n_predict: Math.min(request.maxTokens, room), stream: true };
-      for await (const event of this.client.stream<CompletionResponse>('/completion', body, controller.signal)) {
-        for (const p of event.completion_probabilities ?? []) {
+      // Read by hand, not with for-await, which would close the stream before `finally` could drain it.
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        for (const p of next.value.completion_probabilities ?? []) {
+          read++;
           branch.tokens.push(p.id);
           yield { token: p.id, scores: this.scoresOf(p, request.topN) };
         }
-        if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
-        if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+        take(next.value);
       }
-      return end;
+      return end ?? 'length';
     } finally {
+      if (end === undefined && read >= predict && !controller.signal.aborted) {
+        // Every token asked for has arrived and only the closing event is left: read it, so the
+        // connection stays open for the next request (closing it early makes the next one connect anew).
+        for (let next = await events.next().catch(() => undefined); next && !next.done; next = await events.next().catch(() => undefined)) take(next.value);
+      }
+      await events.return(undefined);
       // The last generated token was sampled, not evaluated: the slot holds the tokens before it.
       release(branch.tokens.slice(0, -1));
+      // llama-server closes the connection after a streamed answer: open the next one now, while
+      // the user reads the suggestion, not when the next keystroke's request is waiting for it.
+      if (!this.closed) this.client.warmConnection();
     }
   }
 
@@ -241,7 +262,10 @@ export class ServerLanguageModel implements LanguageModel {
   }
 
   private scoresOf(p: TokenProbs, topN: number): NextTokenScores {
-    const top = p.top_logprobs ?? [];
+    // The sampled token's own log-probability comes too: kept where it is outside the top (a
+    // sampled token can be), so the step records it.
+    const listed = p.top_logprobs ?? [];
+    const top = listed.some((t) => t.id === p.id) ? listed : [...listed, { id: p.id, logprob: p.logprob, bytes: p.bytes }];
     const ids = new Int32Array(top.length);
     const logits = new Float32Array(top.length);
     top.forEach((t, i) => {
