@@ -108,6 +108,13 @@ export interface LanguageModel {
    * early stops the backend. The branch then holds the tokens read.
    */
   generate?(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined;
+  /**
+   * The next-token scores over `allowed` only, renormalised over them (log-probabilities that sum
+   * to 1 within the set), for a branch whose scores were read. Optional: for a backend where
+   * reading the whole vocabulary is expensive (a server sends it as JSON), while it can restrict
+   * the distribution on its side. Undefined result: none of `allowed` has a finite score.
+   */
+  scoresWithin?(branch: Branch, allowed: readonly number[], signal?: AbortSignal): Promise<NextTokenScores | undefined>;
 }
 
 /** Thrown when a request was cancelled through its AbortSignal. */

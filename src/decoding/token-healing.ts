@@ -179,6 +179,7 @@ export class HealingModel implements LanguageModel {
     const allowed = this.index.allowed(remaining);
     const fromTop = constrainScores(scores, allowed);
     if (fromTop) return fromTop;
+    if (this.base.scoresWithin) return this.base.scoresWithin(branch, allowed, signal);
     const [all] = await this.base.evaluate([{ branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
     return constrainScores(all!, allowed);
   }

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { AbortError } from '../../src/decoding/language-model';
 import { connectServer } from '../../src/model/server/connect';
 import { normaliseServerUrl, ServerClient } from '../../src/model/server/http';
-import { assignFree } from '../../src/model/server/server-slots';
+import { RequestLimit } from '../../src/model/server/request-limit';
 import { serverSampling } from '../../src/model/server/server-samplers';
 import { freePort } from '../support/llama-server';
 
@@ -73,17 +73,24 @@ describe('llama-server client: errors a person can act on', () => {
   });
 });
 
-describe('llama-server slots: each request to the free slot that holds most of its tokens', () => {
-  it('pairs longest shared prefixes first, each slot once', () => {
-    const held = [[1, 2, 3], [1, 2, 3, 4, 5], [9], []];
-    const requests = [[1, 2, 3, 4, 5, 6], [1, 2, 3, 7], [9, 9]];
-    assert.deepEqual([...assignFree(requests, [0, 1, 2], held, [false, false, false, false])].sort(), [[0, 1], [1, 0], [2, 2]]);
-  });
-
-  it('leaves busy slots alone and serves as many requests as there are free slots', () => {
-    const held = [[1, 2, 3], [1], [5]];
-    const taken = assignFree([[1, 2, 3, 4], [1, 2], [5, 6]], [0, 1, 2], held, [true, false, false]);
-    assert.deepEqual([...taken].sort(), [[0, 1], [2, 2]]);
+describe('llama-server requests: at most one per slot in flight, the rest in order', () => {
+  it('lets `limit` requests run, queues the rest first come first served, and never exceeds the limit', async () => {
+    const limit = new RequestLimit(2);
+    const order: string[] = [];
+    let most = 0;
+    const job = async (name: string, ms: number) => {
+      const done = await limit.acquire();
+      most = Math.max(most, limit.inFlight);
+      order.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      order.push(`end ${name}`);
+      done();
+      done(); // a second call changes nothing
+    };
+    await Promise.all([job('a', 30), job('b', 10), job('c', 5), job('d', 5)]);
+    assert.equal(most, 2);
+    assert.deepEqual(order.slice(0, 4), ['start a', 'start b', 'end b', 'start c']);
+    assert.equal(limit.inFlight, 0);
   });
 });
 

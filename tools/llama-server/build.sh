@@ -15,12 +15,22 @@ log() { echo "llama-server-build: $*" >&2; }
 
 [ -f "$BUNDLE" ] || { log "ERROR: $BUNDLE is missing; run npm install first"; exit 1; }
 commit="$(git bundle list-heads "$BUNDLE" | head -1 | cut -d' ' -f1)"
-# Built for this CPU (GGML_NATIVE): a cache that moved to a CPU with other instructions would die
-# of SIGILL, so the CPU's flags are part of the marker and another CPU rebuilds.
-cpu="$( (grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || uname -m) | md5sum | cut -c1-12)"
-MARKER="$BUILD/.ok-$commit-$cpu"
+# Not GGML_NATIVE: on this project's VMs the CPU lists AVX-512 extensions that its quantized
+# kernels then die on (SIGILL, general protection faults on Q8_0 models), while node-llama-cpp's
+# prebuilt CPU binary runs. AVX2/FMA/F16C where the CPU has them, as that binary's common variant.
+isa=()
+flags="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)"
+for f in avx avx2 fma f16c bmi2; do
+  if [[ " $flags " == *" $f "* ]]; then isa+=("-DGGML_${f^^}=ON"); else isa+=("-DGGML_${f^^}=OFF"); fi
+done
+# The marker names the llama.cpp commit and the build's options: a cache that moved to a CPU with
+# other instruction sets, or older options, rebuilds.
+config=(-DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF
+  -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=OFF "${isa[@]}" -DBUILD_SHARED_LIBS=OFF)
+options="$(echo "${config[*]}" | md5sum | cut -c1-12)"
+MARKER="$BUILD/.ok-$commit-$options"
 if [ -x "$BIN" ] && [ -f "$MARKER" ]; then
-  log "cached ($commit, CPU $cpu)"
+  log "cached ($commit, options $options)"
   echo "$BIN"
   exit 0
 fi
@@ -48,8 +58,7 @@ if [ "$(git -C "$SRC" rev-parse HEAD 2>/dev/null || true)" != "$commit" ]; then
   git -C "$SRC" checkout -q "$commit"
 fi
 rm -rf "$BUILD"
-cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
+cmake -S "$SRC" -B "$BUILD" -G Ninja "${config[@]}" >/dev/null
 ninja -C "$BUILD" -j"$(nproc)" llama-server >&2
 rm -f "$BUILD"/.ok-*
 touch "$MARKER"

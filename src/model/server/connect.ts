@@ -12,7 +12,7 @@ import type { ModelInfo } from '../load';
 import { ServerCapabilityError } from './errors';
 import { ServerClient, type ServerClientOptions } from './http';
 import { ServerLanguageModel } from './server-language-model';
-import { ServerSlots } from './server-slots';
+import { RequestLimit } from './request-limit';
 import { ServerVocabulary } from './server-vocab';
 
 export interface ConnectOptions extends ServerClientOptions {
@@ -51,7 +51,7 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
   }
   const ends = vocab.endTokens();
   for (const t of fim.endTokens) ends.add(t);
-  const languageModel = new ServerLanguageModel(client, vocab, new ServerSlots(slots), contextSize, ends);
+  const languageModel = new ServerLanguageModel(client, vocab, new RequestLimit(slots), contextSize, ends);
   const layout = new PromptLayout(vocab, fim);
   const info: ModelInfo = {
     path: client.url, architecture: 'llama-server', sizeBytes: 0, backend: 'server',

@@ -1,9 +1,10 @@
 /**
  * The LanguageModel over llama-server's HTTP API. A branch is its token list on this side; the
- * server's slots are caches of evaluated prefixes (server-slots.ts). A step sends one /completion
- * per branch (the prompt as token ids, one token to predict, the top-N log-probabilities of the
- * full softmax), all in flight together, so the server batches them; greedy generation streams
- * from one request (generate()).
+ * server's slots are caches of evaluated prefixes, and with `cache_prompt` a request evaluates only
+ * what the slot it lands on lacks (request-limit.ts says why the server picks the slot). A step
+ * sends one /completion per branch (the prompt as token ids, one token to predict, the top-N
+ * log-probabilities of the full softmax), all in flight together, so the server batches them;
+ * greedy and sampling generate from one streamed request (generate()).
  */
 
 import {
@@ -15,7 +16,7 @@ import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDispo
 import { ServerCapabilityError } from './errors';
 import { serverSampling } from './server-samplers';
 import type { ServerClient } from './http';
-import type { ServerSlots } from './server-slots';
+import type { RequestLimit } from './request-limit';
 import type { ServerVocabulary } from './server-vocab';
 
 class ServerBranch implements Branch {
@@ -39,6 +40,13 @@ interface CompletionResponse {
   readonly tokens_cached?: number;
 }
 
+/**
+ * Added to the logits of the tokens scoresWithin() keeps: more than a model's logits span (tens of
+ * nats), so the others' share of the softmax vanishes, while float32 still resolves the lifted
+ * logits to about 1e-5.
+ */
+const ALLOWED_BIAS = 200;
+
 export class ServerLanguageModel implements LanguageModel {
   readonly vocabSize: number;
   private readonly counts: BackendStats = {
@@ -52,7 +60,7 @@ export class ServerLanguageModel implements LanguageModel {
   constructor(
     private readonly client: ServerClient,
     private readonly vocab: ServerVocabulary,
-    private readonly slots: ServerSlots,
+    private readonly limit: RequestLimit,
     readonly contextSize: number,
     private readonly endTokens: ReadonlySet<number>,
   ) {
@@ -138,6 +146,30 @@ export class ServerLanguageModel implements LanguageModel {
     return this.stream(branch, request, sampling, signal);
   }
 
+  /**
+   * The distribution restricted to `allowed`, computed by the server: a logit bias lifts the allowed
+   * tokens so far above the rest that the softmax after the sampler chain is theirs alone
+   * (`post_sampling_probs`), instead of sending the whole vocabulary as JSON (151,936 entries for
+   * Qwen) to renormalise here.
+   */
+  async scoresWithin(branch: Branch, allowed: readonly number[], signal?: AbortSignal): Promise<NextTokenScores | undefined> {
+    this.check();
+    const b = this.own(branch);
+    if (allowed.length === 0) return undefined;
+    const { controller, release } = await this.turn(signal);
+    try {
+      const response = await this.client.post<{ completion_probabilities?: readonly { top_probs?: readonly { id: number; prob: number }[] }[] }>('/completion', {
+        ...this.body(b.tokens, allowed.length), n_predict: 1, post_sampling_probs: true, samplers: ['temperature'], temperature: 1,
+        logit_bias: allowed.map((id) => [id, ALLOWED_BIAS]),
+      }, controller.signal);
+      const top = (response.completion_probabilities?.[0]?.top_probs ?? []).filter((t) => t.prob > 0);
+      if (top.length === 0) return undefined;
+      return { ids: Int32Array.from(top, (t) => t.id), logits: Float32Array.from(top, (t) => Math.log(t.prob)), logNormalizer: 0 };
+    } finally {
+      release();
+    }
+  }
+
   /** Aborts every request in flight (dispose). */
   close(): void {
     this.closed = true;
@@ -150,54 +182,42 @@ export class ServerLanguageModel implements LanguageModel {
     branch.next = undefined;
     const room = this.contextSize - branch.tokens.length;
     if (room < 1) throw this.overflow(branch.tokens.length);
-    const { slot, controller, release } = await this.slotFor(branch, signal);
+    const { controller, release } = await this.turn(signal);
     const predict = Math.min(request.maxTokens, room);
-    const body = { ...this.body(branch.tokens, request.topN, slot), ...sampling, n_predict: predict, stream: true };
+    const body = { ...this.body(branch.tokens, request.topN), ...sampling, n_predict: predict, stream: true };
     const events = this.client.stream<CompletionResponse>('/completion', body, controller.signal);
     let end: GenerationEnd | undefined;
-    let read = 0;
-    const take = (event: CompletionResponse) => {
-      if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
-      if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
-    };
     try {
-      // Read by hand, not with for-await, which would close the stream before `finally` could drain it.
       for (let next = await events.next(); !next.done; next = await events.next()) {
-        for (const p of next.value.completion_probabilities ?? []) {
-          read++;
+        const event = next.value;
+        for (const p of event.completion_probabilities ?? []) {
           branch.tokens.push(p.id);
           yield { token: p.id, scores: this.scoresOf(p, request.topN) };
         }
-        take(next.value);
+        if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
+        if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
       }
       return end ?? 'length';
     } finally {
-      if (end === undefined && read >= predict && !controller.signal.aborted) {
-        // Every token asked for has arrived and only the closing event is left: read it, so the
-        // connection stays open for the next request (closing it early makes the next one connect anew).
-        for (let next = await events.next().catch(() => undefined); next && !next.done; next = await events.next().catch(() => undefined)) take(next.value);
-      }
       await events.return(undefined);
-      // The last generated token was sampled, not evaluated: the slot holds the tokens before it.
-      release(branch.tokens.slice(0, -1));
+      release();
       // llama-server closes the connection after a streamed answer: open the next one now, while
       // the user reads the suggestion, not when the next keystroke's request is waiting for it.
       if (!this.closed) this.client.warmConnection();
     }
   }
 
-  /** One /completion per job, all in flight at once, each on a slot. */
+  /** One /completion per job, all in flight at once (up to the server's slots). */
   private async step(jobs: readonly { branch: ServerBranch; topN: number }[], signal?: AbortSignal): Promise<{ scores: NextTokenScores; evaluated: number }[]> {
     throwIfAborted(signal);
     for (const j of jobs) if (j.branch.tokens.length >= this.contextSize) throw this.overflow(j.branch.tokens.length);
     if (jobs.length > this.counts.maxBatchSequences) this.counts.maxBatchSequences = jobs.length;
     this.counts.decodeCalls++;
     return Promise.all(jobs.map(async ({ branch, topN }) => {
-      const { slot, controller, release } = await this.slotFor(branch, signal);
+      const { controller, release } = await this.turn(signal);
       const tokens = [...branch.tokens];
-      let ok = false;
       try {
-        const response = await this.client.post<CompletionResponse>('/completion', { ...this.body(tokens, topN, slot), n_predict: 1 }, controller.signal);
+        const response = await this.client.post<CompletionResponse>('/completion', { ...this.body(tokens, topN), n_predict: 1 }, controller.signal);
         const first = response.completion_probabilities?.[0];
         if (!first?.top_logprobs) {
           throw new ServerCapabilityError(this.client.url, `llama-server at ${this.client.url} sent no completion_probabilities[].top_logprobs; TokenTree needs a llama-server from 2025 or later (build b4500+).`);
@@ -207,51 +227,36 @@ export class ServerLanguageModel implements LanguageModel {
         this.counts.promptTokensReused += tokens.length - evaluated;
         const scores = this.scoresOf(first, topN);
         branch.next = { scores, topN };
-        ok = true;
         return { scores, evaluated };
       } finally {
-        release(ok ? tokens : []);
+        release();
       }
     }));
   }
 
-  private async slotFor(branch: ServerBranch, signal?: AbortSignal) {
+  /** A turn to send a request (at most one per server slot in flight), cancelled with `signal` or close(). */
+  private async turn(signal?: AbortSignal) {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     this.inFlight.add(controller);
-    const done = () => {
+    const done = await this.limit.acquire();
+    const release = () => {
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(controller);
+      done();
     };
-    let slot: number;
-    try {
-      const taken = await this.slots.acquire([branch.tokens], [0]);
-      slot = taken.get(0)!;
-    } catch (e) {
-      done();
-      throw e;
-    }
     if (signal?.aborted || this.closed) {
-      this.slots.release(slot, []);
-      done();
+      release();
       throw this.closed ? new ModelDisposedError() : new AbortError();
     }
-    return {
-      slot,
-      controller,
-      release: (held: readonly number[]) => {
-        this.slots.release(slot, held);
-        done();
-      },
-    };
+    return { controller, release };
   }
 
-  private body(tokens: readonly number[], topN: number, slot: number) {
+  private body(tokens: readonly number[], topN: number) {
     return {
       prompt: tokens,
       n_probs: Math.min(topN, this.vocabSize),
-      id_slot: slot,
       cache_prompt: true,
       // Greedy on the server's side; the scores sent back are the full softmax before sampling.
       samplers: ['top_k'],
