@@ -110,15 +110,7 @@ export class ModelHost implements vscode.Disposable {
       this.setState({ kind: 'ready', builtin, hardware: { backend: i.backend, backendNote: i.backendNote, devices: i.devices, gpuLayers: i.gpuLayers, vram: i.vram } });
       return session;
     } catch (e) {
-      this.loading = undefined;
-      // A crash is reported by onCrash, once; everything else is the file's or the settings' fault.
-      if (e instanceof ModelProcessExitedError) throw e;
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.failure = error;
-      this.log.error(`Model load failed: ${error.message}`);
-      this.setState({ kind: 'error', message: error.message });
-      this.offerActions(`TokenTree could not load the model: ${error.message}`);
-      throw error;
+      throw this.fail(e, 'Model load failed', (message) => this.offerActions(`TokenTree could not load the model: ${message}`));
     }
   }
 
@@ -140,18 +132,28 @@ export class ModelHost implements vscode.Disposable {
       this.setState({ kind: 'ready', builtin: false, hardware: { backend: i.backend, devices: i.devices, gpuLayers: i.gpuLayers, server: i.server } });
       return session;
     } catch (e) {
-      this.loading = undefined;
-      if (e instanceof ModelProcessExitedError) throw e;
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.failure = error;
-      this.log.error(`Connecting to llama-server failed: ${error.message}`);
-      this.setState({ kind: 'error', message: error.message });
-      void vscode.window.showErrorMessage(`TokenTree: ${error.message}`, 'Open Settings', 'Show Log').then((pick) => {
-        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tokentree.server');
-        if (pick === 'Show Log') this.actions.showLog();
+      throw this.fail(e, 'Connecting to llama-server failed', (message) => {
+        void vscode.window.showErrorMessage(`TokenTree: ${message}`, 'Open Settings', 'Show Log').then((pick) => {
+          if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tokentree.server');
+          if (pick === 'Show Log') this.actions.showLog();
+        });
       });
-      throw error;
     }
+  }
+
+  /**
+   * A load or connection that failed: kept, so later requests fail quietly until the settings
+   * change; logged and shown once. A crash is not: onCrash reports it, once.
+   */
+  private fail(e: unknown, what: string, show: (message: string) => void): Error {
+    this.loading = undefined;
+    if (e instanceof ModelProcessExitedError) return e;
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.failure = error;
+    this.log.error(`${what}: ${error.message}`);
+    this.setState({ kind: 'error', message: error.message });
+    show(error.message);
+    return error;
   }
 
   private startProcess(): ModelProcess {

@@ -127,24 +127,20 @@ export class ModelProcess {
   }
 
   /** Loads a model in the process (replacing the one it had) and returns a session over it. */
-  async load(options: WireLoadOptions, signal?: AbortSignal): Promise<RemoteSession> {
-    this.modelPath = options.modelPath;
-    this.loading = true;
-    try {
-      const reply = await this.request({ kind: 'load', id: 0, options }, signal);
-      if (reply.kind !== 'load') throw new Error(`unexpected reply ${reply.kind}`);
-      return new RemoteSession(this, reply.info);
-    } finally {
-      this.loading = false;
-    }
+  load(options: WireLoadOptions, signal?: AbortSignal): Promise<RemoteSession> {
+    return this.open(options.modelPath, { kind: 'load', id: 0, options }, signal);
   }
 
   /** Connects the process to a llama-server (replacing its model) and returns a session over it. */
-  async connect(options: WireConnectOptions, signal?: AbortSignal): Promise<RemoteSession> {
-    this.modelPath = options.url;
+  connect(options: WireConnectOptions, signal?: AbortSignal): Promise<RemoteSession> {
+    return this.open(options.url, { kind: 'connect', id: 0, options }, signal);
+  }
+
+  private async open(source: string, message: Extract<ToWorker, { kind: 'load' | 'connect' }>, signal?: AbortSignal): Promise<RemoteSession> {
+    this.modelPath = source;
     this.loading = true;
     try {
-      const reply = await this.request({ kind: 'connect', id: 0, options }, signal);
+      const reply = await this.request(message, signal);
       if (reply.kind !== 'load') throw new Error(`unexpected reply ${reply.kind}`);
       return new RemoteSession(this, reply.info);
     } finally {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startLlamaServer, type RunningServer } from '../support/llama-server';
+import { freePort, startLlamaServer, type RunningServer } from '../support/llama-server';
 import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
 
@@ -50,7 +50,24 @@ describe('TokenTree on a llama-server (code-server)', function () {
     await wb.screenshot('11-server-panel');
     const log = getServer().tokentreeLog();
     assert.ok(log.includes(`llama-server ready at ${llama.url}`), 'the log names the server');
-    // Back to the model on this machine.
+    // Every strategy through the server, side by side.
+    await wb.runCommand('TokenTree: Compare Strategies Here', { opensQuickPick: true });
+    await wb.acceptQuickPick();
+    const rows = wb.webviewFrame().locator('.compare-row');
+    await eventually('six strategies compared through the server', async () => (await rows.count()) === 6, 180_000);
+    assert.ok((await wb.webviewFrame().locator('.compare-insert').count()) > 0, 'some strategy has a suggestion');
+    await wb.screenshot('12-server-compare');
+  });
+
+  it('says which server does not answer, and goes back to the local model when the setting is emptied', async () => {
+    const wb = getWorkbench();
+    const status = wb.statusBarItem('tokentree.status');
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), 'tokentree.server.url': dead }, null, 2));
+    const shown = (await eventually('a notification naming the server', async () => (await wb.notifications()).find((n) => n.includes(dead)), 90_000))!;
+    assert.match(shown, /No llama-server answers at/);
+    assert.match(await status.innerText(), /model error/);
+    await wb.screenshot('13-server-unreachable');
     fs.writeFileSync(settingsFile, saved);
     await eventually('the built-in model again (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
   });
