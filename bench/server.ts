@@ -125,8 +125,8 @@ async function greedyPairs(backend: ServerBackend, partsFor: (run: number, side:
 }
 
 /**
- * One step of four branches (beam-4's) against one step of one branch, alternating: sent one after
- * the other, four would cost about four times one; in flight together, about one round trip.
+ * One step of four branches (beam-4's) against one step of one branch and against the same four
+ * requests sent one after another, in turn: in flight together, the four cost one round trip.
  */
 async function stepLatency(backend: ServerBackend, parts: ReturnType<typeof partsFromText>, runs: number) {
   const lm = backend.languageModel;
@@ -135,21 +135,31 @@ async function stepLatency(backend: ServerBackend, parts: ReturnType<typeof part
   const branches = [state.branch, lm.fork(state.branch), lm.fork(state.branch), lm.fork(state.branch)];
   const one: number[] = [];
   const four: number[] = [];
+  const fourInSequence: number[] = [];
   try {
-    for (let run = 0; run < Math.min(runs, 24); run++) {
+    for (let run = 0; run < Math.min(runs, 16); run++) {
       const token = state.next.ids[run % 4]!;
       const t0 = performance.now();
       await lm.evaluate([{ branch: branches[0]!, tokens: [token], topN: 8 }]);
       const t1 = performance.now();
       await lm.evaluate(branches.map((branch) => ({ branch, tokens: [token], topN: 8 })));
       const t2 = performance.now();
+      for (const branch of branches) await lm.evaluate([{ branch, tokens: [token], topN: 8 }]);
+      const t3 = performance.now();
       one.push(t1 - t0);
       four.push(t2 - t1);
+      fourInSequence.push(t3 - t2);
     }
   } finally {
     branches.forEach((b) => lm.release(b));
   }
-  return { oneBranchMedianMs: median(one), fourBranchesMedianMs: median(four), ratio: median(four) / median(one) };
+  return {
+    oneBranchMedianMs: median(one),
+    fourBranchesMedianMs: median(four),
+    fourBranchesOneAfterAnotherMedianMs: median(fourInSequence),
+    ratioToOne: median(four) / median(one),
+    ratioToOneAfterAnother: median(four) / median(fourInSequence),
+  };
 }
 
 /** llama-server's own greedy generation of `count` tokens from prompt tokens, as a plain client asks for it. */

@@ -75,9 +75,12 @@ describe('the llama-server backend (a real llama-server)', function () {
   });
 
   it('runs greedy as one streamed request, and a beam step with its branches in flight together', async () => {
+    // A prompt not asked for before (its new first line tokenized ahead, untimed), so its start is a request.
+    const fresh = { ...request('greedy', { maxTokens: 16 }), parts: partsFromText(`// greedy\n${PREFIX}`, SUFFIX) };
+    await remote.preparePrompt(fresh.parts, { maxNewTokens: 16 });
     const before = remote.languageModel.http.requests;
-    const greedy = await completeRequest(remote, request('greedy', { maxTokens: 16 }));
-    // The prompt's start, then one streamed generation (the prompt's texts are tokenized already).
+    const greedy = await completeRequest(remote, fresh);
+    // The prompt's start, then one streamed generation.
     assert.equal(remote.languageModel.http.requests - before, 2, JSON.stringify(greedy.candidates[0]?.steps.length));
     const beam = await completeRequest(remote, request('beam', { width: 4, maxTokens: 8 }));
     assert.ok(beam.stats.modelCalls >= 4);
@@ -86,8 +89,10 @@ describe('the llama-server backend (a real llama-server)', function () {
 
   it('runs the sampling presets on the server: one streamed request per sample, all in flight together', async () => {
     for (const strategy of ['top-p', 'min-p'] as const) {
+      const fresh = { ...request(strategy, { samples: 4, maxTokens: 12, seed: 3 }), parts: partsFromText(`// ${strategy}\n${PREFIX}`, SUFFIX) };
+      await remote.preparePrompt(fresh.parts, { maxNewTokens: 12 });
       const before = remote.languageModel.http.requests;
-      const r = await completeRequest(remote, request(strategy, { samples: 4, maxTokens: 12, seed: 3 }));
+      const r = await completeRequest(remote, fresh);
       // The prompt's start, then one stream per sample that goes on after its first token.
       assert.ok(r.stats.modelCalls >= 1 && r.stats.modelCalls <= 4, `${strategy}: ${r.stats.modelCalls} model calls`);
       assert.equal(remote.languageModel.http.requests - before, 1 + r.stats.modelCalls, strategy);
@@ -115,6 +120,20 @@ describe('the llama-server backend (a real llama-server)', function () {
     } finally {
       lm.release(state.branch);
     }
+  });
+
+  it('starts a prompt it started lately from the scores it kept, without asking the server again', async () => {
+    const lm = remote.languageModel;
+    const prompt = [...(await remote.preparePrompt(partsFromText(`${PREFIX}this.`, SUFFIX), { maxNewTokens: 8 })).tokens];
+    const first = await lm.start(prompt, 16);
+    const requests = lm.http.requests;
+    const again = await lm.start(prompt, 16);
+    assert.equal(lm.http.requests, requests, 'no request');
+    assert.equal(again.evaluated, 0);
+    assert.deepEqual([...again.next.ids], [...first.next.ids]);
+    const wider = await lm.start(prompt, 64);
+    assert.equal(lm.http.requests, requests + 1, 'more top tokens than kept: asked again');
+    [first, again, wider].forEach((s) => lm.release(s.branch));
   });
 
   it('costs a fork only the tokens its slot lacks', async () => {

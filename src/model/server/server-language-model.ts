@@ -46,6 +46,8 @@ interface CompletionResponse {
  * logits to about 1e-5.
  */
 const ALLOWED_BIAS = 200;
+/** Prompts whose first scores are kept (a few keystrokes' worth, and a background warm-up's). */
+const PROMPT_SCORES_KEPT = 8;
 
 export class ServerLanguageModel implements LanguageModel {
   readonly vocabSize: number;
@@ -56,6 +58,12 @@ export class ServerLanguageModel implements LanguageModel {
   private closed = false;
   private readonly live = new Map<number, ServerBranch>();
   private readonly inFlight = new Set<AbortController>();
+  /**
+   * The first scores of recent prompts. Typing inside a word leaves the healed prompt (the prompt
+   * without its last token) as it was, and llama-server keeps no logits: asking again would make it
+   * evaluate the prompt's last token again, each keystroke.
+   */
+  private readonly promptScores = new Map<string, { scores: NextTokenScores; topN: number }>();
 
   constructor(
     private readonly client: ServerClient,
@@ -95,10 +103,21 @@ export class ServerLanguageModel implements LanguageModel {
   async start(tokens: readonly number[], topN: number, signal?: AbortSignal, _options?: StartOptions): Promise<PromptState> {
     this.check();
     if (tokens.length === 0) throw new RangeError('A prompt needs at least one token');
-    const branch = this.adopt(new ServerBranch(this.nextId++, [...tokens], undefined));
     this.counts.starts++;
+    const key = tokens.join(',');
+    const known = this.promptScores.get(key);
+    if (known && known.topN >= Math.min(topN, this.vocabSize)) {
+      this.promptScores.delete(key);
+      this.promptScores.set(key, known);
+      this.counts.promptTokensReused += tokens.length;
+      const branch = this.adopt(new ServerBranch(this.nextId++, [...tokens], known));
+      return { branch, tokens: [...tokens], next: known.scores, evaluated: 0 };
+    }
+    const branch = this.adopt(new ServerBranch(this.nextId++, [...tokens], undefined));
     try {
       const [next] = await this.step([{ branch, topN }], signal);
+      this.promptScores.set(key, { scores: next!.scores, topN });
+      if (this.promptScores.size > PROMPT_SCORES_KEPT) this.promptScores.delete(this.promptScores.keys().next().value!);
       return { branch, tokens: [...tokens], next: next!.scores, evaluated: next!.evaluated };
     } catch (e) {
       this.release(branch);
