@@ -74,7 +74,7 @@ describe('the llama-server backend (a real llama-server)', function () {
     }
   });
 
-  it('runs greedy as one streamed request, and a beam step with its branches in flight together', async () => {
+  it('runs greedy as one streamed request, and a beam step as one request with every branch', async () => {
     // A prompt not asked for before (its new first line tokenized ahead, untimed), so its start is a request.
     const fresh = { ...request('greedy', { maxTokens: 16 }), parts: partsFromText(`// greedy\n${PREFIX}`, SUFFIX) };
     await remote.preparePrompt(fresh.parts, { maxNewTokens: 16 });
@@ -82,9 +82,15 @@ describe('the llama-server backend (a real llama-server)', function () {
     const greedy = await completeRequest(remote, fresh);
     // The prompt's start, then one streamed generation.
     assert.equal(remote.languageModel.http.requests - before, 2, JSON.stringify(greedy.candidates[0]?.steps.length));
-    const beam = await completeRequest(remote, request('beam', { width: 4, maxTokens: 8 }));
+    // A beam step is one request carrying every beam's prompt.
+    const beamRequest = { ...request('beam', { width: 4, maxTokens: 8 }), parts: partsFromText(`// beam\n${PREFIX}`, SUFFIX) };
+    await remote.preparePrompt(beamRequest.parts, { maxNewTokens: 8 });
+    const beforeBeam = remote.languageModel.http.requests;
+    const widest = remote.languageModel.stats.maxBatchSequences;
+    const beam = await completeRequest(remote, beamRequest);
     assert.ok(beam.stats.modelCalls >= 4);
-    assert.ok(remote.languageModel.http.maxInFlight >= 4, `at most ${remote.languageModel.http.maxInFlight} requests were in flight at once`);
+    assert.equal(remote.languageModel.http.requests - beforeBeam, 1 + beam.stats.modelCalls, 'the start, then one request per step');
+    assert.ok(Math.max(widest, remote.languageModel.stats.maxBatchSequences) >= 4, 'a step carried four branches');
   });
 
   it('runs the sampling presets on the server: one streamed request per sample, all in flight together', async () => {

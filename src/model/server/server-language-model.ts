@@ -2,9 +2,9 @@
  * The LanguageModel over llama-server's HTTP API. A branch is its token list on this side; the
  * server's slots are caches of evaluated prefixes, and with `cache_prompt` a request evaluates only
  * what the slot it lands on lacks (request-limit.ts says why the server picks the slot). A step
- * sends one /completion per branch (the prompt as token ids, one token to predict, the top-N
- * log-probabilities of the full softmax), all in flight together, so the server batches them;
- * greedy and sampling generate from one streamed request (generate()).
+ * sends one /completion with every branch's prompt (token ids, one token to predict each, the top-N
+ * log-probabilities of the full softmax), which the server decodes as one batch; greedy and
+ * sampling generate from one streamed request per candidate (generate()).
  */
 
 import {
@@ -33,6 +33,8 @@ interface TokenProbs {
 }
 
 interface CompletionResponse {
+  /** Which of a request's prompts this answers (a request with a list of prompts gets a list back). */
+  readonly index?: number;
   readonly completion_probabilities?: readonly TokenProbs[];
   readonly stop_type?: string;
   readonly stop?: boolean;
@@ -226,31 +228,39 @@ export class ServerLanguageModel implements LanguageModel {
     }
   }
 
-  /** One /completion per job, all in flight at once (up to the server's slots). */
+  /**
+   * One /completion for the whole step: its prompts as a list, which llama-server queues as one
+   * task each, together, so one round trip carries the step and its decoding batches them.
+   */
   private async step(jobs: readonly { branch: ServerBranch; topN: number }[], signal?: AbortSignal): Promise<{ scores: NextTokenScores; evaluated: number }[]> {
     throwIfAborted(signal);
+    if (jobs.length === 0) return [];
     for (const j of jobs) if (j.branch.tokens.length >= this.contextSize) throw this.overflow(j.branch.tokens.length);
     if (jobs.length > this.counts.maxBatchSequences) this.counts.maxBatchSequences = jobs.length;
     this.counts.decodeCalls++;
-    return Promise.all(jobs.map(async ({ branch, topN }) => {
-      const { controller, release } = await this.turn(signal);
-      const tokens = [...branch.tokens];
-      try {
-        const response = await this.client.post<CompletionResponse>('/completion', { ...this.body(tokens, topN), n_predict: 1 }, controller.signal);
-        const first = response.completion_probabilities?.[0];
+    const topN = Math.max(...jobs.map((j) => j.topN));
+    const prompts = jobs.map((j) => [...j.branch.tokens]);
+    const { controller, release } = await this.turn(signal);
+    try {
+      const body = { ...this.body(prompts.length === 1 ? prompts[0]! : prompts, topN), n_predict: 1 };
+      const answer = await this.client.post<CompletionResponse | CompletionResponse[]>('/completion', body, controller.signal);
+      const results = Array.isArray(answer) ? answer : [answer];
+      return jobs.map((job, i) => {
+        const response = results.find((r) => (r.index ?? 0) === i) ?? results[i];
+        const first = response?.completion_probabilities?.[0];
         if (!first?.top_logprobs) {
-          throw new ServerCapabilityError(this.client.url, `llama-server at ${this.client.url} sent no completion_probabilities[].top_logprobs; TokenTree needs a llama-server from 2025 or later (build b4500+).`);
+          throw new ServerCapabilityError(this.client.url, `llama-server at ${this.client.url} sent no completion_probabilities[].top_logprobs for prompt ${i} of ${jobs.length}; TokenTree needs a llama-server from 2025 or later (build b4500+).`);
         }
-        const evaluated = response.timings?.prompt_n ?? tokens.length;
+        const evaluated = response!.timings?.prompt_n ?? prompts[i]!.length;
         this.counts.tokensEvaluated += evaluated;
-        this.counts.promptTokensReused += tokens.length - evaluated;
+        this.counts.promptTokensReused += prompts[i]!.length - evaluated;
         const scores = this.scoresOf(first, topN);
-        branch.next = { scores, topN };
+        job.branch.next = { scores, topN };
         return { scores, evaluated };
-      } finally {
-        release();
-      }
-    }));
+      });
+    } finally {
+      release();
+    }
   }
 
   /** A turn to send a request (at most one per server slot in flight), cancelled with `signal` or close(). */
@@ -272,9 +282,10 @@ export class ServerLanguageModel implements LanguageModel {
     return { controller, release };
   }
 
-  private body(tokens: readonly number[], topN: number) {
+  /** A /completion's common fields: the prompt (token ids, or a list of prompts), top-N, prompt cache, greedy. */
+  private body(prompt: readonly number[] | readonly (readonly number[])[], topN: number) {
     return {
-      prompt: tokens,
+      prompt,
       n_probs: Math.min(topN, this.vocabSize),
       cache_prompt: true,
       // Greedy on the server's side; the scores sent back are the full softmax before sampling.
