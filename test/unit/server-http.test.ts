@@ -92,6 +92,19 @@ describe('llama-server requests: at most one per slot in flight, the rest in ord
     assert.deepEqual(order.slice(0, 4), ['start a', 'start b', 'end b', 'start c']);
     assert.equal(limit.inFlight, 0);
   });
+
+  it('weighs a request by its prompts, at most the limit, and keeps the order', async () => {
+    const limit = new RequestLimit(4);
+    const order: string[] = [];
+    const job = async (name: string, weight: number, ms: number) => {
+      const done = await limit.acquire(weight);
+      order.push(`start ${name} (${limit.inFlight})`);
+      await new Promise((r) => setTimeout(r, ms));
+      done();
+    };
+    await Promise.all([job('a', 3, 20), job('b', 2, 5), job('c', 9, 5), job('d', 1, 5)]);
+    assert.deepEqual(order, ['start a (3)', 'start b (2)', 'start c (4)', 'start d (1)']);
+  });
 });
 
 describe('llama-server sampling: a sampler chain as the server\'s parameters', () => {

@@ -240,7 +240,7 @@ export class ServerLanguageModel implements LanguageModel {
     this.counts.decodeCalls++;
     const topN = Math.max(...jobs.map((j) => j.topN));
     const prompts = jobs.map((j) => [...j.branch.tokens]);
-    const { controller, release } = await this.turn(signal);
+    const { controller, release } = await this.turn(signal, prompts.length);
     try {
       const body = { ...this.body(prompts.length === 1 ? prompts[0]! : prompts, topN), n_predict: 1 };
       const answer = await this.client.post<CompletionResponse | CompletionResponse[]>('/completion', body, controller.signal);
@@ -263,13 +263,13 @@ export class ServerLanguageModel implements LanguageModel {
     }
   }
 
-  /** A turn to send a request (at most one per server slot in flight), cancelled with `signal` or close(). */
-  private async turn(signal?: AbortSignal) {
+  /** A turn to send a request of `prompts` prompts (at most one per server slot in flight), cancelled with `signal` or close(). */
+  private async turn(signal?: AbortSignal, prompts = 1) {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     this.inFlight.add(controller);
-    const done = await this.limit.acquire();
+    const done = await this.limit.acquire(prompts);
     const release = () => {
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(controller);
