@@ -15,6 +15,7 @@ import type { BackendStats } from '../llama-language-model';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError } from '../errors';
 import { ServerCapabilityError } from './errors';
 import { serverSampling } from './server-samplers';
+import { scoresOf, scoresWithinSet, type CompletionResponse, type PostSamplingResponse } from './server-scores';
 import type { ServerClient } from './http';
 import type { RequestLimit } from './request-limit';
 import type { ServerVocabulary } from './server-vocab';
@@ -22,24 +23,6 @@ import type { ServerVocabulary } from './server-vocab';
 class ServerBranch implements Branch {
   released = false;
   constructor(readonly id: number, readonly tokens: number[], public next: { scores: NextTokenScores; topN: number } | undefined) {}
-}
-
-/** One token's entry in llama-server's completion_probabilities (pre-sampling: the full softmax). */
-interface TokenProbs {
-  readonly id: number;
-  readonly logprob: number;
-  readonly bytes?: readonly number[];
-  readonly top_logprobs?: readonly { readonly id: number; readonly logprob: number; readonly bytes?: readonly number[] }[];
-}
-
-interface CompletionResponse {
-  /** Which of a request's prompts this answers (a request with a list of prompts gets a list back). */
-  readonly index?: number;
-  readonly completion_probabilities?: readonly TokenProbs[];
-  readonly stop_type?: string;
-  readonly stop?: boolean;
-  readonly timings?: { readonly prompt_n?: number; readonly predicted_n?: number };
-  readonly tokens_cached?: number;
 }
 
 /**
@@ -179,13 +162,11 @@ export class ServerLanguageModel implements LanguageModel {
     if (allowed.length === 0) return undefined;
     const { controller, release } = await this.turn(signal);
     try {
-      const response = await this.client.post<{ completion_probabilities?: readonly { top_probs?: readonly { id: number; prob: number }[] }[] }>('/completion', {
+      const response = await this.client.post<PostSamplingResponse>('/completion', {
         ...this.body(b.tokens, allowed.length), n_predict: 1, post_sampling_probs: true, samplers: ['temperature'], temperature: 1,
         logit_bias: allowed.map((id) => [id, ALLOWED_BIAS]),
       }, controller.signal);
-      const top = (response.completion_probabilities?.[0]?.top_probs ?? []).filter((t) => t.prob > 0);
-      if (top.length === 0) return undefined;
-      return { ids: Int32Array.from(top, (t) => t.id), logits: Float32Array.from(top, (t) => Math.log(t.prob)), logNormalizer: 0 };
+      return scoresWithinSet(response);
     } finally {
       release();
     }
@@ -213,7 +194,7 @@ export class ServerLanguageModel implements LanguageModel {
         const event = next.value;
         for (const p of event.completion_probabilities ?? []) {
           branch.tokens.push(p.id);
-          yield { token: p.id, scores: this.scoresOf(p, request.topN) };
+          yield { token: p.id, scores: scoresOf(this.vocab, p, request.topN) };
         }
         if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
         if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
@@ -254,7 +235,7 @@ export class ServerLanguageModel implements LanguageModel {
         const evaluated = response!.timings?.prompt_n ?? prompts[i]!.length;
         this.counts.tokensEvaluated += evaluated;
         this.counts.promptTokensReused += prompts[i]!.length - evaluated;
-        const scores = this.scoresOf(first, topN);
+        const scores = scoresOf(this.vocab, first, topN);
         job.branch.next = { scores, topN };
         return { scores, evaluated };
       });
@@ -294,25 +275,6 @@ export class ServerLanguageModel implements LanguageModel {
       post_sampling_probs: false,
       return_tokens: false,
     };
-  }
-
-  private scoresOf(p: TokenProbs, topN: number): NextTokenScores {
-    // The sampled token's own log-probability comes too: kept where it is outside the top (a
-    // sampled token can be), so the step records it.
-    const listed = p.top_logprobs ?? [];
-    const top = listed.some((t) => t.id === p.id) ? listed : [...listed, { id: p.id, logprob: p.logprob, bytes: p.bytes }];
-    const ids = new Int32Array(top.length);
-    const logits = new Float32Array(top.length);
-    top.forEach((t, i) => {
-      ids[i] = t.id;
-      logits[i] = t.logprob;
-      this.vocab.learnBytes(t.id, t.bytes);
-    });
-    this.vocab.learnBytes(p.id, p.bytes);
-    if (topN < this.vocabSize || top.length < this.vocabSize) return { ids, logits, logNormalizer: 0 };
-    const full = new Float32Array(this.vocabSize).fill(Number.NEGATIVE_INFINITY);
-    top.forEach((t) => (full[t.id] = t.logprob));
-    return { ids, logits, logNormalizer: 0, full };
   }
 
   private adopt(b: ServerBranch): ServerBranch {
