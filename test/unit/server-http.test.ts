@@ -57,6 +57,17 @@ describe('llama-server client: errors a person can act on', () => {
     }
   });
 
+  it('refuses a vocabulary no model has rather than read it in thousands of requests', async () => {
+    const { url, server } = await serve((path, reply) => reply(200, path === '/props'
+      ? { total_slots: 2, default_generation_settings: { n_ctx: 256 }, eos_token: '</s>' }
+      : { data: [{ meta: { n_vocab: 5_000_000 } }] }));
+    try {
+      await assert.rejects(connectServer({ url }), (e: Error) => e.name === 'ServerCapabilityError' && /5000000 tokens/.test(e.message));
+    } finally {
+      server.close();
+    }
+  });
+
   it('quotes a refusal\'s message with its status, control characters escaped', async () => {
     const { url, server } = await serve((_path, reply) => reply(503, { error: { message: 'Loading model\u001b[31m', code: 503 } }));
     try {

@@ -15,6 +15,8 @@ import { ServerLanguageModel } from './server-language-model';
 import { RequestLimit } from './request-limit';
 import { ServerVocabulary } from './server-vocab';
 
+const MAX_VOCABULARY = 1_000_000;
+
 export interface ConnectOptions extends ServerClientOptions {
   readonly url: string;
   readonly signal?: AbortSignal;
@@ -44,6 +46,9 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
   const slots = need(client, props.total_slots, '/props total_slots');
   const contextSize = need(client, props.default_generation_settings?.n_ctx, '/props default_generation_settings.n_ctx');
   const vocabSize = need(client, models.data?.[0]?.meta?.n_vocab, '/v1/models data[0].meta.n_vocab');
+  // The largest vocabularies are about 260,000 tokens; a server claiming far more is refused
+  // rather than read in thousands of requests.
+  if (vocabSize > MAX_VOCABULARY) throw new ServerCapabilityError(client.url, `llama-server at ${client.url} reports a vocabulary of ${vocabSize} tokens; TokenTree reads at most ${MAX_VOCABULARY}.`);
   const vocab = await ServerVocabulary.read(client, vocabSize, props.eos_token ?? '', signal);
   const fim = detectFim(vocab);
   if (fim === null) {
