@@ -175,7 +175,9 @@ export async function manageModels(context: vscode.ExtensionContext, models: Mod
  * say that the built-in model is a demo, with one button to choose a real one.
  */
 export function offerRealModel(context: vscode.ExtensionContext): void {
-  if (readModelSettings().modelPath !== '' || context.globalState.get(FIRST_RUN_SHOWN)) return;
+  const settings = readModelSettings();
+  // A model file or a llama-server is configured: the demo model is not what completes.
+  if (settings.modelPath !== '' || settings.serverUrl !== '' || context.globalState.get(FIRST_RUN_SHOWN)) return;
   const smallest = Math.min(...MODEL_PRESETS.map((p) => p.sizeBytes));
   if (verdictFor(estimateFromFileSize(smallest), memoryBudget({ devices: [] })) !== 'fits') return;
   void context.globalState.update(FIRST_RUN_SHOWN, true);
