@@ -77,6 +77,27 @@ describe('llama-server client: errors a person can act on', () => {
     }
   });
 
+  it('keeps at most as many requests, so connections, open as it was told (the server\'s HTTP threads are few)', async () => {
+    let open = 0;
+    let most = 0;
+    const { url, server } = await serve((_path, reply) => {
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        reply(200, { ok: true });
+      }, 30);
+    });
+    try {
+      const client = new ServerClient(url);
+      client.limitConnections(2);
+      await Promise.all(Array.from({ length: 6 }, () => client.get('/props')));
+      assert.equal(most, 2);
+      assert.equal(client.maxInFlight, 2);
+    } finally {
+      server.close();
+    }
+  });
+
   it('accepts only http(s) URLs', () => {
     assert.equal(normaliseServerUrl(' http://box:8080/ '), 'http://box:8080');
     assert.throws(() => normaliseServerUrl('file:///etc/passwd'), /http:\/\/ or https:\/\//);

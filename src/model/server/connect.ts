@@ -44,6 +44,7 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
   const props = await client.get<Props>('/props', signal);
   const models = await client.get<Models>('/v1/models', signal);
   const slots = need(client, props.total_slots, '/props total_slots');
+  client.limitConnections(slots);
   const contextSize = need(client, props.default_generation_settings?.n_ctx, '/props default_generation_settings.n_ctx');
   const vocabSize = need(client, models.data?.[0]?.meta?.n_vocab, '/v1/models data[0].meta.n_vocab');
   // The largest vocabularies are about 260,000 tokens; a server claiming far more is refused

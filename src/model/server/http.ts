@@ -7,6 +7,7 @@
 
 import { AbortError } from '../../decoding/language-model';
 import { ServerCapabilityError, ServerResponseError, ServerTimeoutError, ServerUnreachableError } from './errors';
+import { RequestLimit } from './request-limit';
 
 export interface ServerClientOptions {
   /** Sent as `Authorization: Bearer …` (llama-server's --api-key). */
@@ -16,6 +17,8 @@ export interface ServerClientOptions {
 }
 
 export const DEFAULT_SERVER_TIMEOUT_MS = 30_000;
+/** Connections before the server's slot count is known (connecting). */
+const FIRST_CONNECTIONS = 2;
 
 export class ServerClient {
   readonly url: string;
@@ -24,9 +27,20 @@ export class ServerClient {
   /** Requests in flight now, and the most at once so far: a step's branches go out together. */
   inFlight = 0;
   maxInFlight = 0;
+  private connections = new RequestLimit(FIRST_CONNECTIONS);
 
   constructor(url: string, private readonly options: ServerClientOptions = {}) {
     this.url = normaliseServerUrl(url);
+  }
+
+  /**
+   * At most `count` requests at once, so at most that many connections. llama-server serves each
+   * kept-alive connection with one of its HTTP threads (slots + 4 by default) until the connection
+   * idles out, 5 s later: a client holding more stalls its own new connections, and other clients,
+   * for seconds. The server's slot count leaves it threads to spare.
+   */
+  limitConnections(count: number): void {
+    this.connections = new RequestLimit(Math.max(1, count));
   }
 
   get timeoutMs(): number {
@@ -42,7 +56,9 @@ export class ServerClient {
    * closes one after each streamed answer, and the next request should not wait to connect.
    */
   warmConnection(): void {
-    void fetch(`${this.url}/health`, { signal: AbortSignal.timeout(this.timeoutMs) }).then((r) => r.arrayBuffer(), () => undefined);
+    void this.connections.acquire().then((done) => fetch(`${this.url}/health`, { signal: AbortSignal.timeout(this.timeoutMs) })
+      .then((r) => r.arrayBuffer(), () => undefined)
+      .finally(done));
   }
 
   async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
@@ -107,6 +123,11 @@ export class ServerClient {
 
   private async send(path: string, body: unknown, signal?: AbortSignal) {
     if (signal?.aborted) throw new AbortError();
+    const connection = await this.connections.acquire();
+    if (signal?.aborted) {
+      connection();
+      throw new AbortError();
+    }
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -115,7 +136,10 @@ export class ServerClient {
     const abort = () => {
       signal?.removeEventListener('abort', onAbort);
       controller.abort();
-      if (open) this.inFlight--;
+      if (open) {
+        this.inFlight--;
+        connection();
+      }
       open = false;
     };
     this.requests++;
