@@ -24,7 +24,7 @@ export class ServerClient {
   readonly url: string;
   /** HTTP requests sent (round trips), for benchmarks and stats. */
   requests = 0;
-  /** Requests in flight now, and the most at once so far: a step's branches go out together. */
+  /** Requests in flight now, and the most at once so far (at most the connection limit). */
   inFlight = 0;
   maxInFlight = 0;
   private connections = new RequestLimit(FIRST_CONNECTIONS);
