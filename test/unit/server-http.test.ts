@@ -71,7 +71,7 @@ describe('llama-server client: errors a person can act on', () => {
   it('quotes a refusal\'s message with its status, control characters escaped', async () => {
     const { url, server } = await serve((_path, reply) => reply(503, { error: { message: 'Loading model\u001b[31m', code: 503 } }));
     try {
-      await assert.rejects(new ServerClient(url).get('/props'), (e: Error) => e.name === 'ServerResponseError' && /HTTP 503/.test(e.message) && e.message.includes('Loading model\\x1b[31m'));
+      await assert.rejects(new ServerClient(url).get('/props'), (e: Error) => e.name === 'ServerResponseError' && /HTTP 503/.test(e.message) && e.message.includes('Loading model\\u001b[31m'));
     } finally {
       server.close();
     }

@@ -147,10 +147,7 @@ export async function followGeneration(
 ): Promise<FinishReason> {
   for (;;) {
     const next = await stream.next();
-    if (next.done) {
-      await stream.return('length');
-      return next.value === 'end-of-generation' ? 'eog' : 'length';
-    }
+    if (next.done) return next.value === 'end-of-generation' ? 'eog' : 'length';
     const { token, scores } = next.value;
     let finish: FinishReason | undefined;
     if (model.isEndOfGeneration(token) && !options.ignoreEndOfGeneration) finish = 'eog';

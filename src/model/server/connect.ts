@@ -4,6 +4,7 @@
  */
 
 import { AbortError } from '../../decoding/language-model';
+import { vocabularyIndex } from '../../decoding/token-healing';
 import type { CompletionBackend } from '../backend';
 import { detectFim } from '../fim';
 import { PromptLayout } from '../prompt-layout';
@@ -58,6 +59,8 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
   const ends = vocab.endTokens();
   for (const t of fim.endTokens) ends.add(t);
   const languageModel = new ServerLanguageModel(client, vocab, new RequestLimit(slots), contextSize, ends);
+  // Token healing's lookup of token texts: one pass over the vocabulary, at connect as at a local load, not in the first keystroke.
+  vocabularyIndex(languageModel);
   const layout = new PromptLayout(vocab, fim);
   const info: ModelInfo = {
     path: client.url, architecture: 'llama-server', sizeBytes: 0, backend: 'server',

@@ -6,6 +6,7 @@
  */
 
 import { AbortError } from '../../decoding/language-model';
+import { terminalLine } from '../../decoding/describe-value';
 import { ServerCapabilityError, ServerResponseError, ServerTimeoutError, ServerUnreachableError } from './errors';
 import { RequestLimit } from './request-limit';
 
@@ -113,7 +114,7 @@ export class ServerClient {
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new ServerCapabilityError(this.url, `llama-server at ${this.url} answered ${path} with something that is not JSON: ${quote(text)}`);
+        throw new ServerCapabilityError(this.url, `llama-server at ${this.url} answered ${path} with something that is not JSON: ${terminalLine(text, 200)}`);
       }
     } finally {
       timer.clear();
@@ -189,10 +190,10 @@ export function normaliseServerUrl(url: string): string {
   try {
     parsed = new URL(url.trim());
   } catch {
-    throw new RangeError(`The server URL ${quote(url)} is not a URL; expected something like http://127.0.0.1:8080`);
+    throw new RangeError(`The server URL ${terminalLine(url, 80)} is not a URL; expected something like http://127.0.0.1:8080`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new RangeError(`The server URL ${quote(url)} must start with http:// or https://`);
+    throw new RangeError(`The server URL ${terminalLine(url, 80)} must start with http:// or https://`);
   }
   return parsed.toString().replace(/\/+$/, '');
 }
@@ -206,17 +207,11 @@ function errorMessage(text: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: { message?: string } | string };
     const message = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message;
-    if (message) return quote(message);
+    if (message) return terminalLine(message, 200);
   } catch {
     // not JSON: quote the text
   }
-  return quote(text || 'no details');
-}
-
-/** At most 200 characters of something the server sent, control characters escaped. */
-function quote(text: string): string {
-  const cut = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return terminalLine(text || 'no details', 200);
 }
 
 function restartableTimer(ms: number, onFire: () => void) {
