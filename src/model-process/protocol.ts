@@ -45,6 +45,10 @@ export type WireResult = Omit<CompletionResult, 'tree'> & { readonly tree: TreeJ
 /** What a soak test or a status view checks of the model process. */
 export interface ProcessHealth {
   readonly rssBytes: number;
+  /** The JavaScript heap in use: the figure a leak in our own code moves. */
+  readonly heapUsedBytes: number;
+  /** Whether a full garbage collection ran just before (only in a process started with --expose-gc). */
+  readonly collected: boolean;
   /** Branches handed out and not released (0 between requests). */
   readonly liveBranches: number;
   /** Requests waiting for their turn on the model. */
