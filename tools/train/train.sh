@@ -4,7 +4,8 @@
 #   → GGUF export (TypeScript writer) → llama.cpp verification.
 # Environment:
 #   TRAIN_STEPS (750), TRAIN_SEED (20250601), TRAIN_THREADS (1), TRAIN_BATCH (8 rows of 256),
-#   TRAIN_WARMUP (30), TRAIN_TRAIN_BYTES (14000000), TRAIN_EVAL_EVERY (0: validation loss only at the end)
+#   TRAIN_WARMUP (30), TRAIN_TRAIN_BYTES (14000000), TRAIN_EVAL_EVERY (0: validation loss only at the end),
+#   TRAIN_LR (0.002: the peak learning rate)
 #   TRAIN_REGISTRY=1   also train on tools/train/registry-packages.json (fetched from the npm registry)
 #   TRAIN_INIT=FILE    continue from a trained GGUF (its weights and its tokenizer) instead of from scratch
 #   TRAIN_RESUME=1     continue an interrupted run from .cache/train/run/checkpoint.pt (same settings)
@@ -18,6 +19,7 @@ SEED="${TRAIN_SEED:-20250601}"
 THREADS="${TRAIN_THREADS:-1}"
 BATCH="${TRAIN_BATCH:-8}"
 WARMUP="${TRAIN_WARMUP:-30}"
+LR="${TRAIN_LR:-0.002}"
 TRAIN_BYTES="${TRAIN_TRAIN_BYTES:-14000000}"
 DATA=.cache/train
 RUN="$DATA/run"
@@ -49,7 +51,7 @@ echo "== training ($STEPS steps x $BATCH rows, $THREADS thread(s))"
 set +e
 OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" \
   /usr/bin/python3 tools/train/train.py --data "$DATA" --out "$RUN" \
-  --steps "$STEPS" --batch "$BATCH" --warmup "$WARMUP" --seed "$SEED" --threads "$THREADS" --eval-every "${TRAIN_EVAL_EVERY:-0}" \
+  --steps "$STEPS" --batch "$BATCH" --warmup "$WARMUP" --lr "$LR" --seed "$SEED" --threads "$THREADS" --eval-every "${TRAIN_EVAL_EVERY:-0}" \
   ${TRAIN_ARGS[@]+"${TRAIN_ARGS[@]}"} 2>&1 | tee -a "$RUN/train.log"
 rc=${PIPESTATUS[0]}
 set -e
