@@ -2,17 +2,19 @@
  * Does the model's suggestion at the demo's cursor type-check? Completes `examples/stack.ts` at
  * `isEmpty(): boolean { return |` with every strategy, as `tokentree complete` does (the editor's
  * prompt window, stop rules and token healing), inserts each first suggestion, and runs the
- * TypeScript checker on the file. Issue 13's goal is greedy's suggestion type-checking there.
+ * TypeScript checker on the file. The built-in model is held to greedy's suggestion type-checking
+ * there (models/MODEL_CARD.md).
  *
- *   npm run build && npx tsx tools/train/typecheck-demo.ts [--model models/tokentree-code.gguf] [--json]
+ *   npm run model:typecheck-demo -- [--model PATH] [--json]   (builds dist/ first)
+ *   npx tsx tools/train/typecheck-demo.ts [--model models/tokentree-code.gguf] [--json]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ts from 'typescript';
+import { STRATEGY_NAMES } from '../../src/decoding/strategies';
 
 export const DEMO = { file: 'examples/stack.ts', line: 23, column: 12 } as const;
-const STRATEGIES = ['greedy', 'top-p', 'min-p', 'entropy', 'beam', 'mcts'] as const;
 
 export interface TypecheckResult {
   readonly strategy: string;
@@ -43,7 +45,7 @@ export function insertAt(text: string, line: number, column: number, insertion: 
 
 export function typecheckDemo(model: string | undefined): TypecheckResult[] {
   const source = readFileSync(DEMO.file, 'utf8');
-  return STRATEGIES.map((strategy) => {
+  return STRATEGY_NAMES.map((strategy) => {
     const args = ['dist/cli.js', 'complete', '--file', DEMO.file, '--line', String(DEMO.line), '--column', String(DEMO.column), '--strategy', strategy, '--json'];
     if (model) args.push('--model', model);
     const out = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as { candidates: Array<{ suggestion: string }> };
