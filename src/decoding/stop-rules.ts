@@ -26,6 +26,8 @@ export function isMidLine(ctx: StopContext): boolean {
   return /\S/.test(ctx.lineSuffix);
 }
 
+/** A string literal that opens and closes on one line: its brackets are text, not code. */
+const QUOTED = /(["'`])(?:\\.|(?!\1)[^\\])*\1/g;
 const indentOf = (line: string) => /^[ \t]*/.exec(line)![0].length;
 
 /**
@@ -87,8 +89,10 @@ function endOfSuggestion(text: string, ctx: StopContext): number {
   const firstBreak = text.indexOf('\n');
   if (isMidLine(ctx)) return firstBreak < 0 ? text.length : firstBreak;
   const baseIndent = indentOf(ctx.linePrefix);
-  let depth = 0;
-  let opened = false;
+  // Brackets the cursor's line opened are the suggestion's to close: after `if (` the `)` that
+  // closes it is not the end of a block, and the `{ … }` that follows is the statement.
+  let depth = Math.max(0, depthOf(ctx.linePrefix.replace(QUOTED, '')));
+  let opened = depth > 0;
   let offset = 0;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -25,6 +25,15 @@ describe('stop rules', () => {
     assert.equal(finishCompletion('function mul(a, b) {\n  return a * b;\n}\n\nfunction div(a, b) {', ctx), 'function mul(a, b) {\n  return a * b;\n}');
     assert.equal(isCompleteFor(ctx)('function mul(a, b) {\n  return a * b;\n'), false);
   });
+  it('brackets the cursor\'s line opened are the suggestion\'s own: the block after them is kept whole', () => {
+    // for (…) {⏎    if (|⏎  }: the `)` closes the line's own `(`, and the `{` opens the if's block.
+    const ctx = at('    if (', '', '  }\n  return best;\n}\n');
+    assert.equal(finishCompletion('value > best) {\n      best = value;\n    }\n    if (value < 0) {', ctx), 'value > best) {\n      best = value;\n    }');
+    assert.equal(isCompleteFor(ctx)('value > best) {\n      best = value;\n'), false);
+    assert.equal(finishCompletion('a, b);\n    next();', at('    foo(')), 'a, b);');
+    assert.equal(finishCompletion('\n  1,\n  2,\n];\nconst y = 2;', at('const x = [')), '\n  1,\n  2,\n];');
+    assert.equal(finishCompletion('x);\n  next();', at('  log("(", \'[\', ')), 'x);', 'brackets inside the line\'s strings are text');
+  });
   it('stops before a line that leaves the cursor’s block, and at a blank line', () => {
     const ctx = at('    ');
     assert.equal(finishCompletion('if (x) {\n      y();\n    }\n  }\n', ctx), 'if (x) {\n      y();\n    }');
