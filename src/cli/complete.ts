@@ -116,7 +116,7 @@ export async function withModelProcess<T>(path: string, body: (m: ModelSession) 
 }
 
 /** The editor's completion at a position: its prompt window and layout, and its stop rules. */
-function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<CompletionResult> {
+export function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<CompletionResult> {
   const parts = partsFromText(p.prefix, p.suffix);
   return m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop: stopContextAt(p.prefix, p.suffix, parts.suffix), healing: p.healing });
 }

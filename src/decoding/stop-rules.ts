@@ -35,7 +35,9 @@ const indentOf = (line: string) => /^[ \t]*/.exec(line)![0].length;
  * then cuts off whatever came after the end.
  */
 export function isCompleteFor(ctx: StopContext): (text: string) => boolean {
-  return (text) => endOfSuggestion(text, ctx) < text.length;
+  // Asked after every token: the cursor line's brackets are counted once, not per call.
+  const lineDepth = openedOnLine(ctx.linePrefix);
+  return (text) => endOfSuggestion(text, ctx, lineDepth) < text.length;
 }
 
 /** Why the end of a candidate is not in its suggestion. */
@@ -62,7 +64,7 @@ export function finishCompletion(text: string, ctx: StopContext): string {
 
 /** finishCompletion, with where the raw text was cut and why (the panel marks it). */
 export function finishCandidate(raw: string, ctx: StopContext): FinishedText {
-  const end = endOfSuggestion(raw, ctx);
+  const end = endOfSuggestion(raw, ctx, openedOnLine(ctx.linePrefix));
   const body = raw.slice(0, end).replace(/\s+$/, '');
   const cutAt = body.length - suffixOverlap(body, ctx);
   let text = raw.slice(0, cutAt).replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
@@ -84,14 +86,24 @@ function repeatsSuffix(dropped: string, ctx: StopContext): boolean {
   return a.startsWith(h) || h.startsWith(a);
 }
 
-/** Index in `text` where the suggestion ends (text.length if it has not ended yet). */
-function endOfSuggestion(text: string, ctx: StopContext): number {
+/**
+ * Brackets the cursor's line opened and did not close (string literals aside): the suggestion's to
+ * close. After `if (` the `)` that closes it is not the end of a block, and the `{ … }` that follows
+ * is the statement.
+ */
+function openedOnLine(linePrefix: string): number {
+  return Math.max(0, depthOf(linePrefix.replace(QUOTED, '')));
+}
+
+/**
+ * Index in `text` where the suggestion ends (text.length if it has not ended yet); `lineDepth` is
+ * openedOnLine(ctx.linePrefix).
+ */
+function endOfSuggestion(text: string, ctx: StopContext, lineDepth: number): number {
   const firstBreak = text.indexOf('\n');
   if (isMidLine(ctx)) return firstBreak < 0 ? text.length : firstBreak;
   const baseIndent = indentOf(ctx.linePrefix);
-  // Brackets the cursor's line opened are the suggestion's to close: after `if (` the `)` that
-  // closes it is not the end of a block, and the `{ … }` that follows is the statement.
-  let depth = Math.max(0, depthOf(ctx.linePrefix.replace(QUOTED, '')));
+  let depth = lineDepth;
   let opened = depth > 0;
   let offset = 0;
   const lines = text.split('\n');

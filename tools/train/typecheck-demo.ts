@@ -5,13 +5,12 @@
  * TypeScript checker on the file. The built-in model is held to greedy's suggestion type-checking
  * there (models/MODEL_CARD.md).
  *
- *   npm run model:typecheck-demo -- [--model PATH] [--json]   (builds dist/ first)
- *   npx tsx tools/train/typecheck-demo.ts [--model models/tokentree-code.gguf] [--json]
+ *   npm run model:typecheck-demo -- [--model PATH] [--json]
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ts from 'typescript';
+import { completeAsEditor, readPosition, withSession } from '../../src/cli/complete';
 import { STRATEGY_NAMES } from '../../src/decoding/strategies';
 
 export const DEMO = { file: 'examples/stack.ts', line: 23, column: 12 } as const;
@@ -43,22 +42,30 @@ export function insertAt(text: string, line: number, column: number, insertion: 
   return text.slice(0, at) + insertion + text.slice(at);
 }
 
-export function typecheckDemo(model: string | undefined): TypecheckResult[] {
+/** Every strategy at the demo's cursor, on one load of the model, as `tokentree complete` runs each. */
+export async function typecheckDemo(model: string | undefined): Promise<TypecheckResult[]> {
   const source = readFileSync(DEMO.file, 'utf8');
-  return STRATEGY_NAMES.map((strategy) => {
-    const args = ['dist/cli.js', 'complete', '--file', DEMO.file, '--line', String(DEMO.line), '--column', String(DEMO.column), '--strategy', strategy, '--json'];
-    if (model) args.push('--model', model);
-    const out = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as { candidates: Array<{ suggestion: string }> };
-    const suggestion = out.candidates[0]?.suggestion ?? '';
-    const errors = typeErrors(resolve(DEMO.file), insertAt(source, DEMO.line, DEMO.column, suggestion));
-    return { strategy, suggestion, ...(errors.length > 0 ? { error: errors[0] } : {}) };
+  const position = readPosition(['--file', DEMO.file, '--line', String(DEMO.line), '--column', String(DEMO.column), ...(model ? ['--model', model] : [])]);
+  return withSession(position, async (session) => {
+    const results: TypecheckResult[] = [];
+    for (const strategy of STRATEGY_NAMES) {
+      const best = (await completeAsEditor(session, position, strategy)).candidates[0];
+      const suggestion = best?.shown?.text ?? best?.text ?? '';
+      const errors = typeErrors(resolve(DEMO.file), insertAt(source, DEMO.line, DEMO.column, suggestion));
+      results.push({ strategy, suggestion, ...(errors.length > 0 ? { error: errors[0] } : {}) });
+    }
+    return results;
   });
 }
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--model');
-  const results = typecheckDemo(i >= 0 ? argv[i + 1] : undefined);
-  if (argv.includes('--json')) console.log(JSON.stringify(results));
-  else for (const r of results) console.log(`${r.strategy.padEnd(8)} ${r.error === undefined ? 'type-checks' : 'error      '} ${JSON.stringify(r.suggestion)}${r.error ? ` (${r.error})` : ''}`);
+  void typecheckDemo(i >= 0 ? argv[i + 1] : undefined).then((results) => {
+    if (argv.includes('--json')) console.log(JSON.stringify(results));
+    else for (const r of results) console.log(`${r.strategy.padEnd(8)} ${r.error === undefined ? 'type-checks' : 'error      '} ${JSON.stringify(r.suggestion)}${r.error ? ` (${r.error})` : ''}`);
+  }, (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  });
 }
