@@ -3,10 +3,12 @@
  * this process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--file F --line L --column C] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
- * prompt window (prefix, suffix) with every request.
+ * prompt window (prefix, suffix) with every request. Before each completion both sides idle
+ * --pause ms (default: the editor's default debounce, since the editor asks only after one);
+ * --pause 0 runs them back to back.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,11 +22,15 @@ import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
 import { benchPosition, benchFlag } from './position';
 
+/** tokentree.debounceMs's default in package.json. */
+const DEFAULT_DEBOUNCE_MS = 120;
+
 const args = process.argv.slice(2);
 const modelPath = benchFlag('model') ?? builtinModelPath();
 const tokens = Number(benchFlag('tokens') ?? 16);
 const runs = Number(benchFlag('runs') ?? 200);
 const strategy = benchFlag('strategy') ?? 'greedy';
+const pauseMs = Number(benchFlag('pause') ?? DEFAULT_DEBOUNCE_MS);
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,6 +51,7 @@ const request = (run: number): SessionRequest => ({
 });
 
 async function timed(session: ModelSession, run: number): Promise<number> {
+  if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   const t0 = performance.now();
   const r = await session.complete(request(run));
   const ms = performance.now() - t0;
@@ -88,6 +95,8 @@ async function main() {
   const remote = await proc.load({ modelPath, threads });
   const inProcess: number[] = [];
   const through: number[] = [];
+  /** Of each completion through the process, the time spent crossing (the rest is the work inside it). */
+  const crossing: number[] = [];
   try {
     for (let i = 0; i < 10; i++) {
       await timed(local, i);
@@ -97,7 +106,10 @@ async function main() {
       // Alternate which side goes first, so neither always meets a warmer cache or CPU.
       const order: [ModelSession, number[]][] = [[local, inProcess], [remote, through]];
       if (i % 2 === 1) order.reverse();
-      for (const [session, times] of order) times.push(await timed(session, i));
+      for (const [session, times] of order) {
+        times.push(await timed(session, i));
+        if (session === remote) crossing.push(times.at(-1)! - proc.lastHandledMs!);
+      }
     }
   } finally {
     await proc.close();
@@ -106,13 +118,18 @@ async function main() {
   const a = median(inProcess);
   const echo = await echoRoundTrips(a);
   const b = median(through);
-  // Each run's two completions ran back to back: their ratio is immune to drift over the run.
-  const pairRatios = through.map((t, i) => t / inProcess[i]!);
-  const pairRatio = median(pairRatios);
-  const [low, high] = medianInterval(pairRatios);
-  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, inProcessMs: a, modelProcessMs: b, ratio: b / a, pairRatio, pairRatioInterval: [low, high], overheadMs: b - a, echoRoundTrip: echo };
+  // Runs 2k and 2k+1 went in process, model process, model process, in process (ABBA): within such
+  // a block each side goes first once and follows each side once, so the block's ratio is free of
+  // drift and of which side went first (a single pair's ratio is bimodal on that).
+  const blockRatios = Array.from({ length: Math.floor(runs / 2) }, (_, k) => (through[2 * k]! + through[2 * k + 1]!) / (inProcess[2 * k]! + inProcess[2 * k + 1]!));
+  const blockRatio = median(blockRatios);
+  const [low, high] = medianInterval(blockRatios);
+  const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  const meanRatio = sum(through) / sum(inProcess);
+  const crossingMs = median(crossing);
+  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, inProcessMs: a, modelProcessMs: b, ratio: b / a, meanRatio, blockRatio, blockRatioInterval: [low, high], overheadMs: b - a, crossingMs, echoRoundTrip: echo };
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)}; ratio of medians ${(b / a).toFixed(3)} (+${(b - a).toFixed(2)} ms), median ratio per pair ${pairRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}); a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)} (of which crossing ${crossingMs.toFixed(2)}); ratio of medians ${(b / a).toFixed(3)} (${b >= a ? '+' : ''}${(b - a).toFixed(2)} ms), ratio of means ${meanRatio.toFixed(3)}, median ratio per ABBA block ${blockRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}); a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle`);
 }
 
 if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));

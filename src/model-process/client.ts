@@ -81,6 +81,7 @@ export class ModelProcess {
   /** The file loaded (or being loaded), for the exit report. */
   private modelPath: string | undefined;
   private loading = false;
+  private handledMs: number | undefined;
 
   constructor(private readonly options: ModelProcessOptions = {}) {
     const { script, execArgv } = options.worker ?? workerScript();
@@ -119,6 +120,14 @@ export class ModelProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * How long the last reply took inside the process, from the request's arrival to the reply: the
+   * rest of the time a request took is the crossing both ways (bench/process-overhead.ts).
+   */
+  get lastHandledMs(): number | undefined {
+    return this.handledMs;
   }
 
   /** Whether the process has ended. */
@@ -211,7 +220,10 @@ export class ModelProcess {
       return;
     }
     this.pending.delete(m.id);
-    if (m.kind === 'reply') p.resolve(m.reply);
+    if (m.kind === 'reply') {
+      this.handledMs = m.handledMs;
+      p.resolve(m.reply);
+    }
     else p.reject(m.error.name === 'AbortError' ? new AbortError(m.error.message) : new RemoteModelError(m.error));
   }
 

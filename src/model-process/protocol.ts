@@ -92,7 +92,8 @@ export interface GpuProbe {
 
 export type FromWorker =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'reply'; readonly id: number; readonly reply: Reply }
+  /** `handledMs`: from the request's arrival in the process to this reply, so the client can tell the work from the crossing. */
+  | { readonly kind: 'reply'; readonly id: number; readonly reply: Reply; readonly handledMs: number }
   /** The growing tree of completion `id` (only when its request asked for snapshots), at most every 100 ms. */
   | { readonly kind: 'snapshot'; readonly id: number; readonly tree: TreeJSON; readonly elapsedMs: number }
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError }

@@ -107,8 +107,9 @@ function onMessage(message: ToWorker): void {
   }
   const controller = new AbortController();
   running.set(message.id, controller);
+  const arrived = performance.now();
   handle(message, controller.signal).then(
-    (reply) => send({ kind: 'reply', id: message.id, reply }),
+    (reply) => send({ kind: 'reply', id: message.id, reply, handledMs: performance.now() - arrived }),
     (e: unknown) => send({ kind: 'error', id: message.id, error: toWireError(e) }),
   ).finally(() => running.delete(message.id));
 }
