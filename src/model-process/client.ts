@@ -123,8 +123,9 @@ export class ModelProcess {
   }
 
   /**
-   * How long the last reply took inside the process, from the request's arrival to the reply: the
-   * rest of the time a request took is the crossing both ways (bench/process-overhead.ts).
+   * How long the last reply received took inside the process, from the request's arrival to the
+   * reply: the rest of the time a request took is the crossing both ways (bench/process-overhead.ts).
+   * With several requests in flight at once it is whichever answered last.
    */
   get lastHandledMs(): number | undefined {
     return this.handledMs;
@@ -223,8 +224,7 @@ export class ModelProcess {
     if (m.kind === 'reply') {
       this.handledMs = m.handledMs;
       p.resolve(m.reply);
-    }
-    else p.reject(m.error.name === 'AbortError' ? new AbortError(m.error.message) : new RemoteModelError(m.error));
+    } else p.reject(m.error.name === 'AbortError' ? new AbortError(m.error.message) : new RemoteModelError(m.error));
   }
 
   private exitError(code: number | null, signal: NodeJS.Signals | null): ModelProcessExitedError {
