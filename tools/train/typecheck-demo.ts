@@ -7,9 +7,9 @@
  *
  *   npm run model:typecheck-demo -- [--model PATH] [--json]
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ts from 'typescript';
+import { splitAt } from '../../src/cli/args';
 import { completeAsEditor, readPosition, withSession } from '../../src/cli/complete';
 import { STRATEGY_NAMES } from '../../src/decoding/strategies';
 
@@ -35,23 +35,22 @@ export function typeErrors(fileName: string, text: string): string[] {
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
 }
 
-/** `text` with `insertion` at a 1-based line and column. */
+/** `text` with `insertion` at a 1-based line and column (the CLI's own position rules). */
 export function insertAt(text: string, line: number, column: number, insertion: string): string {
-  const lines = text.split('\n');
-  const at = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
-  return text.slice(0, at) + insertion + text.slice(at);
+  const { prefix, suffix } = splitAt(text, line, column);
+  return prefix + insertion + suffix;
 }
 
 /** Every strategy at the demo's cursor, on one load of the model, as `tokentree complete` runs each. */
 export async function typecheckDemo(model: string | undefined): Promise<TypecheckResult[]> {
-  const source = readFileSync(DEMO.file, 'utf8');
   const position = readPosition(['--file', DEMO.file, '--line', String(DEMO.line), '--column', String(DEMO.column), ...(model ? ['--model', model] : [])]);
   return withSession(position, async (session) => {
     const results: TypecheckResult[] = [];
     for (const strategy of STRATEGY_NAMES) {
       const best = (await completeAsEditor(session, position, strategy)).candidates[0];
       const suggestion = best?.shown?.text ?? best?.text ?? '';
-      const errors = typeErrors(resolve(DEMO.file), insertAt(source, DEMO.line, DEMO.column, suggestion));
+      // The position already holds the file split at the cursor.
+      const errors = typeErrors(resolve(DEMO.file), position.prefix + suggestion + position.suffix);
       results.push({ strategy, suggestion, ...(errors.length > 0 ? { error: errors[0] } : {}) });
     }
     return results;
