@@ -3,14 +3,19 @@
  * this process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--repeat N] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
  * prompt window (prefix, suffix) with every request. Before each completion both sides idle
  * --pause ms (default: the editor's default debounce, since the editor asks only after one);
  * --pause 0 runs them back to back.
+ *
+ * --repeat N runs the whole comparison N times, each in fresh processes, and pools the runs: on a
+ * VM one process can run the same completions several percent faster or slower than another for
+ * its whole life, so a single run's tight interval says little about the next run's ratio; a
+ * sample of runs does.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitAt } from '../src/cli/args';
@@ -34,12 +39,13 @@ const pauseMs = Number(benchFlag('pause') ?? DEFAULT_DEBOUNCE_MS);
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/** A 95% interval for the median of `xs` by resampling (seeded, so a rerun on the same data agrees). */
-function medianInterval(xs: number[], draws = 2000): [number, number] {
+const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+/** A 95% interval for `statistic` of `xs` by resampling (seeded, so a rerun on the same data agrees). */
+function interval(xs: number[], statistic: (ys: number[]) => number, draws = 2000): [number, number] {
   let seed = 1;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const medians = Array.from({ length: draws }, () => median(xs.map(() => xs[Math.floor(random() * xs.length)]!))).sort((a, b) => a - b);
-  return [medians[Math.floor(draws * 0.025)]!, medians[Math.floor(draws * 0.975)]!];
+  const values = Array.from({ length: draws }, () => statistic(xs.map(() => xs[Math.floor(random() * xs.length)]!))).sort((a, b) => a - b);
+  return [values[Math.floor(draws * 0.025)]!, values[Math.floor(draws * 0.975)]!];
 }
 const file = benchFlag('file');
 const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(benchFlag('line')), Number(benchFlag('column'))) : benchPosition();
@@ -88,6 +94,27 @@ async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: n
   return { awakeMs: median(awake), afterIdleMs: median(afterIdle) };
 }
 
+/** The fields of a run's --json report that the pooled summary reads. */
+type Report = { blockRatio: number; overheadMs: number; crossingMs: number };
+
+/** The comparison `repeat` times over, each a fresh run of this script (so fresh processes on both sides), pooled. */
+function repeated(repeat: number): void {
+  const rest = args.filter((a, i) => a !== '--repeat' && args[i - 1] !== '--repeat' && a !== '--json');
+  const reports: Report[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const run = spawnSync(process.execPath, [__filename, ...rest, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (run.status !== 0) throw new Error(`run ${r + 1} failed with ${run.status ?? run.signal}`);
+    const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Report;
+    reports.push(report);
+    process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio ${report.blockRatio.toFixed(3)}, ${report.overheadMs >= 0 ? '+' : ''}${report.overheadMs.toFixed(2)} ms, crossing ${report.crossingMs.toFixed(2)} ms\n`);
+  }
+  const ratios = reports.map((r) => r.blockRatio);
+  const [low, high] = interval(ratios, mean);
+  const summary = { strategy, tokens, runs, pauseMs, repeat, blockRatios: ratios, meanBlockRatio: mean(ratios), meanBlockRatioInterval: [low, high], medianBlockRatio: median(ratios), reports };
+  if (args.includes('--json')) console.log(JSON.stringify(summary));
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms pause before each; ABBA block ratio per run: ${ratios.map((x) => x.toFixed(3)).join(' ')}; mean over runs ${mean(ratios).toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}), median ${median(ratios).toFixed(3)}`);
+}
+
 async function main() {
   const threads = 1;
   const local = localSession(await loadModel({ modelPath, threads }));
@@ -123,14 +150,15 @@ async function main() {
   // drift and of which side went first (a single pair's ratio is bimodal on that).
   const blockRatios = Array.from({ length: Math.floor(runs / 2) }, (_, k) => (through[2 * k]! + through[2 * k + 1]!) / (inProcess[2 * k]! + inProcess[2 * k + 1]!));
   const blockRatio = median(blockRatios);
-  const [low, high] = medianInterval(blockRatios);
-  const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
-  const meanRatio = sum(through) / sum(inProcess);
+  const [low, high] = interval(blockRatios, median);
+  const meanRatio = mean(through) / mean(inProcess);
   const crossingMs = median(crossing);
   const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, inProcessMs: a, modelProcessMs: b, ratio: b / a, meanRatio, blockRatio, blockRatioInterval: [low, high], overheadMs: b - a, crossingMs, echoRoundTrip: echo };
   if (args.includes('--json')) console.log(JSON.stringify(report));
   else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)} (of which crossing ${crossingMs.toFixed(2)}); ratio of medians ${(b / a).toFixed(3)} (${b >= a ? '+' : ''}${(b - a).toFixed(2)} ms), ratio of means ${meanRatio.toFixed(3)}, median ratio per ABBA block ${blockRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}); a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle`);
 }
 
+const repeat = Number(benchFlag('repeat') ?? 1);
 if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));
+else if (repeat > 1) repeated(repeat);
 else void main();
