@@ -3,7 +3,7 @@
  * this process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--repeat N] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--repeat N] [--no-echo] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
  * prompt window (prefix, suffix) with every request. Before each completion both sides idle
@@ -99,7 +99,7 @@ type Report = { blockRatio: number; overheadMs: number; crossingMs: number };
 
 /** The comparison `repeat` times over, each a fresh run of this script (so fresh processes on both sides), pooled. */
 function repeated(repeat: number): void {
-  const rest = args.filter((a, i) => a !== '--repeat' && args[i - 1] !== '--repeat' && a !== '--json');
+  const rest = [...args.filter((a, i) => a !== '--repeat' && args[i - 1] !== '--repeat' && a !== '--json'), '--no-echo'];
   const reports: Report[] = [];
   for (let r = 0; r < repeat; r++) {
     const run = spawnSync(process.execPath, [__filename, ...rest, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -143,7 +143,8 @@ async function main() {
     await local.dispose();
   }
   const a = median(inProcess);
-  const echo = await echoRoundTrips(a);
+  // A pooled run skips it: it idles one completion's time 200 times (minutes on a real-size model).
+  const echo = args.includes('--no-echo') ? undefined : await echoRoundTrips(a);
   const b = median(through);
   // Runs 2k and 2k+1 went in process, model process, model process, in process (ABBA): within such
   // a block each side goes first once and follows each side once, so the block's ratio is free of
@@ -155,10 +156,11 @@ async function main() {
   const crossingMs = median(crossing);
   const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, inProcessMs: a, modelProcessMs: b, ratio: b / a, meanRatio, blockRatio, blockRatioInterval: [low, high], overheadMs: b - a, crossingMs, echoRoundTrip: echo };
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)} (of which crossing ${crossingMs.toFixed(2)}); ratio of medians ${(b / a).toFixed(3)} (${b >= a ? '+' : ''}${(b - a).toFixed(2)} ms), ratio of means ${meanRatio.toFixed(3)}, median ratio per ABBA block ${blockRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}); a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)} (of which crossing ${crossingMs.toFixed(2)}); ratio of medians ${(b / a).toFixed(3)} (${b >= a ? '+' : ''}${(b - a).toFixed(2)} ms), ratio of means ${meanRatio.toFixed(3)}, median ratio per ABBA block ${blockRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)})${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle` : ''}`);
 }
 
 const repeat = Number(benchFlag('repeat') ?? 1);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${benchFlag('repeat')}`);
 if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));
 else if (repeat > 1) repeated(repeat);
 else void main();
