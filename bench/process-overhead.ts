@@ -21,21 +21,19 @@ import { join } from 'node:path';
 import { splitAt } from '../src/cli/args';
 import { partsFromText } from '../src/decoding/prompt-parts';
 import { isStrategyName } from '../src/decoding/strategies';
+import { SETTING_RULES } from '../src/host/setting-rules';
 import { localSession, type ModelSession, type SessionRequest } from '../src/engine/session';
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
 import { benchPosition, benchFlag } from './position';
 
-/** tokentree.debounceMs's default in package.json. */
-const DEFAULT_DEBOUNCE_MS = 120;
-
 const args = process.argv.slice(2);
 const modelPath = benchFlag('model') ?? builtinModelPath();
 const tokens = Number(benchFlag('tokens') ?? 16);
 const runs = Number(benchFlag('runs') ?? 200);
 const strategy = benchFlag('strategy') ?? 'greedy';
-const pauseMs = Number(benchFlag('pause') ?? DEFAULT_DEBOUNCE_MS);
+const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

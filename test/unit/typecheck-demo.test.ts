@@ -2,7 +2,14 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEMO, insertAt, typeErrors } from '../../tools/train/typecheck-demo';
+import { splitAt } from '../../src/cli/args';
+import { DEMO, typeErrors } from '../../tools/train/typecheck-demo';
+
+/** `text` with `insertion` at a 1-based line and column, by the CLI's position rules (as the demo's position is split). */
+function insertAt(text: string, line: number, column: number, insertion: string): string {
+  const { prefix, suffix } = splitAt(text, line, column);
+  return prefix + insertion + suffix;
+}
 
 describe('type-checking a suggestion at the demo cursor', function () {
   this.timeout(30_000);

@@ -9,7 +9,6 @@
  */
 import { resolve } from 'node:path';
 import ts from 'typescript';
-import { splitAt } from '../../src/cli/args';
 import { completeAsEditor, readPosition, withSession } from '../../src/cli/complete';
 import { STRATEGY_NAMES } from '../../src/decoding/strategies';
 
@@ -33,12 +32,6 @@ export function typeErrors(fileName: string, text: string): string[] {
     resolve(name) === resolve(fileName) ? ts.createSourceFile(name, text, version) : getSourceFile(name, version, onError, create);
   const program = ts.createProgram([fileName], options, host);
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
-}
-
-/** `text` with `insertion` at a 1-based line and column (the CLI's own position rules). */
-export function insertAt(text: string, line: number, column: number, insertion: string): string {
-  const { prefix, suffix } = splitAt(text, line, column);
-  return prefix + insertion + suffix;
 }
 
 /** Every strategy at the demo's cursor, on one load of the model, as `tokentree complete` runs each. */
