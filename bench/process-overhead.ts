@@ -3,7 +3,7 @@
  * this process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--repeat N] [--no-echo] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--in-process driver|host|both] [--repeat N] [--no-echo] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
  * prompt window (prefix, suffix) with every request. Before each completion both sides idle
@@ -14,8 +14,15 @@
  * VM one process can run the same completions several percent faster or slower than another for
  * its whole life, so a single run's tight interval says little about the next run's ratio; a
  * sample of runs does.
+ *
+ * The in-process design is measured twice, side by side with the model process in one run: in
+ * this script's own process (the driver, which also runs the model process's client, so one heap
+ * holds both designs' garbage and collects it in either's turns), and in an extension host of its
+ * own (a child process that loads the model itself, idles between its turns as an editor's
+ * extension host does, and times each completion inside; the message that starts a turn is not
+ * timed). `--in-process driver` or `host` runs only one of them.
  */
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitAt } from '../src/cli/args';
@@ -34,7 +41,12 @@ const tokens = Number(benchFlag('tokens') ?? 16);
 const runs = Number(benchFlag('runs') ?? 200);
 const strategy = benchFlag('strategy') ?? 'greedy';
 const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
+/** Where the in-process design runs: in this script's process, in a host of its own, or both side by side. */
+const baseline = benchFlag('in-process') ?? 'both';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
+if (!['driver', 'host', 'both'].includes(baseline)) throw new Error(`--in-process must be driver, host or both, got ${baseline}`);
+const inDriver = baseline !== 'host';
+const inHost = baseline !== 'driver';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
@@ -54,6 +66,39 @@ const request = (run: number): SessionRequest => ({
   options: { maxTokens: tokens, seed: 1, ignoreEndOfGeneration: true },
 });
 
+/** The in-process design in a process of its own, driven one completion at a time (`--host` mode of this script). */
+class InProcessHost {
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(): Promise<InProcessHost> {
+    const child = fork(__filename, [...args, '--host'], { serialization: 'advanced', execArgv: [] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the in-process host exited with ${code}`)));
+    });
+    return new InProcessHost(child);
+  }
+
+  /** One completion timed inside the host (after its own pause, as `timed` does here). */
+  run(run: number): Promise<number> {
+    return new Promise((resolve) => {
+      this.child.once('message', (m: { ms: number }) => resolve(m.ms));
+      this.child.send({ run });
+    });
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}
+
+async function serveAsHost(): Promise<void> {
+  const local = localSession(await loadModel({ modelPath, threads: 1 }));
+  process.on('message', (m: { run: number }) => void timed(local, m.run).then((ms) => process.send!({ ms })));
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
 async function timed(session: ModelSession, run: number): Promise<number> {
   if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   const t0 = performance.now();
@@ -66,7 +111,7 @@ async function timed(session: ModelSession, run: number): Promise<number> {
 /**
  * The machine's own cost of a request to another process, apart from anything TokenTree sends or
  * computes: a plain Node IPC echo of a message as big as a long file's request, sent right after
- * the last one (both processes awake) and after idling as long as an in-process completion took
+ * the last one (both processes awake) and after idling as long as a completion's work took
  * (the echo process asleep, as the model process is between keystrokes).
  */
 async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: number; afterIdleMs: number }> {
@@ -93,7 +138,7 @@ async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: n
 }
 
 /** The fields of a run's --json report that the pooled summary reads. */
-type Report = { blockRatio: number; overheadMs: number; crossingMs: number };
+type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number };
 
 /** The comparison `repeat` times over, each a fresh run of this script (so fresh processes on both sides), pooled. */
 function repeated(repeat: number): void {
@@ -104,61 +149,83 @@ function repeated(repeat: number): void {
     if (run.status !== 0) throw new Error(`run ${r + 1} failed with ${run.status ?? run.signal}`);
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Report;
     reports.push(report);
-    process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio ${report.blockRatio.toFixed(3)}, ${report.overheadMs >= 0 ? '+' : ''}${report.overheadMs.toFixed(2)} ms, crossing ${report.crossingMs.toFixed(2)} ms\n`);
+    const ratios = [report.blockRatio && `in the driver ${report.blockRatio.toFixed(3)}`, report.hostBlockRatio && `in a host of its own ${report.hostBlockRatio.toFixed(3)}`];
+    process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio against in process ${ratios.filter(Boolean).join(', ')}; crossing ${report.crossingMs.toFixed(2)} ms\n`);
   }
-  const ratios = reports.map((r) => r.blockRatio);
-  const [low, high] = interval(ratios, mean);
-  const summary = { strategy, tokens, runs, pauseMs, repeat, blockRatios: ratios, meanBlockRatio: mean(ratios), meanBlockRatioInterval: [low, high], medianBlockRatio: median(ratios), reports };
-  if (args.includes('--json')) console.log(JSON.stringify(summary));
-  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms pause before each; ABBA block ratio per run: ${ratios.map((x) => x.toFixed(3)).join(' ')}; mean over runs ${mean(ratios).toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)}), median ${median(ratios).toFixed(3)}`);
+  const pooled = (ratios: number[]) => ({ ratios, mean: mean(ratios), interval: interval(ratios, mean), median: median(ratios) });
+  const driver = inDriver ? pooled(reports.map((r) => r.blockRatio!)) : undefined;
+  const host = inHost ? pooled(reports.map((r) => r.hostBlockRatio!)) : undefined;
+  const line = (name: string, p: ReturnType<typeof pooled> | undefined) => p && `${name}: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; mean ${p.mean.toFixed(3)} (95% interval ${p.interval[0].toFixed(3)}-${p.interval[1].toFixed(3)}), median ${p.median.toFixed(3)}`;
+  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, repeat, driver, host, reports }));
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms pause before each; ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}`);
+}
+
+/** The median ratio of `b` to `a` over blocks of two runs (2k, 2k+1), and its 95% interval. */
+function blocks(b: number[], a: number[]): { ratio: number; interval: [number, number] } {
+  const ratios = Array.from({ length: Math.floor(Math.min(a.length, b.length) / 2) }, (_, k) => (b[2 * k]! + b[2 * k + 1]!) / (a[2 * k]! + a[2 * k + 1]!));
+  return { ratio: median(ratios), interval: interval(ratios, median) };
 }
 
 async function main() {
   const threads = 1;
-  const local = localSession(await loadModel({ modelPath, threads }));
+  const local = inDriver ? localSession(await loadModel({ modelPath, threads })) : undefined;
+  const host = inHost ? await InProcessHost.start() : undefined;
   const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
   const remote = await proc.load({ modelPath, threads });
   const inProcess: number[] = [];
+  const hosted: number[] = [];
   const through: number[] = [];
   /** Of each completion through the process, the time spent crossing (the rest is the work inside it). */
   const crossing: number[] = [];
+  type Side = { readonly run: (i: number) => Promise<number>; readonly times: number[] };
+  const sides: Side[] = [
+    ...(local ? [{ run: (i: number) => timed(local, i), times: inProcess }] : []),
+    ...(host ? [{ run: (i: number) => host.run(i), times: hosted }] : []),
+    {
+      run: async (i) => {
+        const ms = await timed(remote, i);
+        crossing.push(ms - proc.lastHandledMs!);
+        return ms;
+      },
+      times: through,
+    },
+  ];
   try {
-    for (let i = 0; i < 10; i++) {
-      await timed(local, i);
-      await timed(remote, i);
-    }
+    for (let i = 0; i < 10; i++) for (const side of sides) await side.run(i);
     for (let i = 0; i < runs; i++) {
-      // Alternate which side goes first, so neither always meets a warmer cache or CPU.
-      const order: [ModelSession, number[]][] = [[local, inProcess], [remote, through]];
+      // Runs 2k and 2k+1 go in opposite orders (ABBA, or ABC CBA), so within a block each side goes
+      // first once against each other side; the order rotates from block to block.
+      const rotation = Math.floor(i / 2) % sides.length;
+      const order = [...sides.slice(rotation), ...sides.slice(0, rotation)];
       if (i % 2 === 1) order.reverse();
-      for (const [session, times] of order) {
-        times.push(await timed(session, i));
-        if (session === remote) crossing.push(times.at(-1)! - proc.lastHandledMs!);
-      }
+      for (const side of order) side.times.push(await side.run(i));
     }
   } finally {
+    host?.close();
     await proc.close();
-    await local.dispose();
+    await local?.dispose();
   }
-  const a = median(inProcess);
-  // A pooled run skips it: it idles one completion's time 200 times (minutes on a real-size model).
-  const echo = args.includes('--no-echo') ? undefined : await echoRoundTrips(a);
   const b = median(through);
-  // Runs 2k and 2k+1 went in process, model process, model process, in process (ABBA): within such
-  // a block each side goes first once and follows each side once, so the block's ratio is free of
-  // drift and of which side went first (a single pair's ratio is bimodal on that).
-  const blockRatios = Array.from({ length: Math.floor(runs / 2) }, (_, k) => (through[2 * k]! + through[2 * k + 1]!) / (inProcess[2 * k]! + inProcess[2 * k + 1]!));
-  const blockRatio = median(blockRatios);
-  const [low, high] = interval(blockRatios, median);
-  const meanRatio = mean(through) / mean(inProcess);
   const crossingMs = median(crossing);
-  const report = { model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, inProcessMs: a, modelProcessMs: b, ratio: b / a, meanRatio, blockRatio, blockRatioInterval: [low, high], overheadMs: b - a, crossingMs, echoRoundTrip: echo };
+  // A pooled run skips it: it idles one completion's time 200 times (minutes on a real-size model).
+  const echo = args.includes('--no-echo') ? undefined : await echoRoundTrips(b - crossingMs);
+  // Block ratios are free of drift and of which side went first (a single pair's ratio is bimodal on that).
+  const against = (times: number[]) => times.length === 0 ? undefined : { ms: median(times), meanRatio: mean(through) / mean(times), ...blocks(through, times) };
+  const driver = against(inProcess);
+  const own = against(hosted);
+  const report = {
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, modelProcessMs: b, crossingMs, echoRoundTrip: echo,
+    inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
+    hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
+  };
+  const describe = (name: string, x: ReturnType<typeof against>) => x && `in process ${name} ${x.ms.toFixed(2)} ms: ratio of medians ${(b / x.ms).toFixed(3)} (${b >= x.ms ? '+' : ''}${(b - x.ms).toFixed(2)} ms), of means ${x.meanRatio.toFixed(3)}, median ratio per ABBA block ${x.ratio.toFixed(3)} (95% interval ${x.interval[0].toFixed(3)}-${x.interval[1].toFixed(3)})`;
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; median ms: in process ${a.toFixed(2)}, model process ${b.toFixed(2)} (of which crossing ${crossingMs.toFixed(2)}); ratio of medians ${(b / a).toFixed(3)} (${b >= a ? '+' : ''}${(b - a).toFixed(2)} ms), ratio of means ${meanRatio.toFixed(3)}, median ratio per ABBA block ${blockRatio.toFixed(3)} (95% interval ${low.toFixed(3)}-${high.toFixed(3)})${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${a.toFixed(0)} ms idle` : ''}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${(b - crossingMs).toFixed(0)} ms idle` : ''}`);
 }
 
 const repeat = Number(benchFlag('repeat') ?? 1);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${benchFlag('repeat')}`);
 if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));
+else if (process.argv.includes('--host')) void serveAsHost();
 else if (repeat > 1) repeated(repeat);
 else void main();
