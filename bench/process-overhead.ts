@@ -1,9 +1,9 @@
 /**
  * What the model process costs: whole completions through it against the same completions in
- * this process, side by side, alternating, on the same model file and thread count. Both sides
+ * process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--in-process driver|host|both] [--repeat N] [--no-echo] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--in-process host|driver|both] [--first K] [--repeat N] [--no-echo] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
  * prompt window (prefix, suffix) with every request. Before each completion both sides idle
@@ -15,12 +15,17 @@
  * its whole life, so a single run's tight interval says little about the next run's ratio; a
  * sample of runs does.
  *
- * The in-process design is measured twice, side by side with the model process in one run: in
- * this script's own process (the driver, which also runs the model process's client, so one heap
- * holds both designs' garbage and collects it in either's turns), and in an extension host of its
- * own (a child process that loads the model itself, idles between its turns as an editor's
- * extension host does, and times each completion inside; the message that starts a turn is not
- * timed). `--in-process driver` or `host` runs only one of them.
+ * The in-process design runs in an extension host of its own (`--in-process host`, the default): a
+ * child process that loads the model itself, idles between its turns as an editor's extension host
+ * does, and times each completion inside (the message that starts a turn is not timed). `driver`
+ * runs it in this script's own process instead, as sessions before 2026-11-30 did: that process is
+ * also the model process's client, so one heap holds both designs' garbage and collects it in
+ * either's turns. `both` runs the two side by side with the model process (three processes on the
+ * machine, which slows the crossing).
+ *
+ * On a VM the process that loads its model first can run several percent slower than the other
+ * for its whole life, so `--first K` rotates which side loads first, and pooled runs pass K = the
+ * run's index: the load order is balanced over the runs, and each run's report names it.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,8 +46,8 @@ const tokens = Number(benchFlag('tokens') ?? 16);
 const runs = Number(benchFlag('runs') ?? 200);
 const strategy = benchFlag('strategy') ?? 'greedy';
 const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
-/** Where the in-process design runs: in this script's process, in a host of its own, or both side by side. */
-const baseline = benchFlag('in-process') ?? 'both';
+/** Where the in-process design runs: in a host of its own, in this script's process, or both side by side. */
+const baseline = benchFlag('in-process') ?? 'host';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 if (!['driver', 'host', 'both'].includes(baseline)) throw new Error(`--in-process must be driver, host or both, got ${baseline}`);
 const inDriver = baseline !== 'host';
@@ -138,19 +143,19 @@ async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: n
 }
 
 /** The fields of a run's --json report that the pooled summary reads. */
-type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number };
+type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number; loadOrder: string[] };
 
 /** The comparison `repeat` times over, each a fresh run of this script (so fresh processes on both sides), pooled. */
 function repeated(repeat: number): void {
   const rest = [...args.filter((a, i) => a !== '--repeat' && args[i - 1] !== '--repeat' && a !== '--json'), '--no-echo'];
   const reports: Report[] = [];
   for (let r = 0; r < repeat; r++) {
-    const run = spawnSync(process.execPath, [__filename, ...rest, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = spawnSync(process.execPath, [__filename, ...rest, '--first', String(r), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (run.status !== 0) throw new Error(`run ${r + 1} failed with ${run.status ?? run.signal}`);
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Report;
     reports.push(report);
     const ratios = [report.blockRatio && `in the driver ${report.blockRatio.toFixed(3)}`, report.hostBlockRatio && `in a host of its own ${report.hostBlockRatio.toFixed(3)}`];
-    process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio against in process ${ratios.filter(Boolean).join(', ')}; crossing ${report.crossingMs.toFixed(2)} ms\n`);
+    process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio against in process ${ratios.filter(Boolean).join(', ')}; crossing ${report.crossingMs.toFixed(2)} ms; loaded first: ${report.loadOrder[0]}\n`);
   }
   const pooled = (ratios: number[]) => ({ ratios, mean: mean(ratios), interval: interval(ratios, mean), median: median(ratios) });
   const driver = inDriver ? pooled(reports.map((r) => r.blockRatio!)) : undefined;
@@ -168,10 +173,18 @@ function blocks(b: number[], a: number[]): { ratio: number; interval: [number, n
 
 async function main() {
   const threads = 1;
-  const local = inDriver ? localSession(await loadModel({ modelPath, threads })) : undefined;
-  const host = inHost ? await InProcessHost.start() : undefined;
+  let local: ModelSession | undefined;
+  let host: InProcessHost | undefined;
   const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
-  const remote = await proc.load({ modelPath, threads });
+  let remote!: ModelSession;
+  const loads: (readonly [string, () => Promise<void>])[] = [
+    ...(inDriver ? [['in the driver', async () => { local = localSession(await loadModel({ modelPath, threads })); }] as const] : []),
+    ...(inHost ? [['in a host of its own', async () => { host = await InProcessHost.start(); }] as const] : []),
+    ['model process', async () => { remote = await proc.load({ modelPath, threads }); }],
+  ];
+  const first = Number(benchFlag('first') ?? 0) % loads.length;
+  const loadOrder = [...loads.slice(first), ...loads.slice(0, first)];
+  for (const [, load] of loadOrder) await load();
   const inProcess: number[] = [];
   const hosted: number[] = [];
   const through: number[] = [];
@@ -179,8 +192,8 @@ async function main() {
   const crossing: number[] = [];
   type Side = { readonly run: (i: number) => Promise<number>; readonly times: number[] };
   const sides: Side[] = [
-    ...(local ? [{ run: (i: number) => timed(local, i), times: inProcess }] : []),
-    ...(host ? [{ run: (i: number) => host.run(i), times: hosted }] : []),
+    ...(local ? [{ run: (i: number) => timed(local!, i), times: inProcess }] : []),
+    ...(host ? [{ run: (i: number) => host!.run(i), times: hosted }] : []),
     {
       run: async (i) => {
         const ms = await timed(remote, i);
@@ -214,7 +227,7 @@ async function main() {
   const driver = against(inProcess);
   const own = against(hosted);
   const report = {
-    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, modelProcessMs: b, crossingMs, echoRoundTrip: echo,
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, loadOrder: loadOrder.map(([name]) => name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
     inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
     hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
   };
