@@ -50,6 +50,10 @@ const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
 const baseline = benchFlag('in-process') ?? 'host';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 if (!['driver', 'host', 'both'].includes(baseline)) throw new Error(`--in-process must be driver, host or both, got ${baseline}`);
+const first = Number(benchFlag('first') ?? 0);
+if (!Number.isInteger(first) || first < 0) throw new Error(`--first must be a non-negative integer, got ${benchFlag('first')}`);
+/** One llama.cpp thread per side: what `auto` picks for the built-in model on a CPU (src/model/threads.ts). */
+const threads = 1;
 const inDriver = baseline !== 'host';
 const inHost = baseline !== 'driver';
 
@@ -98,7 +102,7 @@ class InProcessHost {
 }
 
 async function serveAsHost(): Promise<void> {
-  const local = localSession(await loadModel({ modelPath, threads: 1 }));
+  const local = localSession(await loadModel({ modelPath, threads }));
   process.on('message', (m: { run: number }) => void timed(local, m.run).then((ms) => process.send!({ ms })));
   process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
@@ -172,7 +176,6 @@ function blocks(b: number[], a: number[]): { ratio: number; interval: [number, n
 }
 
 async function main() {
-  const threads = 1;
   let local: ModelSession | undefined;
   let host: InProcessHost | undefined;
   const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
@@ -182,8 +185,7 @@ async function main() {
     ...(inHost ? [['in a host of its own', async () => { host = await InProcessHost.start(); }] as const] : []),
     ['model process', async () => { remote = await proc.load({ modelPath, threads }); }],
   ];
-  const first = Number(benchFlag('first') ?? 0) % loads.length;
-  const loadOrder = [...loads.slice(first), ...loads.slice(0, first)];
+  const loadOrder = [...loads.slice(first % loads.length), ...loads.slice(0, first % loads.length)];
   for (const [, load] of loadOrder) await load();
   const inProcess: number[] = [];
   const hosted: number[] = [];
