@@ -90,8 +90,13 @@ class InProcessHost {
 
   /** One completion timed inside the host (after its own pause, as `timed` does here). */
   run(run: number): Promise<number> {
-    return new Promise((resolve) => {
-      this.child.once('message', (m: { ms: number }) => resolve(m.ms));
+    return new Promise((resolve, reject) => {
+      const died = (code: number | null) => reject(new Error(`the in-process host exited with ${code} during run ${run}`));
+      this.child.once('exit', died);
+      this.child.once('message', (m: { ms: number }) => {
+        this.child.off('exit', died);
+        resolve(m.ms);
+      });
       this.child.send({ run });
     });
   }
@@ -175,61 +180,92 @@ function blocks(b: number[], a: number[]): { ratio: number; interval: [number, n
   return { ratio: median(ratios), interval: interval(ratios, median) };
 }
 
-async function main() {
-  let local: ModelSession | undefined;
-  let host: InProcessHost | undefined;
-  const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
-  let remote!: ModelSession;
-  const loads: (readonly [string, () => Promise<void>])[] = [
-    ...(inDriver ? [['in the driver', async () => { local = localSession(await loadModel({ modelPath, threads })); }] as const] : []),
-    ...(inHost ? [['in a host of its own', async () => { host = await InProcessHost.start(); }] as const] : []),
-    ['model process', async () => { remote = await proc.load({ modelPath, threads }); }],
-  ];
-  const loadOrder = [...loads.slice(first % loads.length), ...loads.slice(0, first % loads.length)];
-  for (const [, load] of loadOrder) await load();
-  const inProcess: number[] = [];
-  const hosted: number[] = [];
-  const through: number[] = [];
-  /** Of each completion through the process, the time spent crossing (the rest is the work inside it). */
-  const crossing: number[] = [];
-  type Side = { readonly run: (i: number) => Promise<number>; readonly times: number[] };
-  const sides: Side[] = [
-    ...(local ? [{ run: (i: number) => timed(local!, i), times: inProcess }] : []),
-    ...(host ? [{ run: (i: number) => host!.run(i), times: hosted }] : []),
-    {
-      run: async (i) => {
-        const ms = await timed(remote, i);
-        crossing.push(ms - proc.lastHandledMs!);
-        return ms;
-      },
-      times: through,
+/** `xs` starting from index `k` (mod its length), wrapping around. */
+const rotate = <T>(xs: readonly T[], k: number): T[] => [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)];
+
+/** One way of running the completions: loaded (in the order --first gives), run, timed, closed. */
+interface Side {
+  readonly name: string;
+  readonly times: number[];
+  load(): Promise<void>;
+  run(i: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function inDriverSide(): Side {
+  let local: ModelSession;
+  return {
+    name: 'in the driver', times: [],
+    load: async () => { local = localSession(await loadModel({ modelPath, threads })); },
+    run: (i) => timed(local, i),
+    close: () => local.dispose(),
+  };
+}
+
+function inHostSide(): Side {
+  let host: InProcessHost;
+  return {
+    name: 'in a host of its own', times: [],
+    load: async () => { host = await InProcessHost.start(); },
+    run: (i) => host.run(i),
+    close: async () => host.close(),
+  };
+}
+
+/** `crossing` gets, of each completion, the time spent crossing (the rest is the work inside the process). */
+function modelProcessSide(crossing: number[]): Side {
+  let proc: ModelProcess;
+  let remote: ModelSession;
+  return {
+    name: 'model process', times: [],
+    load: async () => {
+      proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
+      remote = await proc.load({ modelPath, threads });
     },
-  ];
+    run: async (i) => {
+      const ms = await timed(remote, i);
+      crossing.push(ms - proc.lastHandledMs!);
+      return ms;
+    },
+    close: () => proc.close(),
+  };
+}
+
+async function main() {
+  const crossing: number[] = [];
+  const driverSide = inDriver ? inDriverSide() : undefined;
+  const hostSide = inHost ? inHostSide() : undefined;
+  const processSide = modelProcessSide(crossing);
+  const sides = [driverSide, hostSide, processSide].filter((side): side is Side => side !== undefined);
+  const loadOrder = rotate(sides, first);
+  const loaded: Side[] = [];
   try {
+    for (const side of loadOrder) {
+      await side.load();
+      loaded.push(side);
+    }
     for (let i = 0; i < 10; i++) for (const side of sides) await side.run(i);
     for (let i = 0; i < runs; i++) {
       // Runs 2k and 2k+1 go in opposite orders (ABBA, or ABC CBA), so within a block each side goes
       // first once against each other side; the order rotates from block to block.
-      const rotation = Math.floor(i / 2) % sides.length;
-      const order = [...sides.slice(rotation), ...sides.slice(0, rotation)];
+      const order = rotate(sides, Math.floor(i / 2));
       if (i % 2 === 1) order.reverse();
       for (const side of order) side.times.push(await side.run(i));
     }
   } finally {
-    host?.close();
-    await proc.close();
-    await local?.dispose();
+    for (const side of loaded) await side.close();
   }
+  const through = processSide.times;
   const b = median(through);
   const crossingMs = median(crossing);
   // A pooled run skips it: it idles one completion's time 200 times (minutes on a real-size model).
   const echo = args.includes('--no-echo') ? undefined : await echoRoundTrips(b - crossingMs);
   // Block ratios are free of drift and of which side went first (a single pair's ratio is bimodal on that).
-  const against = (times: number[]) => times.length === 0 ? undefined : { ms: median(times), meanRatio: mean(through) / mean(times), ...blocks(through, times) };
-  const driver = against(inProcess);
-  const own = against(hosted);
+  const against = (side: Side | undefined) => side && { ms: median(side.times), meanRatio: mean(through) / mean(side.times), ...blocks(through, side.times) };
+  const driver = against(driverSide);
+  const own = against(hostSide);
   const report = {
-    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, loadOrder: loadOrder.map(([name]) => name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
     inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
     hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
   };
