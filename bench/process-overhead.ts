@@ -3,12 +3,17 @@
  * process, side by side, alternating, on the same model file and thread count. Both sides
  * run the bundled code (the worker is dist/model-worker.js, as the extension ships it).
  *
- *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--file F --line L --column C] [--in-process host|driver|both] [--first K] [--repeat N] [--no-echo] [--json]
+ *   npm run bench:process -- [--model PATH] [--tokens N] [--runs N] [--strategy NAME] [--pause MS] [--wake model|none|all] [--file F --line L --column C] [--in-process host|driver|both] [--first K] [--repeat N] [--no-echo] [--json]
  *
  * Without --file the cursor is examples/stack.ts 23:12; a long real file sends the editor's whole
- * prompt window (prefix, suffix) with every request. Before each completion both sides idle
- * --pause ms (default: the editor's default debounce, since the editor asks only after one);
- * --pause 0 runs them back to back.
+ * prompt window (prefix, suffix) with every request. Each completion goes through the editor's
+ * RequestGate (src/providers/request-gate.ts), whose debounce is --pause ms (default: the editor's
+ * default, since the editor asks only after one); --pause 0 runs them back to back.
+ *
+ * --wake says whose gate wakes its model a little before the debounce ends, as the editor's does:
+ * `model` (the default, as shipped) the model process's only; `none` nobody's (the crossing as it
+ * was before the wake message); `all` the in-process sides too, where waking is a timer that fires
+ * early in their own process and does nothing (whether an early wake-up alone speeds them up).
  *
  * --repeat N runs the whole comparison N times, each in fresh processes, and pools the runs: on a
  * VM one process can run the same completions several percent faster or slower than another for
@@ -38,6 +43,7 @@ import { localSession, type ModelSession, type SessionRequest } from '../src/eng
 import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
+import { RequestGate } from '../src/providers/request-gate';
 import { benchPosition, benchFlag } from './position';
 
 const args = process.argv.slice(2);
@@ -50,6 +56,12 @@ const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
 const baseline = benchFlag('in-process') ?? 'host';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
 if (!['driver', 'host', 'both'].includes(baseline)) throw new Error(`--in-process must be driver, host or both, got ${baseline}`);
+const wake = benchFlag('wake') ?? 'model';
+if (!['model', 'none', 'all'].includes(wake)) throw new Error(`--wake must be model, none or all, got ${wake}`);
+/** The editor's gate with the debounce --pause gives, waking with `soon` where --wake says so. */
+const gate = (soon: (() => void) | undefined) => new RequestGate(() => pauseMs, soon ? { soon } : {});
+/** An in-process side's gate: with --wake all, an early timer that does nothing. */
+const inProcessGate = () => gate(wake === 'all' ? () => undefined : undefined);
 const first = Number(benchFlag('first') ?? 0);
 if (!Number.isInteger(first) || first < 0) throw new Error(`--first must be a non-negative integer, got ${benchFlag('first')}`);
 /** One llama.cpp thread per side: what `auto` picks for the built-in model on a CPU (src/model/threads.ts). */
@@ -108,15 +120,18 @@ class InProcessHost {
 
 async function serveAsHost(): Promise<void> {
   const local = localSession(await loadModel({ modelPath, threads }));
-  process.on('message', (m: { run: number }) => void timed(local, m.run).then((ms) => process.send!({ ms })));
+  const hostGate = inProcessGate();
+  process.on('message', (m: { run: number }) => void timed(local, m.run, hostGate).then((ms) => process.send!({ ms })));
   process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
 }
 
-async function timed(session: ModelSession, run: number): Promise<number> {
-  if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+/** One completion after the gate's debounce, timed from the debounce's end to the result, as the editor would wait for it. */
+async function timed(session: ModelSession, run: number, requestGate: RequestGate): Promise<number> {
+  const ticket = await requestGate.begin();
+  if (!ticket) throw new Error('the gate dropped a request nothing superseded');
   const t0 = performance.now();
-  const r = await session.complete(request(run));
+  const r = await session.complete(request(run), ticket.signal).finally(() => ticket.end());
   const ms = performance.now() - t0;
   if (strategy === 'greedy' && r.candidates[0]!.tokens.length !== tokens) throw new Error(`expected ${tokens} tokens, got ${r.candidates[0]!.tokens.length}`);
   return ms;
@@ -170,8 +185,8 @@ function repeated(repeat: number): void {
   const driver = inDriver ? pooled(reports.map((r) => r.blockRatio!)) : undefined;
   const host = inHost ? pooled(reports.map((r) => r.hostBlockRatio!)) : undefined;
   const line = (name: string, p: ReturnType<typeof pooled> | undefined) => p && `${name}: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; mean ${p.mean.toFixed(3)} (95% interval ${p.interval[0].toFixed(3)}-${p.interval[1].toFixed(3)}), median ${p.median.toFixed(3)}`;
-  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, repeat, driver, host, reports }));
-  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms pause before each; ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}`);
+  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports }));
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}`);
 }
 
 /** The median ratio of `b` to `a` over blocks of two runs (2k, 2k+1), and its 95% interval. */
@@ -194,10 +209,11 @@ interface Side {
 
 function inDriverSide(): Side {
   let local: ModelSession;
+  const driverGate = inProcessGate();
   return {
     name: 'in the driver', times: [],
     load: async () => { local = localSession(await loadModel({ modelPath, threads })); },
-    run: (i) => timed(local, i),
+    run: (i) => timed(local, i, driverGate),
     close: () => local.dispose(),
   };
 }
@@ -216,6 +232,7 @@ function inHostSide(): Side {
 function modelProcessSide(crossing: number[]): Side {
   let proc: ModelProcess;
   let remote: ModelSession;
+  const processGate = gate(wake === 'none' ? undefined : () => remote.wake?.());
   return {
     name: 'model process', times: [],
     load: async () => {
@@ -223,7 +240,7 @@ function modelProcessSide(crossing: number[]): Side {
       remote = await proc.load({ modelPath, threads });
     },
     run: async (i) => {
-      const ms = await timed(remote, i);
+      const ms = await timed(remote, i, processGate);
       crossing.push(ms - proc.lastHandledMs!);
       return ms;
     },
@@ -265,13 +282,13 @@ async function main() {
   const driver = against(driverSide);
   const own = against(hostSide);
   const report = {
-    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, wake, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
     inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
     hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
   };
   const describe = (name: string, x: ReturnType<typeof against>) => x && `in process ${name} ${x.ms.toFixed(2)} ms: ratio of medians ${(b / x.ms).toFixed(3)} (${b >= x.ms ? '+' : ''}${(b - x.ms).toFixed(2)} ms), of means ${x.meanRatio.toFixed(3)}, median ratio per ABBA block ${x.ratio.toFixed(3)} (95% interval ${x.interval[0].toFixed(3)}-${x.interval[1].toFixed(3)})`;
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms pause before each; model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${(b - crossingMs).toFixed(0)} ms idle` : ''}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms debounce before each (woken: ${wake}); model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${(b - crossingMs).toFixed(0)} ms idle` : ''}`);
 }
 
 const repeat = Number(benchFlag('repeat') ?? 1);

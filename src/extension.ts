@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }, log);
   const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
   const engine = editorEngine(models, snapshots);
-  const controller = new CompletionController(engine, readControllerSettings, new RequestGate(readDebounceMs), {
+  const controller = new CompletionController(engine, readControllerSettings, new RequestGate(readDebounceMs, { soon: () => models?.wake() }), {
     onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
       // A drawn search that ends with nothing to suggest must not stay on "searching".

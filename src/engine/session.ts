@@ -44,6 +44,8 @@ export interface ModelSession {
   /** `onSnapshot`: the tree while the search runs, at most every 100 ms (none for a short search). */
   complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult>;
   warm(parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<WarmResult>;
+  /** A request follows within milliseconds: a session in another process wakes it now (none needed in process). */
+  wake?(): void;
   stats(): Promise<BackendStats>;
   dispose(): Promise<void>;
 }

@@ -47,6 +47,11 @@ export class ModelHost implements vscode.Disposable {
     return this.loading;
   }
 
+  /** A completion follows within milliseconds: wakes the model process if a model is loaded (never starts a load). */
+  wake(): void {
+    this.loaded?.wake?.();
+  }
+
   /** The user chose a model (again): a file that stopped the model process may be tried once more. */
   choose(path?: string): void {
     this.crashes.forgive(path);

@@ -60,7 +60,7 @@ const STDERR_LINES = 12;
 interface Pending {
   readonly resolve: (reply: Reply) => void;
   readonly reject: (e: unknown) => void;
-  readonly kind: ToWorker['kind'];
+  readonly kind: Exclude<ToWorker, { kind: 'wake' }>['kind'];
   readonly onSnapshot?: SnapshotListener;
 }
 
@@ -172,8 +172,13 @@ export class ModelProcess {
     return reply;
   }
 
+  /** Tells the process a request follows within milliseconds (see the `wake` message); nothing if it is not running. */
+  wake(): void {
+    this.send({ kind: 'wake' });
+  }
+
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */
-  async request(message: ToWorker, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
+  async request(message: Exclude<ToWorker, { kind: 'wake' }>, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
     if (signal?.aborted) throw new AbortError();
     if (this.exited) throw this.exited;
     await this.ready;
@@ -266,6 +271,10 @@ export class RemoteSession implements ModelSession {
     const reply = await this.process.request({ kind: 'complete', id: 0, request, ...(onSnapshot ? { snapshots: true } : {}) }, signal, onSnapshot);
     if (reply.kind !== 'complete') throw new Error(`unexpected reply ${reply.kind}`);
     return fromWire(reply.result);
+  }
+
+  wake(): void {
+    this.process.wake();
   }
 
   async warm(parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<WarmResult> {

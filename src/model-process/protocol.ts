@@ -37,7 +37,12 @@ export type ToWorker =
   /** Whether models fit this machine's memory under `gpu` (fit.ts), from their headers; no model needed. */
   | { readonly kind: 'fit'; readonly id: number; readonly gpu: GpuChoice; readonly sources: readonly FitSource[]; readonly timeoutMs: number }
   /** Cancels the request `id` (a load, a completion or a warm-up); no reply of its own. */
-  | { readonly kind: 'cancel'; readonly id: number };
+  | { readonly kind: 'cancel'; readonly id: number }
+  /**
+   * A request follows within milliseconds (the editor's debounce is ending); no reply. Its
+   * arrival is the point: the process is scheduled now, not when the request arrives.
+   */
+  | { readonly kind: 'wake' };
 
 /** A completion result with its tree as data (the class is rebuilt on the other side). */
 export type WireResult = Omit<CompletionResult, 'tree'> & { readonly tree: TreeJSON & { readonly maxNodes: number } };

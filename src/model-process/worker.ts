@@ -25,7 +25,7 @@ const SKIP_HEADER_CHECK = process.env.TOKENTREE_TEST_SKIP_HEADER_CHECK === '1';
 const running = new Map<number, AbortController>();
 let loaded: CompletionBackend | undefined;
 
-async function handle(message: Exclude<ToWorker, { kind: 'cancel' }>, signal: AbortSignal): Promise<Reply> {
+async function handle(message: Exclude<ToWorker, { kind: 'cancel' | 'wake' }>, signal: AbortSignal): Promise<Reply> {
   switch (message.kind) {
     case 'load': {
       const previous = loaded;
@@ -101,6 +101,7 @@ function model(): CompletionBackend {
 }
 
 function onMessage(message: ToWorker): void {
+  if (message.kind === 'wake') return;
   if (message.kind === 'cancel') {
     running.get(message.id)?.abort(new AbortError());
     return;

@@ -5,6 +5,10 @@
  * follows an accepted one, warming the cache) runs only while nothing else does, and the next
  * keystroke cancels it, unless that keystroke asks for exactly what it is computing: then the
  * keystroke waits for it instead.
+ *
+ * A little before a debounce ends the gate calls `soon`: the editor wakes the model process
+ * then, since a process that has slept since the last keystroke takes longer to be scheduled
+ * than one woken a few milliseconds earlier (docs/benchmarks.md, bench:process).
  */
 
 export interface Ticket {
@@ -12,6 +16,16 @@ export interface Ticket {
   /** Frees the model for the next piece of work; call once the work has settled. */
   end(): void;
 }
+
+export interface GateOptions {
+  /** Called once per foreground request, `soonMs` before its debounce ends (at once for a shorter debounce). */
+  readonly soon?: () => void;
+  readonly soonMs?: number;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** How long before a debounce ends `soon` is called: long enough for a sleeping process to be scheduled, short enough that it has not gone back to deep sleep. */
+export const SOON_MS = 10;
 
 interface Running {
   readonly controller: AbortController;
@@ -25,10 +39,14 @@ export class RequestGate {
   /** The newest foreground request, from its keystroke until it runs or is superseded. */
   private waiting?: AbortController;
 
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
   constructor(
     private readonly debounceMs: () => number,
-    private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
-  ) {}
+    private readonly options: GateOptions = {},
+  ) {
+    this.sleep = options.sleep ?? abortableSleep;
+  }
 
   /**
    * Starts a foreground request: supersedes the one waiting, cancels the one running (unless it
@@ -45,7 +63,7 @@ export class RequestGate {
     const wait = adopting ? 0 : this.debounceMs();
     if (wait > 0) {
       try {
-        await this.sleep(wait, controller.signal);
+        await this.debounce(wait, controller.signal);
       } catch {
         return undefined;
       }
@@ -85,6 +103,20 @@ export class RequestGate {
   cancelAll(): void {
     this.waiting?.abort();
     this.running?.controller.abort();
+  }
+
+  /** Sleeps `wait` ms, calling `soon` on the way (not for a request superseded before then). */
+  private async debounce(wait: number, signal: AbortSignal): Promise<void> {
+    const { soon } = this.options;
+    if (!soon) return this.sleep(wait, signal);
+    const lead = Math.min(wait, this.options.soonMs ?? SOON_MS);
+    if (wait > lead) await this.sleep(wait - lead, signal);
+    try {
+      soon();
+    } catch {
+      // Only a head start: the request itself reports what is wrong.
+    }
+    await this.sleep(lead, signal);
   }
 
   private occupy(controller: AbortController, key?: string): { ticket: Ticket } {

@@ -4,13 +4,15 @@
  * llama.cpp abort ending only the model process, with the reason and the file.
  */
 import * as assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError } from '../../src/decoding/language-model';
 import { partsFromText } from '../../src/decoding/prompt-parts';
 import { localSession } from '../../src/engine/session';
-import { ModelProcess, ModelProcessExitedError } from '../../src/model-process/client';
+import { ModelProcess, ModelProcessExitedError, workerScript } from '../../src/model-process/client';
+import type { FromWorker } from '../../src/model-process/protocol';
 import { CORRUPTIONS, writeCorruptModel, type CorruptionName } from '../support/corrupt-models';
 import { loadTestModel, requireTestModel, TEST_MODEL } from './backend-fixtures';
 
@@ -106,11 +108,53 @@ describe('the model process (real llama.cpp in a child process)', function () {
     assert.ok((await session.complete({ parts, strategy: 'greedy', options: { maxTokens: 4 } })).candidates.length > 0);
   });
 
+  it('a wake-up gets no reply, and the requests around it are answered as without it', async () => {
+    // Spoken to directly, so that a stray reply (which the client would drop) would show.
+    const { script, execArgv } = workerScript();
+    const child = fork(script, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const received: FromWorker[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
+        child.on('message', (m: FromWorker) => {
+          if (m.kind === 'log') return;
+          received.push(m);
+          if (m.kind === 'ready') {
+            for (const id of [1, 2]) {
+              child.send({ kind: 'wake' });
+              child.send({ kind: 'stats', id });
+            }
+          }
+          if (m.kind === 'error' && m.id === 2) resolve();
+        });
+      });
+    } finally {
+      child.kill();
+    }
+    assert.deepEqual(received.map((m) => (m.kind === 'error' ? `${m.id}: ${m.error.message}` : m.kind)), [
+      'ready',
+      '1: No model is loaded in the model process',
+      '2: No model is loaded in the model process',
+    ]);
+
+    const session = await proc.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
+    const request = { parts, strategy: 'greedy' as const, options: { maxTokens: 8 } };
+    const plain = await session.complete(request);
+    session.wake();
+    const woken = await session.complete(request);
+    assert.deepEqual(woken.candidates.map((c) => c.tokens), plain.candidates.map((c) => c.tokens));
+    const health = await session.health();
+    assert.equal(health.queued, 0);
+    assert.equal(health.liveBranches, 0);
+  });
+
   it('a process killed mid-request fails what is in flight with the reason', async () => {
     const victim = new ModelProcess();
     const session = await victim.load({ modelPath: TEST_MODEL, threads: 1, contextSize: 256 });
     const running = session.complete({ parts, strategy: 'mcts', options: { maxTokens: 16, simulations: 500 } });
     setTimeout(() => process.kill(victim.pid!, 'SIGKILL'), 50);
     await assert.rejects(running, (e: unknown) => e instanceof ModelProcessExitedError && /SIGKILL/.test(e.reason) && e.path === TEST_MODEL && !e.whileLoading);
+    // The editor's gate may still wake it: that is a no-op, not a throw.
+    session.wake();
   });
 });
