@@ -71,12 +71,39 @@ const inHost = baseline !== 'driver';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
-/** A 95% interval for `statistic` of `xs` by resampling (seeded, so a rerun on the same data agrees). */
-function interval(xs: number[], statistic: (ys: number[]) => number, draws = 2000): [number, number] {
+/** A seeded stream of numbers in [0, 1), so a rerun on the same data gives the same interval. */
+function seededRandom(): () => number {
   let seed = 1;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const values = Array.from({ length: draws }, () => statistic(xs.map(() => xs[Math.floor(random() * xs.length)]!))).sort((a, b) => a - b);
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+const resample = (xs: number[], random: () => number) => xs.map(() => xs[Math.floor(random() * xs.length)]!);
+/** The 2.5th and 97.5th percentiles of `draws` values of `draw()`. */
+function percentiles(draw: () => number, draws = 2000): [number, number] {
+  const values = Array.from({ length: draws }, draw).sort((a, b) => a - b);
   return [values[Math.floor(draws * 0.025)]!, values[Math.floor(draws * 0.975)]!];
+}
+/** A 95% interval for `statistic` of `xs` by resampling. */
+function interval(xs: number[], statistic: (ys: number[]) => number): [number, number] {
+  const random = seededRandom();
+  return percentiles(() => statistic(resample(xs, random)));
+}
+/**
+ * Per-run ratios grouped by the side that loaded first. The load order is a factor the runs
+ * balance, not noise (the side loaded first is slower for its whole run on this VM), so the
+ * estimate weighs each order equally and its interval resamples runs within their order: pooling
+ * them as one sample would count the load order's gap as run-to-run noise.
+ */
+function byLoadOrder(ratios: number[], firstLoaded: string[]) {
+  const orders = [...new Set(firstLoaded)];
+  const groups = orders.map((order) => ratios.filter((_, i) => firstLoaded[i] === order));
+  const estimate = (gs: number[][]) => mean(gs.map(mean));
+  const random = seededRandom();
+  return {
+    ratios,
+    byFirst: Object.fromEntries(orders.map((order, i) => [order, mean(groups[i]!)])),
+    mean: estimate(groups),
+    interval: percentiles(() => estimate(groups.map((g) => resample(g, random)))),
+  };
 }
 const file = benchFlag('file');
 const { prefix, suffix } = file ? splitAt(readFileSync(file, 'utf8'), Number(benchFlag('line')), Number(benchFlag('column'))) : benchPosition();
@@ -181,12 +208,13 @@ function repeated(repeat: number): void {
     const ratios = [report.blockRatio && `in the driver ${report.blockRatio.toFixed(3)}`, report.hostBlockRatio && `in a host of its own ${report.hostBlockRatio.toFixed(3)}`];
     process.stderr.write(`run ${r + 1}/${repeat}: ABBA block ratio against in process ${ratios.filter(Boolean).join(', ')}; crossing ${report.crossingMs.toFixed(2)} ms; loaded first: ${report.loadOrder[0]}\n`);
   }
-  const pooled = (ratios: number[]) => ({ ratios, mean: mean(ratios), interval: interval(ratios, mean), median: median(ratios) });
-  const driver = inDriver ? pooled(reports.map((r) => r.blockRatio!)) : undefined;
-  const host = inHost ? pooled(reports.map((r) => r.hostBlockRatio!)) : undefined;
-  const line = (name: string, p: ReturnType<typeof pooled> | undefined) => p && `${name}: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; mean ${p.mean.toFixed(3)} (95% interval ${p.interval[0].toFixed(3)}-${p.interval[1].toFixed(3)}), median ${p.median.toFixed(3)}`;
+  const firstLoaded = reports.map((r) => r.loadOrder[0]!);
+  const driver = inDriver ? byLoadOrder(reports.map((r) => r.blockRatio!), firstLoaded) : undefined;
+  const host = inHost ? byLoadOrder(reports.map((r) => r.hostBlockRatio!), firstLoaded) : undefined;
+  const line = (name: string, p: ReturnType<typeof byLoadOrder> | undefined) => p && `${name}: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; by the side loaded first ${Object.entries(p.byFirst).map(([order, m]) => `${order} ${m.toFixed(3)}`).join(', ')}; load orders weighed equally ${p.mean.toFixed(3)} (95% interval ${p.interval[0].toFixed(3)}-${p.interval[1].toFixed(3)})`;
+  const crossings = reports.map((r) => r.crossingMs);
   if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports }));
-  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}; crossing ${Math.min(...crossings).toFixed(2)}-${Math.max(...crossings).toFixed(2)} ms (median of the runs' medians ${median(crossings).toFixed(2)})`);
 }
 
 /** The median ratio of `b` to `a` over blocks of two runs (2k, 2k+1), and its 95% interval. */
