@@ -30,7 +30,8 @@
  *
  * On a VM the process that loads its model first can run several percent slower than the other
  * for its whole life, so `--first K` rotates which side loads first, and pooled runs pass K = the
- * run's index: the load order is balanced over the runs, and each run's report names it.
+ * run's index: the load order is balanced over the runs, each run's report names it, and the
+ * pooled summary weighs each order equally (its interval resamples runs within their order).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
