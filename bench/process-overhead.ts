@@ -53,6 +53,7 @@ const tokens = Number(benchFlag('tokens') ?? 16);
 const runs = Number(benchFlag('runs') ?? 200);
 const strategy = benchFlag('strategy') ?? 'greedy';
 const pauseMs = Number(benchFlag('pause') ?? SETTING_RULES.debounceMs.default);
+if (!Number.isFinite(pauseMs) || pauseMs < 0) throw new Error(`--pause must be a number of ms from 0, got ${benchFlag('pause')}`);
 /** Where the in-process design runs: in a host of its own, in this script's process, or both side by side. */
 const baseline = benchFlag('in-process') ?? 'host';
 if (!isStrategyName(strategy)) throw new Error(`unknown strategy ${strategy}`);
@@ -60,7 +61,7 @@ if (!['driver', 'host', 'both'].includes(baseline)) throw new Error(`--in-proces
 const wake = benchFlag('wake') ?? 'model';
 if (!['model', 'none', 'all'].includes(wake)) throw new Error(`--wake must be model, none or all, got ${wake}`);
 /** The editor's gate with the debounce --pause gives, waking with `soon` where --wake says so. */
-const gate = (soon: (() => void) | undefined) => new RequestGate(() => pauseMs, soon ? { soon } : {});
+const gate = (soon: (() => void) | undefined) => new RequestGate(() => pauseMs, { soon });
 /** An in-process side's gate: with --wake all, an early timer that does nothing. */
 const inProcessGate = () => gate(wake === 'all' ? () => undefined : undefined);
 const first = Number(benchFlag('first') ?? 0);
@@ -128,7 +129,7 @@ class InProcessHost {
     return new InProcessHost(child);
   }
 
-  /** One completion timed inside the host (after its own pause, as `timed` does here). */
+  /** One completion timed inside the host (after its own gate's debounce, as `timed` does here). */
   run(run: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const died = (code: number | null) => reject(new Error(`the in-process host exited with ${code} during run ${run}`));

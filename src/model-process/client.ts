@@ -54,13 +54,16 @@ export interface ModelProcessOptions {
   readonly onExit?: (error: ModelProcessExitedError) => void;
 }
 
+/** A message that gets a reply (everything but a wake-up). */
+type RequestMessage = Exclude<ToWorker, { kind: 'wake' }>;
+
 /** Lines of the process's stderr kept to explain its death (llama.cpp prints GGML_ASSERT there). */
 const STDERR_LINES = 12;
 
 interface Pending {
   readonly resolve: (reply: Reply) => void;
   readonly reject: (e: unknown) => void;
-  readonly kind: Exclude<ToWorker, { kind: 'wake' }>['kind'];
+  readonly kind: RequestMessage['kind'];
   readonly onSnapshot?: SnapshotListener;
 }
 
@@ -178,7 +181,7 @@ export class ModelProcess {
   }
 
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */
-  async request(message: Exclude<ToWorker, { kind: 'wake' }>, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
+  async request(message: RequestMessage, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
     if (signal?.aborted) throw new AbortError();
     if (this.exited) throw this.exited;
     await this.ready;
