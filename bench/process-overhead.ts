@@ -32,6 +32,11 @@
  * for its whole life, so `--first K` rotates which side loads first, and pooled runs pass K = the
  * run's index: the load order is balanced over the runs, each run's report names it, and the
  * pooled summary weighs each order equally (its interval resamples runs within their order).
+ *
+ * Each run (or, with --repeat, the pooled summary) ends with the machine's floor: a plain Node IPC
+ * request answered after a completion's worth of work, no TokenTree code on either side. It is the
+ * least any design that crosses to another process once per completion adds here, so a ratio
+ * goal below it cannot be shown on this machine. --no-echo skips it.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -167,39 +172,54 @@ async function timed(session: ModelSession, run: number, requestGate: RequestGat
 }
 
 /**
- * The machine's own cost of a request to another process, apart from anything TokenTree sends or
- * computes: a plain Node IPC echo of a message as big as a long file's request, sent right after
- * the last one (both processes awake) and after idling as long as a completion's work took
- * (the echo process asleep, as the model process is between keystrokes).
+ * The least a crossing costs on this machine, apart from anything TokenTree sends or computes: a
+ * plain Node IPC request as big as a long file's (8 KB) to an echo process that works `workMs`
+ * (what a completion takes inside the model process) before it answers as much, while this process
+ * waits idle, as the editor does. The request is sent right after the last answer, so the echo
+ * process has not slept (the least the request costs, as with the wake-up); the answer meets a
+ * process that idled the whole work, which no design that crosses once per completion avoids.
+ * `awakeMs`: the same echo answered at once, both processes awake.
  */
-async function echoRoundTrips(idleMs: number, count = 200): Promise<{ awakeMs: number; afterIdleMs: number }> {
+async function crossingFloor(workMs: number, count = 200): Promise<{ awakeMs: number; floorMs: number }> {
   const echo = fork(__filename, ['--echo'], { serialization: 'advanced' });
-  const message = { text: 'x'.repeat(8192) };
-  const roundTrip = async () => {
+  const text = 'x'.repeat(8192);
+  const crossing = async (work: number) => {
     const t0 = performance.now();
-    await new Promise((resolve) => { echo.once('message', resolve); echo.send(message); });
-    return performance.now() - t0;
+    const { workedMs } = await new Promise<{ workedMs: number }>((resolve) => { echo.once('message', resolve); echo.send({ text, workMs: work }); });
+    return performance.now() - t0 - workedMs;
   };
   const awake: number[] = [];
-  const afterIdle: number[] = [];
+  const floor: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      awake.push(await roundTrip());
-      const until = performance.now() + idleMs;
-      while (performance.now() < until);
-      afterIdle.push(await roundTrip());
+      awake.push(await crossing(0));
+      floor.push(await crossing(workMs));
     }
   } finally {
     echo.kill();
   }
-  return { awakeMs: median(awake), afterIdleMs: median(afterIdle) };
+  return { awakeMs: median(awake), floorMs: median(floor) };
 }
 
+/** The echo process of crossingFloor: works as long as asked, then answers with the text. */
+function serveAsEcho(): void {
+  process.on('message', (m: { text: string; workMs: number }) => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < m.workMs);
+    process.send!({ text: m.text, workedMs: performance.now() - t0 });
+  });
+}
+
+/** The floor as a ratio a completion through the model process cannot beat here: (in process + floor) / in process. */
+const floorRatio = (floorMs: number, inProcessMs: number) => (inProcessMs + floorMs) / inProcessMs;
+const describeFloor = (f: { awakeMs: number; floorMs: number }, workMs: number, inProcessMs: number) =>
+  `the machine's floor (a plain 8 KB Node IPC request answered after ${workMs.toFixed(0)} ms of work): ${f.floorMs.toFixed(2)} ms (${f.awakeMs.toFixed(2)} ms answered at once), so no design that crosses once per completion gets below ${floorRatio(f.floorMs, inProcessMs).toFixed(3)} here`;
+
 /** The fields of a run's --json report that the pooled summary reads. */
-type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number; loadOrder: string[] };
+type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number; modelProcessMs: number; inProcessMs?: number; hostMs?: number; loadOrder: string[] };
 
 /** The comparison `repeat` times over, each a fresh run of this script (so fresh processes on both sides), pooled. */
-function repeated(repeat: number): void {
+async function repeated(repeat: number): Promise<void> {
   const rest = [...args.filter((a, i) => a !== '--repeat' && args[i - 1] !== '--repeat' && a !== '--json'), '--no-echo'];
   const reports: Report[] = [];
   for (let r = 0; r < repeat; r++) {
@@ -215,8 +235,11 @@ function repeated(repeat: number): void {
   const host = inHost ? byLoadOrder(reports.map((r) => r.hostBlockRatio!), firstLoaded) : undefined;
   const line = (name: string, p: ReturnType<typeof byLoadOrder> | undefined) => p && `${name}: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; by the side loaded first ${Object.entries(p.byFirst).map(([order, m]) => `${order} ${m.toFixed(3)}`).join(', ')}; load orders weighed equally ${p.mean.toFixed(3)} (95% interval ${p.interval[0].toFixed(3)}-${p.interval[1].toFixed(3)})`;
   const crossings = reports.map((r) => r.crossingMs);
-  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports }));
-  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}; crossing ${Math.min(...crossings).toFixed(2)}-${Math.max(...crossings).toFixed(2)} ms (median of the runs' medians ${median(crossings).toFixed(2)})`);
+  const workMs = median(reports.map((r) => r.modelProcessMs - r.crossingMs));
+  const inProcessMs = median(reports.map((r) => (inHost ? r.hostMs : r.inProcessMs)!));
+  const floor = args.includes('--no-echo') ? undefined : await crossingFloor(workMs);
+  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports, floor: floor && { ...floor, workMs, inProcessMs, ratio: floorRatio(floor.floorMs, inProcessMs) } }));
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}; crossing ${Math.min(...crossings).toFixed(2)}-${Math.max(...crossings).toFixed(2)} ms (median of the runs' medians ${median(crossings).toFixed(2)})${floor ? `; ${describeFloor(floor, workMs, inProcessMs)}` : ''}`);
 }
 
 /** The median ratio of `b` to `a` over blocks of two runs (2k, 2k+1), and its 95% interval. */
@@ -305,25 +328,26 @@ async function main() {
   const through = processSide.times;
   const b = median(through);
   const crossingMs = median(crossing);
-  // A pooled run skips it: it idles one completion's time 200 times (minutes on a real-size model).
-  const echo = args.includes('--no-echo') ? undefined : await echoRoundTrips(b - crossingMs);
+  // A pooled run skips it (the pooled summary measures it once): it works one completion's time 200 times (minutes on a real-size model).
+  const inProcessMs = median((hostSide ?? driverSide)!.times);
+  const floor = args.includes('--no-echo') ? undefined : await crossingFloor(b - crossingMs);
   // Block ratios are free of drift and of which side went first (a single pair's ratio is bimodal on that).
   const against = (side: Side | undefined) => side && { ms: median(side.times), meanRatio: mean(through) / mean(side.times), ...blocks(through, side.times) };
   const driver = against(driverSide);
   const own = against(hostSide);
   const report = {
-    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, wake, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, echoRoundTrip: echo,
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, wake, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, floor: floor && { ...floor, ratio: floorRatio(floor.floorMs, inProcessMs) },
     inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
     hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
   };
   const describe = (name: string, x: ReturnType<typeof against>) => x && `in process ${name} ${x.ms.toFixed(2)} ms: ratio of medians ${(b / x.ms).toFixed(3)} (${b >= x.ms ? '+' : ''}${(b - x.ms).toFixed(2)} ms), of means ${x.meanRatio.toFixed(3)}, median ratio per ABBA block ${x.ratio.toFixed(3)} (95% interval ${x.interval[0].toFixed(3)}-${x.interval[1].toFixed(3)})`;
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms debounce before each (woken: ${wake}); model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${echo ? `; a plain 8 KB Node IPC echo: ${echo.awakeMs.toFixed(2)} ms awake, ${echo.afterIdleMs.toFixed(2)} ms after ${(b - crossingMs).toFixed(0)} ms idle` : ''}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms debounce before each (woken: ${wake}); model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${floor ? `; ${describeFloor(floor, b - crossingMs, inProcessMs)}` : ''}`);
 }
 
 const repeat = Number(benchFlag('repeat') ?? 1);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${benchFlag('repeat')}`);
-if (process.argv.includes('--echo')) process.on('message', (m) => process.send!(m));
+if (process.argv.includes('--echo')) serveAsEcho();
 else if (process.argv.includes('--host')) void serveAsHost();
-else if (repeat > 1) repeated(repeat);
+else if (repeat > 1) void repeated(repeat);
 else void main();
