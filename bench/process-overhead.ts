@@ -177,7 +177,8 @@ async function timed(session: ModelSession, run: number, requestGate: RequestGat
  * (what a completion takes inside the model process) before it answers as much, while this process
  * waits idle, as the editor does. The request is sent right after the last answer, so the echo
  * process has not slept (the least the request costs, as with the wake-up); the answer meets a
- * process that idled the whole work, which no design that crosses once per completion avoids.
+ * process that idled the whole work, which no design that crosses once per completion avoids
+ * without keeping a core busy while it waits (tried: slower, docs/benchmarks.md).
  * `awakeMs`: the same echo answered at once, both processes awake.
  */
 async function crossingFloor(workMs: number, count = 200): Promise<{ awakeMs: number; floorMs: number }> {
