@@ -17,12 +17,12 @@ import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
 import { benchFlag, repoRoot } from './position';
+import { median } from './stats';
 
 const modelPath = benchFlag('model') ?? builtinModelPath();
 const file = benchFlag('file') ?? join(repoRoot, 'node_modules', 'typescript', 'lib', 'typescript.js');
 const count = Number(benchFlag('positions') ?? 20);
 const maxTokens = Number(benchFlag('tokens') ?? 8);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Cursors spread over the file: after a word's first characters, half of them after a space. */
 function cursors(text: string): number[] {

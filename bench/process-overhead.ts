@@ -50,7 +50,9 @@ import { builtinModelPath } from '../src/model/builtin';
 import { loadModel } from '../src/model/load';
 import { ModelProcess } from '../src/model-process/client';
 import { RequestGate } from '../src/providers/request-gate';
+import { crossingFloor, describeFloor, floorReport, serveAsEcho } from './ipc-floor';
 import { benchPosition, benchFlag } from './position';
+import { interval, mean, median, percentiles, resample, seededRandom } from './stats';
 
 const args = process.argv.slice(2);
 const modelPath = benchFlag('model') ?? builtinModelPath();
@@ -76,24 +78,6 @@ const threads = 1;
 const inDriver = baseline !== 'host';
 const inHost = baseline !== 'driver';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
-/** A seeded stream of numbers in [0, 1), so a rerun on the same data gives the same interval. */
-function seededRandom(): () => number {
-  let seed = 1;
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-}
-const resample = (xs: number[], random: () => number) => xs.map(() => xs[Math.floor(random() * xs.length)]!);
-/** The 2.5th and 97.5th percentiles of `draws` values of `draw()`. */
-function percentiles(draw: () => number, draws = 2000): [number, number] {
-  const values = Array.from({ length: draws }, draw).sort((a, b) => a - b);
-  return [values[Math.floor(draws * 0.025)]!, values[Math.floor(draws * 0.975)]!];
-}
-/** A 95% interval for `statistic` of `xs` by resampling. */
-function interval(xs: number[], statistic: (ys: number[]) => number): [number, number] {
-  const random = seededRandom();
-  return percentiles(() => statistic(resample(xs, random)));
-}
 /**
  * Per-run ratios grouped by the side that loaded first. The load order is a factor the runs
  * balance, not noise (the side loaded first is slower for its whole run on this VM), so the
@@ -171,51 +155,6 @@ async function timed(session: ModelSession, run: number, requestGate: RequestGat
   return ms;
 }
 
-/**
- * The least a crossing costs on this machine, apart from anything TokenTree sends or computes: a
- * plain Node IPC request as big as a long file's (8 KB) to an echo process that works `workMs`
- * (what a completion takes inside the model process) before it answers as much, while this process
- * waits idle, as the editor does. The request is sent right after the last answer, so the echo
- * process has not slept (the least the request costs, as with the wake-up); the answer meets a
- * process that idled the whole work, which no design that crosses once per completion avoids
- * without keeping a core busy while it waits (tried: slower, docs/benchmarks.md).
- * `awakeMs`: the same echo answered at once, both processes awake.
- */
-async function crossingFloor(workMs: number, count = 200): Promise<{ awakeMs: number; floorMs: number }> {
-  const echo = fork(__filename, ['--echo'], { serialization: 'advanced' });
-  const text = 'x'.repeat(8192);
-  const crossing = async (work: number) => {
-    const t0 = performance.now();
-    const { workedMs } = await new Promise<{ workedMs: number }>((resolve) => { echo.once('message', resolve); echo.send({ text, workMs: work }); });
-    return performance.now() - t0 - workedMs;
-  };
-  const awake: number[] = [];
-  const floor: number[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      awake.push(await crossing(0));
-      floor.push(await crossing(workMs));
-    }
-  } finally {
-    echo.kill();
-  }
-  return { awakeMs: median(awake), floorMs: median(floor) };
-}
-
-/** The echo process of crossingFloor: works as long as asked, then answers with the text. */
-function serveAsEcho(): void {
-  process.on('message', (m: { text: string; workMs: number }) => {
-    const t0 = performance.now();
-    while (performance.now() - t0 < m.workMs);
-    process.send!({ text: m.text, workedMs: performance.now() - t0 });
-  });
-}
-
-/** The floor as a ratio a completion through the model process cannot beat here: (in process + floor) / in process. */
-const floorRatio = (floorMs: number, inProcessMs: number) => (inProcessMs + floorMs) / inProcessMs;
-const describeFloor = (f: { awakeMs: number; floorMs: number }, workMs: number, inProcessMs: number) =>
-  `the machine's floor (a plain 8 KB Node IPC request answered after ${workMs.toFixed(0)} ms of work): ${f.floorMs.toFixed(2)} ms (${f.awakeMs.toFixed(2)} ms answered at once), so no design that crosses once per completion gets below ${floorRatio(f.floorMs, inProcessMs).toFixed(3)} here`;
-
 /** The fields of a run's --json report that the pooled summary reads. */
 type Report = { blockRatio?: number; hostBlockRatio?: number; crossingMs: number; modelProcessMs: number; inProcessMs?: number; hostMs?: number; loadOrder: string[] };
 
@@ -238,9 +177,9 @@ async function repeated(repeat: number): Promise<void> {
   const crossings = reports.map((r) => r.crossingMs);
   const workMs = median(reports.map((r) => r.modelProcessMs - r.crossingMs));
   const inProcessMs = median(reports.map((r) => (inHost ? r.hostMs : r.inProcessMs)!));
-  const floor = args.includes('--no-echo') ? undefined : await crossingFloor(workMs);
-  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports, floor: floor && { ...floor, workMs, inProcessMs, ratio: floorRatio(floor.floorMs, inProcessMs) } }));
-  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}; crossing ${Math.min(...crossings).toFixed(2)}-${Math.max(...crossings).toFixed(2)} ms (median of the runs' medians ${median(crossings).toFixed(2)})${floor ? `; ${describeFloor(floor, workMs, inProcessMs)}` : ''}`);
+  const floor = args.includes('--no-echo') ? undefined : floorReport(await crossingFloor(__filename, workMs), workMs, inProcessMs);
+  if (args.includes('--json')) console.log(JSON.stringify({ strategy, tokens, runs, pauseMs, wake, repeat, driver, host, reports, floor }));
+  else console.log(`${strategy}, ${tokens} tokens, ${repeat} fresh runs of ${runs} each, ${pauseMs} ms debounce before each (woken: ${wake}); ABBA block ratio per run against in process ${[line('in the driver', driver), line('in a host of its own', host)].filter(Boolean).join('; ')}; crossing ${Math.min(...crossings).toFixed(2)}-${Math.max(...crossings).toFixed(2)} ms (median of the runs' medians ${median(crossings).toFixed(2)})${floor ? `; ${describeFloor(floor)}` : ''}`);
 }
 
 /** The median ratio of `b` to `a` over blocks of two runs (2k, 2k+1), and its 95% interval. */
@@ -331,19 +270,19 @@ async function main() {
   const crossingMs = median(crossing);
   // A pooled run skips it (the pooled summary measures it once): it works one completion's time 200 times (minutes on a real-size model).
   const inProcessMs = median((hostSide ?? driverSide)!.times);
-  const floor = args.includes('--no-echo') ? undefined : await crossingFloor(b - crossingMs);
+  const floor = args.includes('--no-echo') ? undefined : floorReport(await crossingFloor(__filename, b - crossingMs), b - crossingMs, inProcessMs);
   // Block ratios are free of drift and of which side went first (a single pair's ratio is bimodal on that).
   const against = (side: Side | undefined) => side && { ms: median(side.times), meanRatio: mean(through) / mean(side.times), ...blocks(through, side.times) };
   const driver = against(driverSide);
   const own = against(hostSide);
   const report = {
-    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, wake, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, floor: floor && { ...floor, ratio: floorRatio(floor.floorMs, inProcessMs) },
+    model: modelPath, file: file ?? 'examples/stack.ts', strategy, tokens, runs, pauseMs, wake, loadOrder: loadOrder.map((side) => side.name), modelProcessMs: b, crossingMs, floor,
     inProcessMs: driver?.ms, blockRatio: driver?.ratio, blockRatioInterval: driver?.interval,
     hostMs: own?.ms, hostBlockRatio: own?.ratio, hostBlockRatioInterval: own?.interval,
   };
   const describe = (name: string, x: ReturnType<typeof against>) => x && `in process ${name} ${x.ms.toFixed(2)} ms: ratio of medians ${(b / x.ms).toFixed(3)} (${b >= x.ms ? '+' : ''}${(b - x.ms).toFixed(2)} ms), of means ${x.meanRatio.toFixed(3)}, median ratio per ABBA block ${x.ratio.toFixed(3)} (95% interval ${x.interval[0].toFixed(3)}-${x.interval[1].toFixed(3)})`;
   if (args.includes('--json')) console.log(JSON.stringify(report));
-  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms debounce before each (woken: ${wake}); model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${floor ? `; ${describeFloor(floor, b - crossingMs, inProcessMs)}` : ''}`);
+  else console.log(`${strategy}, ${tokens} tokens, ${runs} runs each, ${pauseMs} ms debounce before each (woken: ${wake}); model process ${b.toFixed(2)} ms (median; of which crossing ${crossingMs.toFixed(2)}); against ${[describe('in the driver', driver), describe('in a host of its own', own)].filter(Boolean).join('; against ')}${floor ? `; ${describeFloor(floor)}` : ''}`);
 }
 
 const repeat = Number(benchFlag('repeat') ?? 1);

@@ -11,8 +11,8 @@ import { completeAt } from '../src/engine/complete';
 import { partsFromText } from '../src/decoding/prompt-parts';
 import { connectServer, type ServerBackend } from '../src/model/server/connect';
 import type { StrategyName } from '../src/decoding/strategy';
+import { median } from './stats';
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchServer(url: string): Promise<void> {
   const json = process.argv.includes('--json');

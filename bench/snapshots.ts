@@ -11,10 +11,10 @@ import type { SessionRequest } from '../src/engine/session';
 import { builtinModelPath } from '../src/model/builtin';
 import { ModelProcess } from '../src/model-process/client';
 import { benchPosition, benchFlag } from './position';
+import { median } from './stats';
 
 const modelPath = benchFlag('model') ?? builtinModelPath();
 const runs = Number(benchFlag('runs') ?? 10);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const { prefix, suffix } = benchPosition();
