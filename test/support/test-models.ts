@@ -97,6 +97,8 @@ export interface TestModelOptions {
     readonly contextLength?: number;
     readonly name?: string;
     readonly extraMetadata?: ReadonlyArray<readonly [string, GgufValue]>;
+    /** Training text (FIXTURE_CORPUS by default). */
+    readonly corpus?: string;
 }
 
 export interface TestModelInfo {
@@ -139,7 +141,7 @@ console.log(sum([1, 2, 3]), counter.increment());
 export function writeTestModel(path: string, opts: TestModelOptions): TestModelInfo {
     const family = FIM_FAMILIES[opts.fim];
     const model = buildCodeModel({
-        documents: [{ text: FIXTURE_CORPUS }],
+        documents: [{ text: opts.corpus ?? FIXTURE_CORPUS }],
         vocabSize: 320,
         specials: family.specials,
         rank: 14, // n_embd 16

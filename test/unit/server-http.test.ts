@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { AbortError } from '../../src/decoding/language-model';
 import { connectServer } from '../../src/model/server/connect';
+import { missingScoresError } from '../../src/model/server/errors';
 import { normaliseServerUrl, ServerClient } from '../../src/model/server/http';
 import { RequestLimit } from '../../src/model/server/request-limit';
 import { serverSampling } from '../../src/model/server/server-samplers';
@@ -55,6 +56,16 @@ describe('llama-server client: errors a person can act on', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('says which answer lacked the scores and what it had, and names the build only where an old build explains it', () => {
+    const url = 'http://127.0.0.1:8080';
+    const recent = missingScoresError(url, { content: '', stop: true }, 2, 4, 'b6123-abcdef0');
+    assert.match(recent.message, /answer 3 of 4 to one \/completion \(it had only content, stop\)/);
+    assert.doesNotMatch(recent.message, /b6123|update/);
+    const old = missingScoresError(url, { content: 'x' }, 0, 1, 'b4100-0123456');
+    assert.match(old.message, /the answer to a \/completion .*Its build \(b4100-0123456\) predates b4500/);
+    assert.doesNotMatch(missingScoresError(url, undefined, 0, 1, 'unknown').message, /build/);
   });
 
   it('refuses a vocabulary no model has rather than read it in thousands of requests', async () => {

@@ -51,6 +51,12 @@ fi
 mkdir -p .cache
 exec 9>.cache/llama-server.lock
 flock 9
+# Another build may have finished while this one waited for the lock.
+if [ -x "$BIN" ] && [ -f "$MARKER" ]; then
+  log "built meanwhile ($commit, options $options)"
+  echo "$BIN"
+  exit 0
+fi
 started=$SECONDS
 if [ "$(git -C "$SRC" rev-parse HEAD 2>/dev/null || true)" != "$commit" ]; then
   rm -rf "$SRC"

@@ -40,3 +40,18 @@ export class ServerResponseError extends ServerError {
 export class ServerCapabilityError extends ServerError {
   override readonly name: string = 'ServerCapabilityError';
 }
+
+/** The first llama-server build whose /completion sends completion_probabilities[].top_logprobs. */
+const OLDEST_BUILD = 4500;
+
+/**
+ * A /completion answer without the scores TokenTree asked for: what was missing, in which answer,
+ * and the server's build (`/props` build_info) only where an old build explains it.
+ */
+export function missingScoresError(url: string, response: object | undefined, index: number, count: number, build: string | undefined): ServerCapabilityError {
+  const where = count > 1 ? `answer ${index + 1} of ${count} to one /completion` : 'the answer to a /completion';
+  const had = response === undefined ? 'no answer at all' : `only ${Object.keys(response).join(', ') || 'an empty object'}`;
+  const number = /^b(\d+)/.exec(build ?? '');
+  const old = number && Number(number[1]) < OLDEST_BUILD ? ` Its build (${build}) predates b${OLDEST_BUILD}, the oldest that sends them: update llama-server.` : '';
+  return new ServerCapabilityError(url, `llama-server at ${url} sent no completion_probabilities[0].top_logprobs in ${where} (it had ${had}).${old}`);
+}

@@ -160,8 +160,9 @@ export class ServerClient {
         response = await fetch(this.url + path, init);
       } catch (e) {
         // A kept-alive socket the server closed just as the request went out (it closes one after
-        // a number of requests): nothing reached the server, so the request goes again, once.
-        if (attempt === 1 && isStaleSocket(e) && !controller.signal.aborted) continue;
+        // a number of requests, and after each streamed answer): nothing reached the server, so the
+        // request goes again. Streams that ended together can leave several such sockets in the pool.
+        if (attempt <= STALE_SOCKET_RETRIES && isStaleSocket(e) && !controller.signal.aborted) continue;
         timer.clear();
         abort();
         throw this.failure(path, e, signal, timer.fired);
@@ -197,6 +198,9 @@ export function normaliseServerUrl(url: string): string {
   }
   return parsed.toString().replace(/\/+$/, '');
 }
+
+/** Times a request goes again after meeting a socket the server had closed. */
+const STALE_SOCKET_RETRIES = 4;
 
 function isStaleSocket(e: unknown): boolean {
   const code = (e as { cause?: { code?: string } }).cause?.code;

@@ -13,8 +13,9 @@ import {
 } from '../../decoding/language-model';
 import type { BackendStats } from '../llama-language-model';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError } from '../errors';
-import { ServerCapabilityError } from './errors';
+import { missingScoresError } from './errors';
 import { serverSampling } from './server-samplers';
+import { heldBackIn, recoverHeldBack, type HeldBack } from './held-back';
 import { scoresOf, scoresWithinSet, type CompletionResponse, type PostSamplingResponse } from './server-scores';
 import type { ServerClient } from './http';
 import type { RequestLimit } from './request-limit';
@@ -31,6 +32,8 @@ class ServerBranch implements Branch {
  * logits to about 1e-5.
  */
 const ALLOWED_BIAS = 200;
+/** A bias that makes the forced token the sampled one (logits span tens of nats). */
+const FORCED_BIAS = 1e6;
 /** Prompts whose first scores are kept (a few keystrokes' worth, and a background warm-up's). */
 const PROMPT_SCORES_KEPT = 8;
 
@@ -56,6 +59,10 @@ export class ServerLanguageModel implements LanguageModel {
     private readonly limit: RequestLimit,
     readonly contextSize: number,
     private readonly endTokens: ReadonlySet<number>,
+    /** The end-of-sequence token, which a step's request forces as its sampled token. */
+    private readonly forcedToken: number,
+    /** The server's build (`/props` build_info, such as "b6123-abcdef0"), for errors it explains. */
+    private readonly build?: string,
   ) {
     this.vocabSize = vocab.size;
   }
@@ -182,30 +189,67 @@ export class ServerLanguageModel implements LanguageModel {
     // Here, not in generate(): a stream that is dropped unread leaves the branch as it was.
     branch.tokens.push(...request.tokens);
     branch.next = undefined;
-    const room = this.contextSize - branch.tokens.length;
-    if (room < 1) throw this.overflow(branch.tokens.length);
-    const { controller, release } = await this.turn(signal);
-    const predict = Math.min(request.maxTokens, room);
-    const body = { ...this.body(branch.tokens, request.topN), ...sampling, n_predict: predict, stream: true };
-    const events = this.client.stream<CompletionResponse>('/completion', body, controller.signal);
-    let end: GenerationEnd | undefined;
-    try {
-      for (let next = await events.next(); !next.done; next = await events.next()) {
-        const event = next.value;
-        for (const p of event.completion_probabilities ?? []) {
-          branch.tokens.push(p.id);
-          yield { token: p.id, scores: scoresOf(this.vocab, p, request.topN) };
+    if (this.contextSize - branch.tokens.length < 1) throw this.overflow(branch.tokens.length);
+    let produced = 0;
+    // One stream, or more where the server held tokens back: those are recovered, then a new
+    // stream goes on from after them (a sampled one draws afresh from its seed there).
+    for (;;) {
+      const predict = Math.min(request.maxTokens - produced, this.contextSize - branch.tokens.length);
+      if (predict < 1) return 'length';
+      const { controller, release } = await this.turn(signal);
+      const body = { ...this.body(branch.tokens, request.topN), ...sampling, n_predict: predict, stream: true };
+      const events = this.client.stream<CompletionResponse>('/completion', body, controller.signal);
+      let end: GenerationEnd | undefined;
+      let held: HeldBack | undefined;
+      let received = 0;
+      try {
+        for (let next = await events.next(); !next.done && !held; next = await events.next()) {
+          const event = next.value;
+          held = heldBackIn(event, received);
+          if (held) {
+            if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+            break;
+          }
+          for (const p of event.completion_probabilities ?? []) {
+            branch.tokens.push(p.id);
+            received++;
+            produced++;
+            yield { token: p.id, scores: scoresOf(this.vocab, p, request.topN) };
+          }
+          if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
+          if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
         }
-        if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
-        if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+      } finally {
+        await events.return(undefined);
+        release();
+        // llama-server closes the connection after a streamed answer: open the next one now, while
+        // the user reads the suggestion, not when the next keystroke's request is waiting for it.
+        if (!this.closed) this.client.warmConnection();
       }
-      return end ?? 'length';
-    } finally {
-      await events.return(undefined);
-      release();
-      // llama-server closes the connection after a streamed answer: open the next one now, while
-      // the user reads the suggestion, not when the next keystroke's request is waiting for it.
-      if (!this.closed) this.client.warmConnection();
+      if (!held) return end ?? 'length';
+      for await (const t of this.recoverHeldBack(branch, held, request.topN, end === 'end-of-generation', signal)) {
+        produced++;
+        yield t;
+      }
+      if (end) return end;
+    }
+  }
+
+  /** The tokens a stream held back, each from its position's scores, then the entries that came after them. */
+  private async *recoverHeldBack(branch: ServerBranch, held: HeldBack, topN: number, endedOnEnd: boolean, signal?: AbortSignal): AsyncGenerator<GeneratedToken> {
+    const scoresAt = async (n: number) => {
+      branch.next = undefined;
+      return (await this.step([{ branch, topN: Math.min(n, this.vocabSize) }], signal))[0]!.scores;
+    };
+    for await (const t of recoverHeldBack(held, topN, { scoresAt, bytesOf: (id) => this.vocab.bytesOf(id), isEnd: (id) => this.endTokens.has(id), endedOnEnd, url: this.client.url })) {
+      branch.tokens.push(t.token);
+      branch.next = undefined;
+      yield t;
+    }
+    for (const p of held.after) {
+      branch.tokens.push(p.id);
+      // Its `bytes` are the text it sent, the held-back bytes included: not its own to learn.
+      yield { token: p.id, scores: scoresOf(this.vocab, { ...p, bytes: undefined }, topN) };
     }
   }
 
@@ -223,19 +267,20 @@ export class ServerLanguageModel implements LanguageModel {
     const prompts = jobs.map((j) => [...j.branch.tokens]);
     const { controller, release } = await this.turn(signal, prompts.length);
     try {
-      const body = { ...this.body(prompts.length === 1 ? prompts[0]! : prompts, topN), n_predict: 1 };
+      // The sampled token is forced to be the end-of-sequence token, which the server never holds
+      // back as it does a token that ends inside a UTF-8 character (held-back.ts): such a token's
+      // probabilities never come back. The scores are the softmax before sampling, bias-free.
+      const body = { ...this.body(prompts.length === 1 ? prompts[0]! : prompts, topN), n_predict: 1, logit_bias: [[this.forcedToken, FORCED_BIAS]] };
       const answer = await this.client.post<CompletionResponse | CompletionResponse[]>('/completion', body, controller.signal);
       const results = Array.isArray(answer) ? answer : [answer];
       return jobs.map((job, i) => {
         const response = results.find((r) => (r.index ?? 0) === i) ?? results[i];
         const first = response?.completion_probabilities?.[0];
-        if (!first?.top_logprobs) {
-          throw new ServerCapabilityError(this.client.url, `llama-server at ${this.client.url} sent no completion_probabilities[].top_logprobs for prompt ${i} of ${jobs.length}; TokenTree needs a llama-server from 2025 or later (build b4500+).`);
-        }
+        if (!first?.top_logprobs) throw missingScoresError(this.client.url, response, i, jobs.length, this.build);
         const evaluated = response!.timings?.prompt_n ?? prompts[i]!.length;
         this.counts.tokensEvaluated += evaluated;
         this.counts.promptTokensReused += prompts[i]!.length - evaluated;
-        const scores = scoresOf(this.vocab, first, topN);
+        const scores = scoresOf(this.vocab, first, topN, first.id !== this.forcedToken);
         job.branch.next = { scores, topN };
         return { scores, evaluated };
       });

@@ -18,6 +18,10 @@ export interface TokenProbs {
 export interface CompletionResponse {
   /** Which of a request's prompts this answers (a request with a list of prompts gets a list back). */
   readonly index?: number;
+  /** The text sent with this answer (in a stream, this event's text, held-back bytes included). */
+  readonly content?: string;
+  /** Tokens generated so far (in a stream, counting tokens held back and not yet sent). */
+  readonly tokens_predicted?: number;
   readonly completion_probabilities?: readonly TokenProbs[];
   readonly stop_type?: string;
   readonly stop?: boolean;
@@ -31,12 +35,13 @@ export interface PostSamplingResponse {
 
 /**
  * The scores a token was chosen from. The sampled token's own log-probability comes too, and is
- * kept where it is outside the top (a sampled token can be), so the step records it. Token bytes
- * seen here teach the vocabulary how to join tokens that split a character.
+ * kept where it is outside the top (a sampled token can be), so the step records it; not where
+ * the token was only forced to keep the server from holding it back (`sampled` false). Token
+ * bytes seen here teach the vocabulary how to join tokens that split a character.
  */
-export function scoresOf(vocab: ServerVocabulary, p: TokenProbs, topN: number): NextTokenScores {
+export function scoresOf(vocab: ServerVocabulary, p: TokenProbs, topN: number, sampled = true): NextTokenScores {
   const listed = p.top_logprobs ?? [];
-  const top = listed.some((t) => t.id === p.id) ? listed : [...listed, { id: p.id, logprob: p.logprob, bytes: p.bytes }];
+  const top = !sampled || listed.some((t) => t.id === p.id) ? listed : [...listed, { id: p.id, logprob: p.logprob, bytes: p.bytes }];
   const ids = new Int32Array(top.length);
   const logits = new Float32Array(top.length);
   top.forEach((t, i) => {

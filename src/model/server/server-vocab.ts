@@ -92,6 +92,11 @@ export class ServerVocabulary implements VocabView {
     if (bytes && !this.bytes.has(id) && this.texts[id]?.includes('\uFFFD')) this.bytes.set(id, Uint8Array.from(bytes));
   }
 
+  /** A token's bytes: as a response gave them where its text alone decodes lossily, else its text's. */
+  bytesOf(id: number): Uint8Array {
+    return this.bytes.get(id) ?? Buffer.from(this.texts[id] ?? '', 'utf8');
+  }
+
   /** A token sequence's text, joining bytes so a character split across tokens decodes whole. */
   detokenize(tokens: readonly number[]): string {
     if (!tokens.some((t) => this.bytes.has(t))) return tokens.map((t) => this.texts[t] ?? '').join('');
