@@ -1,12 +1,11 @@
-import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { estimateFromFileSize, memoryBudget, verdictFor, type FitVerdict, type ModelFit } from '../models/fit-verdict';
 import { MODEL_PRESETS } from '../models/presets';
-import { pullModel, PullError } from '../models/pull';
 import { inModelProcess } from '../model-process/client';
 import type { ModelHost } from './model-host';
 import { describeModel, useModel } from './commands';
+import { deleteDownloadedModel, downloadAndUse, downloadedModels } from './model-download-core';
 import { readModelSettings } from './settings';
 
 const GB = 1e9;
@@ -30,46 +29,40 @@ export function modelsDir(context: vscode.ExtensionContext): string {
 /**
  * TokenTree: Download a Code Model… The presets with their size and whether they fit this
  * machine, or a pasted hf: URI or https URL; downloads into global storage with a progress
- * notification that can be cancelled, then uses the model. A cancelled or failed download
- * changes no setting: the previous model stays in use (a partial file stays to resume from).
+ * notification that can be cancelled, then uses the model (model-download-core.ts). A cancelled or
+ * failed download changes no setting: the previous model stays in use.
  */
 export async function downloadModel(context: vscode.ExtensionContext, models: ModelHost, log: vscode.LogOutputChannel): Promise<void> {
   const source = await pickSource(log);
   if (source === undefined) return;
   const abort = new AbortController();
-  let result: { path: string; bytes: number };
-  try {
-    result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `TokenTree: downloading ${source}`, cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => abort.abort());
-        let shown = 0;
-        return pullModel(source, {
-          dir: modelsDir(context),
-          signal: abort.signal,
-          onProgress: ({ downloadedBytes, totalBytes }) => {
-            if (!totalBytes) return;
-            const percent = (100 * downloadedBytes) / totalBytes;
-            progress.report({ increment: percent - shown, message: `${(downloadedBytes / MB).toFixed(0)} of ${(totalBytes / MB).toFixed(0)} MB` });
-            shown = percent;
-          },
-        });
-      },
-    );
-  } catch (err) {
-    const keeps = `TokenTree keeps using ${describeModel(readModelSettings().modelPath)}`;
-    if (abort.signal.aborted) {
-      log.info(`Download of ${source} cancelled`);
-      void vscode.window.showInformationMessage(`TokenTree: download cancelled. ${keeps}; downloading it again resumes where it stopped.`);
-      return;
-    }
-    const message = err instanceof PullError ? err.message : `the download of ${source} failed: ${err instanceof Error ? err.message : String(err)}`;
-    log.error(`Download failed: ${message}`);
-    void vscode.window.showErrorMessage(`TokenTree: ${message}. ${keeps}.`);
-    return;
-  }
-  log.info(`Downloaded ${source} to ${result.path} (${result.bytes} bytes)`);
-  await useModel(models, result.path);
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `TokenTree: downloading ${source}`, cancellable: true },
+    (progress, token) => {
+      token.onCancellationRequested(() => abort.abort());
+      let shown = 0;
+      return downloadAndUse(source, {
+        dir: modelsDir(context),
+        signal: abort.signal,
+        onProgress: ({ downloadedBytes, totalBytes }) => {
+          if (!totalBytes) return;
+          const percent = (100 * downloadedBytes) / totalBytes;
+          progress.report({ increment: percent - shown, message: `${(downloadedBytes / MB).toFixed(0)} of ${(totalBytes / MB).toFixed(0)} MB` });
+          shown = percent;
+        },
+        inUse: describeModel(readModelSettings().modelPath),
+        use: async (path) => {
+          log.info(`Downloaded ${source} to ${path}`);
+          progress.report({ message: 'loading the model…' });
+          await useModel(models, path);
+        },
+      });
+    },
+  );
+  if (outcome.ok) return;
+  if (outcome.cancelled) log.info(`Download of ${source} cancelled`);
+  else log.error(`Download failed: ${outcome.message}`);
+  void (outcome.cancelled ? vscode.window.showInformationMessage : vscode.window.showErrorMessage)(`TokenTree: ${outcome.message}`);
 }
 
 /** The presets, filled in with the fit check as it arrives, and whatever URI or URL the user types. */
@@ -129,14 +122,7 @@ async function checkFits(): Promise<readonly ModelFit[]> {
   return fits;
 }
 
-/** The .gguf files in the models folder, with their sizes; partial downloads are not listed. */
-export async function downloadedModels(dir: string): Promise<{ path: string; bytes: number }[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const files = names.filter((n) => n.endsWith('.gguf')).map((n) => join(dir, n));
-  return Promise.all(files.map(async (path) => ({ path, bytes: (await stat(path)).size })));
-}
-
-/** TokenTree: Manage Models — the downloaded models: switch to one, or delete one. */
+/** TokenTree: Manage Models — the downloaded models with where each came from: switch to one, or delete one. */
 export async function manageModels(context: vscode.ExtensionContext, models: ModelHost): Promise<void> {
   const current = readModelSettings().modelPath;
   const files = await downloadedModels(modelsDir(context));
@@ -145,6 +131,7 @@ export async function manageModels(context: vscode.ExtensionContext, models: Mod
     ...files.map((f) => ({
       label: `${f.path === current ? '$(check) ' : ''}${basename(f.path)}`,
       description: `${(f.bytes / MB).toFixed(0)} MB${f.path === current ? ' · in use' : ''}`,
+      detail: f.source ? `from ${f.source}` : 'source not recorded',
       path: f.path,
     })),
     { label: '$(cloud-download) Download a Code Model…', action: 'download' },
@@ -165,7 +152,7 @@ export async function manageModels(context: vscode.ExtensionContext, models: Mod
     const sure = await vscode.window.showWarningMessage(`Delete ${basename(path)}?`, { modal: true }, 'Delete');
     if (sure !== 'Delete') return;
     if (inUse) await useModel(models, '');
-    await rm(path, { force: true });
+    await deleteDownloadedModel(path);
     void vscode.window.showInformationMessage(`TokenTree: deleted ${basename(path)}.`);
   }
 }

@@ -88,9 +88,10 @@ describe('Models: download, fit check, cancel, manage (code-server)', function (
 
     const url = `${base}/tokentree-copy.gguf`;
     await download(url);
-    const done = await eventually('the downloaded model in use', async () => (await wb.notifications()).find((n) => n.includes('completing with tokentree-copy.gguf')), 120_000);
+    const done = await eventually('the downloaded model in use', async () => (await wb.notifications()).find((n) => n.includes('completing with 127.0.0.1_tokentree-copy.gguf')), 120_000);
     assert.ok(done);
-    downloaded = path.join(modelsDir(), 'tokentree-copy.gguf');
+    // Named from the source: its host, then the file's name.
+    downloaded = path.join(modelsDir(), '127.0.0.1_tokentree-copy.gguf');
     assert.equal(fs.readFileSync(downloaded).equals(fs.readFileSync(modelFile)), true, 'the file is the one served');
     assert.equal(modelPathSetting(), downloaded);
     const log = await eventually('the load in the log', async () => (getServer().tokentreeLog().includes(`Loading model ${downloaded}`) ? getServer().tokentreeLog() : ''));
@@ -106,16 +107,16 @@ describe('Models: download, fit check, cancel, manage (code-server)', function (
     await wb.screenshot('14-download-progress');
     await wb.clickNotificationButton('downloading', 'Cancel');
     const said = await eventually('the cancel notice', async () => (await wb.notifications()).find((n) => n.includes('download cancelled')));
-    assert.match(said!, /keeps using tokentree-copy\.gguf/);
+    assert.match(said!, /keeps using 127\.0\.0\.1_tokentree-copy\.gguf/);
     assert.equal(modelPathSetting(), downloaded);
-    assert.ok(!fs.existsSync(path.join(modelsDir(), 'slow.gguf')), 'no finished file');
+    assert.ok(!fs.existsSync(path.join(modelsDir(), '127.0.0.1_slow.gguf')), 'no finished file');
   });
 
   it('an HTML page instead of a model: one clear error, and the model in use stays', async () => {
     const wb = getWorkbench();
     await download(`${base}/page.gguf`);
     const error = await eventually('the error', async () => (await wb.notifications()).find((n) => n.includes('is not a GGUF model file')));
-    assert.match(error!, /keeps using tokentree-copy\.gguf/);
+    assert.match(error!, /keeps using 127\.0\.0\.1_tokentree-copy\.gguf/);
     assert.equal(modelPathSetting(), downloaded);
     await wb.screenshot('15-download-not-a-model');
   });
@@ -124,14 +125,14 @@ describe('Models: download, fit check, cancel, manage (code-server)', function (
     const wb = getWorkbench();
     await wb.runCommand('TokenTree: Manage Models', { opensQuickPick: true });
     const items = await wb.quickItems();
-    assert.ok(items.includes('tokentree-copy.gguf') && items.includes('The built-in demo model'), JSON.stringify(items));
+    assert.ok(items.includes('127.0.0.1_tokentree-copy.gguf') && items.includes('The built-in demo model'), JSON.stringify(items));
     const [description] = await wb.quickItemDescriptions();
     assert.match(description!, /^5 MB · in use$/);
     await wb.screenshot('16-manage-models');
-    await wb.pickQuickItem('tokentree-copy.gguf', { opensQuickPick: true });
+    await wb.pickQuickItem('127.0.0.1_tokentree-copy.gguf', { opensQuickPick: true });
     await wb.pickQuickItem('Delete');
     await wb.clickDialogButton('Delete');
-    await eventually('the deletion', async () => (await wb.notifications()).some((n) => n.includes('deleted tokentree-copy.gguf')));
+    await eventually('the deletion', async () => (await wb.notifications()).some((n) => n.includes('deleted 127.0.0.1_tokentree-copy.gguf')));
     assert.ok(!fs.existsSync(downloaded));
     assert.equal(modelPathSetting(), '');
     await eventually('the built-in model in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('built-in model'), 90_000);
