@@ -6,7 +6,9 @@
  * models/ggml-vocab-qwen2.gguf (taken from the llama.cpp source node-llama-cpp ships) and
  * Qwen2.5-Coder's added tokens, FIM and repository markers among them, in its padding slots.
  *
- *   npx tsx tools/model/real-shape.ts [--out PATH]
+ *   npx tsx tools/model/real-shape.ts [--out PATH] [--light]
+ *
+ * `--light` writes Qwen2.5-Coder's vocabulary on 1 layer 64 wide instead (QWEN_VOCAB_LIGHT).
  *
  * Costs are the real model's; the text it writes is noise.
  */
@@ -23,6 +25,13 @@ export const REAL_SHAPE_MODEL_PATH = join(REPO_ROOT, '.cache', 'models', 'random
 
 /** Qwen2.5-Coder-0.5B (config.json of the released model). */
 export const QWEN25_CODER_05B = { embd: 896, layers: 24, heads: 14, kvHeads: 2, ffn: 4864, context: 32768, ropeBase: 1e6, rmsEps: 1e-6 };
+export type ModelShape = typeof QWEN25_CODER_05B;
+/**
+ * Qwen2.5-Coder's vocabulary with almost no compute (1 layer, 64 wide): a step's time is the work
+ * that scales with the vocabulary, on the host, which is what a batched step costs on a GPU.
+ */
+export const QWEN_VOCAB_LIGHT: ModelShape = { embd: 64, layers: 1, heads: 2, kvHeads: 2, ffn: 128, context: 32768, ropeBase: 1e6, rmsEps: 1e-6 };
+export const VOCAB_HEAVY_MODEL_PATH = join(REPO_ROOT, '.cache', 'models', 'random-qwen2.5-coder-vocab-1x64-q8_0.v1.gguf');
 
 /** Qwen2.5-Coder's added tokens from id 151646 (its tokenizer.json), FIM and repository markers included. */
 const ADDED_TOKENS = [
@@ -99,9 +108,8 @@ class WeightPool {
   }
 }
 
-export async function writeRealShapeModel(out = REAL_SHAPE_MODEL_PATH): Promise<string> {
+export async function writeRealShapeModel(out = REAL_SHAPE_MODEL_PATH, s: ModelShape = QWEN25_CODER_05B): Promise<string> {
   const vocab = await readVocab(qwen2VocabFile());
-  const s = QWEN25_CODER_05B;
   const headDim = s.embd / s.heads;
   const kv = headDim * s.kvHeads;
   const pool = new WeightPool(2 * s.ffn * s.embd + 7919, 1234);
@@ -109,7 +117,7 @@ export async function writeRealShapeModel(out = REAL_SHAPE_MODEL_PATH): Promise<
   const metadata: [string, GgufValue][] = [
     ['general.architecture', str('qwen2')],
     ['general.type', str('model')],
-    ['general.name', str('random-weight Qwen2.5-Coder-0.5B shape (TokenTree benchmarks)')],
+    ['general.name', str(s === QWEN25_CODER_05B ? 'random-weight Qwen2.5-Coder-0.5B shape (TokenTree benchmarks)' : `random-weight Qwen2.5-Coder vocabulary, ${s.layers} layer(s) ${s.embd} wide (TokenTree benchmarks)`)],
     ['general.file_type', u32(7)], // LLAMA_FTYPE_MOSTLY_Q8_0
     ['qwen2.context_length', u32(s.context)],
     ['qwen2.embedding_length', u32(s.embd)],
@@ -163,11 +171,17 @@ export async function realShapeModel(): Promise<string> {
   return existsSync(REAL_SHAPE_MODEL_PATH) ? REAL_SHAPE_MODEL_PATH : writeRealShapeModel();
 }
 
+/** The vocabulary-heavy, compute-light model, written on first use (about 10 MB). */
+export async function vocabHeavyModel(): Promise<string> {
+  return existsSync(VOCAB_HEAVY_MODEL_PATH) ? VOCAB_HEAVY_MODEL_PATH : writeRealShapeModel(VOCAB_HEAVY_MODEL_PATH, QWEN_VOCAB_LIGHT);
+}
+
 // Run as a script (not when bundled into a benchmark, where require.main is the bundle).
 if (require.main === module && /real-shape\.[cm]?[tj]s$/.test(process.argv[1] ?? '')) {
   const i = process.argv.indexOf('--out');
   const t0 = performance.now();
-  writeRealShapeModel(i >= 0 ? resolve(process.argv[i + 1]!) : undefined)
+  const light = process.argv.includes('--light');
+  writeRealShapeModel(i >= 0 ? resolve(process.argv[i + 1]!) : light ? VOCAB_HEAVY_MODEL_PATH : undefined, light ? QWEN_VOCAB_LIGHT : QWEN25_CODER_05B)
     .then((path) => console.log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`))
     .catch((e: unknown) => {
       console.error(e instanceof Error ? e.message : e);

@@ -54,8 +54,6 @@ export function pickHeldToken(scores: NextTokenScores, rest: Uint8Array | undefi
   return undefined;
 }
 
-/** How many of the most likely tokens a held-back sampled token is looked for among, at most. */
-const WIDE_TOP = 1024;
 
 export interface Recovery {
   /** The next position's scores, with at least this many of the most likely tokens (one step). */
@@ -75,13 +73,14 @@ export async function* recoverHeldBack(held: HeldBack, topN: number, r: Recovery
     const pick = (scores: NextTokenScores) => (following === 0 && r.endedOnEnd ? likeliest(scores, r.isEnd) : pickHeldToken(scores, rest, following, r.bytesOf));
     let scores = await r.scoresAt(topN);
     let token = pick(scores);
-    // A sampled token can be outside the top N asked for: look wider once before giving up.
-    if (token === undefined && topN < WIDE_TOP) {
-      scores = await r.scoresAt(WIDE_TOP);
+    // A sampled token can be outside the top N asked for: look at the whole vocabulary once (a
+    // large answer, and rare: a flat distribution, as random weights give, samples far down it).
+    if (token === undefined && scores.full === undefined) {
+      scores = await r.scoresAt(Number.POSITIVE_INFINITY);
       token = pick(scores);
     }
     if (token === undefined) {
-      throw new ServerCapabilityError(r.url, `llama-server at ${r.url} held back ${held.count} token(s) of a streamed answer (an incomplete UTF-8 character), and none of the ${WIDE_TOP} most likely tokens at that position spells the bytes it sent for them.`);
+      throw new ServerCapabilityError(r.url, `llama-server at ${r.url} held back ${held.count} token(s) of a streamed answer (an incomplete UTF-8 character), and no token at that position spells the bytes it sent for them.`);
     }
     if (rest) rest = rest.subarray(r.bytesOf(token).length);
     yield { token, scores };
