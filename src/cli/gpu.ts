@@ -3,6 +3,7 @@ import { GPU_KINDS, presentBinaryPackages, type GpuKind } from '../gpu/binary-pa
 import { installGpu, type InstallProgress } from '../gpu/install';
 import { inModelProcess } from '../model-process/client';
 import type { GpuChoice } from '../model/llama-runtime';
+import { progressPrinter } from './progress';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 import { connectCliServer, describeHardware, readServer } from './complete';
@@ -58,13 +59,10 @@ async function testLoad(kind: GpuKind): Promise<void> {
 }
 
 async function install(kind: GpuKind, json: boolean, registry: string | undefined): Promise<string> {
-  let lastShown = 0;
+  const printers = new Map<string, (received: number, total: number) => void>();
   const onProgress = (p: InstallProgress) => {
-    const now = Date.now();
-    if (now - lastShown < 1000 && p.receivedBytes !== p.totalBytes) return;
-    lastShown = now;
-    const of = p.totalBytes ? ` of ${(p.totalBytes / MB).toFixed(1)} MB (${((100 * p.receivedBytes) / p.totalBytes).toFixed(0)}%)` : '';
-    process.stderr.write(`${p.package}: ${(p.receivedBytes / MB).toFixed(1)} MB${of}\n`);
+    if (!printers.has(p.package)) printers.set(p.package, progressPrinter(process.stderr, `${p.package}: `));
+    printers.get(p.package)!(p.receivedBytes, p.totalBytes);
   };
   const result = await installGpu(kind, { registry, onProgress, testLoad });
   if (json) return JSON.stringify(result);

@@ -1,4 +1,5 @@
 import { quoteText, terminalLine } from '../decoding/describe-value';
+import { version } from '../../package.json';
 import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
@@ -8,17 +9,31 @@ import { runPull } from './pull';
 import { runSample } from './sample';
 import { runType } from './type';
 
-const USAGE = `usage: tokentree <command>
-  sample      read {"logits"|"probs", "samplers", "history"} JSON on stdin, print the surviving candidates
-  complete    --file F --line L --column C [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--json]
-  compare     --file F --line L --column C [--model PATH | --server URL] [--max-tokens N] [--seed N] [--no-healing]
-  type        --file F --line L --column C --text "…" [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--json]
-  pull        <preset|hf:URI|https URL> [--dir DIR] [--json]   download a model
-  models      [--json] [--cpu] [--timeout-ms N]   the presets, and whether each fits this machine's memory
-  gpu         status [--server URL] [--json] | install cuda|vulkan [--registry URL] [--json]
-  eval        [--model PATH | --server URL] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]
-strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used;
+/** Each command's usage line and what it does, for `tokentree help <command>` and `<command> --help`. */
+const COMMAND_HELP: Readonly<Record<string, readonly [usage: string, about: string]>> = {
+  sample: ['sample < input.json', 'Reads {"logits"|"probs", "samplers", "history"} JSON on stdin and prints the surviving candidates.'],
+  complete: ['complete --file F --line L --column C [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--gpu auto|cuda|vulkan|off] [--gpu-layers N|max] [--json]', 'Completes at a 1-based line and column as the editor does and prints the ranked suggestions.'],
+  compare: ['compare --file F --line L --column C [--model PATH | --server URL] [--max-tokens N] [--seed N] [--no-healing]', 'Runs every strategy at the same position: its first suggestion, score, model calls and ms.'],
+  type: ['type --file F --line L --column C --text "…" [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--json]', 'Replays typing the text one character per request through the editor\'s completion controller.'],
+  pull: ['pull <preset|hf:URI|https URL> [--dir DIR] [--json]', 'Downloads a GGUF model (into ~/.tokentree/models without --dir).'],
+  models: ['models [--json] [--cpu] [--timeout-ms N]', 'Lists the preset models and whether each fits this machine\'s memory.'],
+  gpu: ['gpu status [--server URL] [--json] | gpu install cuda|vulkan [--registry URL] [--json]', 'Shows what the GPU path finds, or installs node-llama-cpp\'s prebuilt CUDA or Vulkan binaries.'],
+  eval: ['eval [--model PATH | --server URL] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]', 'Scores each strategy\'s suggestions against held-out code.'],
+};
+
+const FOOTER = `strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used;
 --server URL: a llama-server runs the model (its API key from TOKENTREE_SERVER_KEY)`;
+
+const USAGE = `usage: tokentree <command> [options]    (tokentree help <command>, tokentree --version)
+${Object.entries(COMMAND_HELP).map(([name, [usage]]) => `  ${name.padEnd(9)} ${usage.slice(name.length + 1)}`).join('\n')}
+${FOOTER}`;
+
+function commandHelp(name: string): string {
+  const [usage, about] = COMMAND_HELP[name]!;
+  return `usage: tokentree ${usage}\n${about}\n${FOOTER}`;
+}
+
+const isCommand = (name: string | undefined): name is string => name !== undefined && Object.prototype.hasOwnProperty.call(COMMAND_HELP, name);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -49,6 +64,21 @@ export async function main(argv: string[]): Promise<number> {
     if (command === undefined || command === '--help' || command === '-h') {
       process.stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v' || command === 'version') {
+      process.stdout.write(`tokentree ${version}\n`);
+      return 0;
+    }
+    if (command === 'help') {
+      const topic = argv[1];
+      if (topic === undefined) process.stdout.write(USAGE + '\n');
+      else if (isCommand(topic)) process.stdout.write(commandHelp(topic) + '\n');
+      else throw new CliUsageError(`no command ${quoteText(topic)} (try tokentree --help)`);
+      return 0;
+    }
+    if (isCommand(command) && argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(commandHelp(command) + '\n');
+      return 0;
     }
     const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw new CliUsageError(`unknown command ${quoteText(command)} (try --help)`);

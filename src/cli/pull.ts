@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pullModel, PullError } from '../models/pull';
 import { parseFlags } from './args';
+import { progressPrinter } from './progress';
 
 const MB = 1024 * 1024;
 /** Where `tokentree pull` puts models without --dir. */
@@ -13,16 +14,7 @@ export async function runPull(argv: readonly string[]): Promise<string> {
   if (source === undefined || source.startsWith('--')) throw new PullError('pull needs a preset, an hf: URI or an http(s) URL (tokentree pull <source> [--dir DIR] [--json])');
   const f = parseFlags(rest, { dir: 'string', json: 'bool' });
   const dir = resolve(String(f.dir ?? DEFAULT_MODELS_DIR));
-  let shown = 0;
-  const { path, bytes } = await pullModel(source, {
-    dir,
-    onProgress: (p) => {
-      const now = Date.now();
-      if (p.totalBytes === 0 || (now - shown < 1000 && p.downloadedBytes < p.totalBytes)) return;
-      shown = now;
-      const percent = p.totalBytes ? ` (${Math.round((100 * p.downloadedBytes) / p.totalBytes)}%)` : '';
-      process.stderr.write(`${(p.downloadedBytes / MB).toFixed(1)} of ${(p.totalBytes / MB).toFixed(1)} MB${percent}\n`);
-    },
-  });
+  const print = progressPrinter(process.stderr);
+  const { path, bytes } = await pullModel(source, { dir, onProgress: (p) => print(p.downloadedBytes, p.totalBytes) });
   return f.json === true ? JSON.stringify({ path, bytes }) : `${path} (${(bytes / MB).toFixed(1)} MB)`;
 }

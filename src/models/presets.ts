@@ -1,7 +1,16 @@
 /**
- * Code models that complete in the middle (FIM), by hardware tier: base models (not instruct),
- * as llama.vscode offers them. Sizes are the GGUF files' (approximate, for the picker before any
- * header is read); the memory check reads the real header (fit.ts).
+ * Code models that complete in the middle (FIM), by hardware tier, as llama.vscode offers them.
+ * Sizes are the GGUF files' (approximate, for the picker before any header is read); the memory
+ * check reads the real header (fit.ts) and gives each its fit verdict on this machine.
+ *
+ * Where each repository was checked (no hub can be reached where TokenTree is built, so the tests
+ * check the URIs' form only):
+ * - ggml-org Qwen2.5-Coder 0.5B/1.5B/3B/7B/14B Q8_0 and Qwen3-Coder-30B-A3B Q8_0: llama.cpp's own
+ *   `--fim-qwen-*` presets (common/arg.cpp) and llama.vscode's model list.
+ * - bartowski/Qwen2.5-Coder-7B-GGUF and TheBloke/deepseek-coder-1.3b-base-GGUF: llama.vscode's list.
+ * - second-state/StarCoder2-3B-GGUF: the StarCoder2 3B GGUF with the best evidence of FIM use
+ *   (its model card's prompt format). Codestral 22B is not offered: its GGUF has no FIM tokens
+ *   llama.cpp finds, and its licence forbids production use (a pasted URI still works).
  */
 
 export interface ModelPreset {
@@ -23,8 +32,9 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   { id: 'qwen2.5-coder-7b', name: 'Qwen2.5-Coder 7B Q8_0', uri: 'hf:ggml-org/Qwen2.5-Coder-7B-Q8_0-GGUF:Q8_0', sizeBytes: 8.1 * GB, note: 'GPUs with 12 GB or more' },
   { id: 'qwen2.5-coder-7b-q4', name: 'Qwen2.5-Coder 7B Q4_K_M', uri: 'hf:bartowski/Qwen2.5-Coder-7B-GGUF:Q4_K_M', sizeBytes: 4.68 * GB, note: 'GPUs with 8 GB' },
   { id: 'deepseek-coder-1.3b', name: 'DeepSeek-Coder 1.3B base Q8_0', uri: 'hf:TheBloke/deepseek-coder-1.3b-base-GGUF:Q8_0', sizeBytes: 1.43 * GB, note: 'laptops' },
-  { id: 'starcoder2-3b', name: 'StarCoder2 3B Q8_0', uri: 'hf:bartowski/starcoder2-3b-GGUF:Q8_0', sizeBytes: 3.22 * GB, note: 'GPUs with 6 GB or more' },
-  { id: 'codestral-22b', name: 'Codestral 22B Q4_K_M', uri: 'hf:bartowski/Codestral-22B-v0.1-GGUF:Q4_K_M', sizeBytes: 13.3 * GB, note: 'GPUs with 16 GB or more; Mistral AI Non-Production License' },
+  { id: 'starcoder2-3b', name: 'StarCoder2 3B Q8_0', uri: 'hf:second-state/StarCoder2-3B-GGUF:Q8_0', sizeBytes: 3.22 * GB, note: 'GPUs with 6 GB or more' },
+  { id: 'qwen2.5-coder-14b', name: 'Qwen2.5-Coder 14B Q8_0', uri: 'hf:ggml-org/Qwen2.5-Coder-14B-Q8_0-GGUF:Q8_0', sizeBytes: 15.7 * GB, note: 'GPUs with 24 GB or more' },
+  { id: 'qwen3-coder-30b-a3b', name: 'Qwen3-Coder 30B-A3B Q8_0', uri: 'hf:ggml-org/Qwen3-Coder-30B-A3B-Instruct-Q8_0-GGUF:Q8_0', sizeBytes: 32.5 * GB, note: 'machines with more than 64 GB; 3B active parameters, so fast for its size' },
 ];
 
 export function findPreset(idOrUri: string): ModelPreset | undefined {

@@ -77,7 +77,7 @@ describe('Models: download, fit check, cancel, manage (code-server)', function (
     const wb = getWorkbench();
     await wb.runCommand('TokenTree: Download a Code Model…', { opensQuickPick: true });
     const items = await wb.quickItems();
-    assert.ok(items.includes('Qwen2.5-Coder 0.5B Q8_0') && items.includes('Codestral 22B Q4_K_M'), JSON.stringify(items));
+    assert.ok(items.includes('Qwen2.5-Coder 0.5B Q8_0') && items.includes('Qwen3-Coder 30B-A3B Q8_0') && !items.some((i) => /Codestral/.test(i)), JSON.stringify(items));
     const descriptions = (await eventually('the fit check in every row', async () => {
       const d = await wb.quickItemDescriptions();
       return d.length >= 8 && d.every((x) => /GB · .*(fits|tight|won't fit)$/.test(x)) ? d : undefined;
