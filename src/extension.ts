@@ -11,6 +11,7 @@ import { downloadModel, manageModels, offerRealModel } from './host/model-downlo
 import { ModelHost } from './host/model-host';
 import { SERVER_API_KEY, setServerApiKey } from './host/server-key';
 import { acceptEntropy, readControllerSettings, readDebounceMs, readModelSettings, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
+import { RepeatLimitedLog } from './host/repeat-log';
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
 import { CandidatesView } from './webview/candidates-view';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }, log);
   const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
   const engine = editorEngine(models, snapshots);
+  const failures = new RepeatLimitedLog((line) => log.error(line));
   const controller = new CompletionController(engine, readControllerSettings, new RequestGate(readDebounceMs, { soon: () => models?.wake() }), {
     onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
@@ -61,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): void {
       });
     },
     onError: (e) => {
-      log.error(`Completion failed: ${e instanceof Error ? e.message : String(e)}`);
+      failures.report(`Completion failed: ${e instanceof Error ? e.message : String(e)}`);
       if (panel.searching) panel.clear('The search failed; see TokenTree: Show Log.');
     },
   });
