@@ -62,7 +62,7 @@ async function install(kind: GpuKind, json: boolean, registry: string | undefine
   const printers = new Map<string, (received: number, total: number) => void>();
   const onProgress = (p: InstallProgress) => {
     if (!printers.has(p.package)) printers.set(p.package, progressPrinter(process.stderr, `${p.package}: `));
-    printers.get(p.package)!(p.receivedBytes, p.totalBytes);
+    printers.get(p.package)!(p.receivedBytes, p.totalBytes ?? 0);
   };
   const result = await installGpu(kind, { registry, onProgress, testLoad });
   if (json) return JSON.stringify(result);

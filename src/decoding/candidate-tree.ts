@@ -6,6 +6,8 @@ export interface TokenStep {
   readonly logprob: number;
   /** Entropy of the step's distribution (nats); over the returned slice for top-N backends. */
   readonly entropy: number;
+  /** Top-N backends: the least the whole distribution's entropy can be, the tail's share included (entropy-bound.ts). */
+  readonly entropyAtLeast?: number;
   readonly varentropy: number;
   /** The most likely tokens at this step, most likely first (the chosen one may be among them). */
   readonly alternatives: readonly { token: number; text: string; logprob: number }[];
@@ -23,6 +25,8 @@ export interface TreeNode {
   readonly text: string;
   readonly logprob: number;
   readonly entropy: number;
+  /** As TokenStep.entropyAtLeast. */
+  readonly entropyAtLeast?: number;
   /** MCTS visits; for other strategies how many candidates pass through the node. */
   visits: number;
   /** Mean value backed up through the node (MCTS; 0 for other strategies). */
@@ -68,6 +72,7 @@ export class CandidateTree {
       text: step.text,
       logprob: step.logprob,
       entropy: step.entropy,
+      ...(step.entropyAtLeast !== undefined ? { entropyAtLeast: step.entropyAtLeast } : {}),
       visits: 0,
       value: 0,
       children: [],

@@ -8,7 +8,9 @@ import type { TreeNode } from '../decoding/candidate-tree';
 export interface PanelToken {
   readonly text: string;
   readonly logprob: number;
+  /** Nats: exact, or (with `entropyIsBound`) the least it can be where only the top N tokens were read. */
   readonly entropy: number;
+  readonly entropyIsBound?: boolean;
   readonly regime?: string;
   readonly alternatives: readonly { readonly text: string; readonly logprob: number }[];
 }

@@ -29,7 +29,9 @@ export interface DrawnNode {
   /** The text from the cursor to the end of this node. */
   readonly prefix: string;
   readonly p: number;
+  /** Nats; the least it can be when `entropyIsBound` (only the top N tokens were read). */
   readonly entropy: number;
+  readonly entropyIsBound?: boolean;
   readonly visits: number;
   readonly value: number;
   readonly regime?: string;
@@ -150,7 +152,8 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
       text: isFold ? `+${h.data.folded}` : node.text,
       prefix,
       p: isFold ? 0 : Math.exp(node.logprob),
-      entropy: isFold ? 0 : node.entropy,
+      entropy: isFold ? 0 : (node.entropyAtLeast ?? node.entropy),
+      ...(node.entropyAtLeast !== undefined && !isFold ? { entropyIsBound: true } : {}),
       visits: isFold ? 0 : node.visits,
       value: isFold ? 0 : node.value,
       ...(node.regime && !isFold ? { regime: node.regime } : {}),

@@ -7,9 +7,15 @@
 
 import { CandidateTree } from '../candidate-tree';
 import { Distribution } from '../distribution';
+import { entropyLowerBound } from '../entropy-bound';
 import type { GeneratedToken, GenerationEnd, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, StrategyName, TokenStep } from '../strategy';
+
+function entropyBound(dist: Distribution): { entropyAtLeast?: number } {
+  const bound = entropyLowerBound(dist);
+  return bound === undefined ? {} : { entropyAtLeast: bound };
+}
 
 /** The record of one chosen token, with the step's uncertainty and top alternatives. */
 export function describeStep(model: LanguageModel, dist: Distribution, token: number, alternatives: number, regime?: string): TokenStep {
@@ -23,6 +29,7 @@ export function describeStep(model: LanguageModel, dist: Distribution, token: nu
     logprob: dist.logprobOf(token),
     entropy: dist.entropy,
     varentropy: dist.varentropy,
+    ...entropyBound(dist),
     alternatives: alts,
     ...(regime ? { regime } : {}),
   };

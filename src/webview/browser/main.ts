@@ -55,7 +55,7 @@ function renderSearch(search: SearchState): void {
   const state: PanelState = { requestId: SEARCH_ID, strategy: search.strategy, fileName: '', line: 0, fim: true, stats: { modelCalls: 0, tokensEvaluated: 0, ms: search.elapsedMs }, candidates: [], tree: search.tree };
   current = undefined;
   treeView.render(state);
-  root.replaceChildren(header, treeView.element);
+  root.replaceChildren(header, el('div', { className: 'panel-body' }, [el('section', { className: 'tree-pane' }, [treeView.element])]));
 }
 
 function renderCompare(compare: CompareState): void {
@@ -87,8 +87,20 @@ function render(state: PanelState, back?: () => void): void {
     button.addEventListener('click', back);
     header.prepend(button);
   }
-  root.replaceChildren(header, list, summary, treeView.element, chosen);
+  root.replaceChildren(header, el('div', { className: 'panel-body' }, [listPane(state, list), el('section', { className: 'tree-pane' }, [summary, treeView.element, chosen])]));
   (list.firstElementChild as HTMLElement | null)?.setAttribute('tabindex', '0');
+}
+
+/** The user's choice to fold the list away holds for later completions too. */
+let listOpen = true;
+
+/** The candidates, foldable so that a short panel gives the tree all its room. */
+function listPane(state: PanelState, list: HTMLElement): HTMLElement {
+  const offered = state.candidates.filter((c) => !c.dropped).length;
+  const pane = el('details', { className: 'list-pane' }, [el('summary', { text: `Candidates (${offered})` }), list]);
+  (pane as HTMLDetailsElement).open = listOpen;
+  pane.addEventListener('toggle', () => (listOpen = (pane as HTMLDetailsElement).open));
+  return pane;
 }
 
 function treeSummary(state: PanelState): string {
@@ -187,7 +199,7 @@ function tokenSpan(t: PanelToken, index: number): HTMLElement {
     className: `token ${probabilityClass(p)}${t.entropy >= 1.5 ? ' uncertain' : ''}`,
     tabindex: '-1',
     text: showToken(t.text),
-    ariaLabel: `token ${index + 1}: ${t.text}, probability ${formatNumber(p * 100, 1)}%, entropy ${formatNumber(t.entropy, 2)} nats`,
+    ariaLabel: `token ${index + 1}: ${t.text}, probability ${formatNumber(p * 100, 1)}%, entropy ${t.entropyIsBound ? 'at least ' : ''}${formatNumber(t.entropy, 2)} nats`,
     ariaDescribedby: 'token-tooltip',
   });
   const show = () => showTooltip(span, t);
@@ -209,7 +221,7 @@ function tokenSpan(t: PanelToken, index: number): HTMLElement {
 }
 
 function showTooltip(anchor: HTMLElement, t: PanelToken): void {
-  const head = `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}`;
+  const head = `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${t.entropyIsBound ? '≥ ' : ''}${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}`;
   showTooltipRows(anchor, head, t.alternatives.map((a) => ({ text: a.text, p: Math.exp(a.logprob) })));
 }
 

@@ -12,6 +12,13 @@ import { el, formatNumber, probabilityClass, showToken } from './render';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_LABEL = 14;
+const MIN_ZOOM = 0.2;
+/** Layout units kept around the tree when it is fitted: the largest circle, a label's width, a margin. */
+const NODE_ROOM = 14;
+const LABEL_ROOM = 100;
+const FIT_PAD = 8;
+/** Below this zoom the 11 px labels are smaller than 6 px: only the best path's and the candidates' are drawn. */
+const LABEL_MIN_ZOOM = 0.55;
 
 export interface TreeViewHooks {
   /** A node was chosen (click or Enter): the panel offers to insert the text up to it. */
@@ -63,6 +70,7 @@ export class TreeView {
   private labels: SVGGElement;
   private transform: ZoomTransform = zoomIdentity;
   private labelFrame: number | undefined;
+  private userMoved = false;
   /** The drawing's size on screen, kept so that nothing reads the layout while it is dirty. */
   private readonly size = { width: 600, height: 200 };
   /** Milliseconds the last render took (layout and DOM), shown in the panel. */
@@ -76,7 +84,9 @@ export class TreeView {
     // An explicit extent: d3-zoom's default reads the SVG's width, which a relative width in a
     // hidden panel cannot resolve (it throws).
     const extent = (): [[number, number], [number, number]] => [[0, 0], [this.size.width, this.size.height]];
-    this.zoomer = zoom<SVGSVGElement, unknown>().extent(extent).scaleExtent([0.2, 4]).on('zoom', (e: { transform: ZoomTransform }) => {
+    this.zoomer = zoom<SVGSVGElement, unknown>().extent(extent).scaleExtent([MIN_ZOOM, 4]).on('zoom', (e: { transform: ZoomTransform; sourceEvent: unknown }) => {
+      // Once the user pans or zooms, a resize keeps their view instead of fitting the tree again.
+      if (e.sourceEvent) this.userMoved = true;
       this.transform = e.transform;
       this.layer.setAttribute('transform', e.transform.toString());
       if (this.labelFrame === undefined) {
@@ -88,10 +98,24 @@ export class TreeView {
     });
     select(this.canvas).call(this.zoomer).on('dblclick.zoom', null);
     const reset = el('button', { className: 'tree-reset', text: 'Reset view' });
-    reset.addEventListener('click', () => this.resetView());
+    reset.addEventListener('click', () => {
+      this.userMoved = false;
+      this.resetView();
+    });
     this.element = el('div', { className: 'tree-view' }, [reset]);
     this.element.appendChild(this.canvas);
     this.listen();
+    // The drawing takes the room the panel gives it (CSS), known only once it is on screen:
+    // fit the tree again when that room changes, unless the user has moved the view.
+    new ResizeObserver(() => {
+      const [width, height] = [this.canvas.clientWidth, this.canvas.clientHeight];
+      if (!width || !height || (width === this.size.width && height === this.size.height)) return;
+      this.size.width = width;
+      this.size.height = height;
+      if (!this.layout) return;
+      if (this.userMoved) this.drawLabels();
+      else this.resetView();
+    }).observe(this.canvas);
   }
 
   /** Draws `state`'s tree; a snapshot of the same request keeps the view and the folds opened. */
@@ -108,9 +132,11 @@ export class TreeView {
     // the labels in view are drawn (text is what costs the browser most to lay out).
     this.labels = svg('g', { 'aria-hidden': 'true' }, 'tree-labels');
     this.layer.replaceChildren(...this.edges(this.layout), this.labels, ...this.layout.nodes.map((d) => this.node(d)));
-    this.size.height = Math.min(360, Math.max(120, this.layout.height + 40));
-    this.canvas.setAttribute('height', String(this.size.height));
-    if (!sameRequest) this.resetView();
+    this.size.height = this.canvas.clientHeight || this.size.height;
+    if (!sameRequest) {
+      this.userMoved = false;
+      this.resetView();
+    }
     this.drawLabels();
     // Reading the drawing's box makes the browser lay it out now, so the time includes that.
     this.layer.getBBox();
@@ -135,15 +161,28 @@ export class TreeView {
     });
   }
 
-  /** Fits the tree into the view (down to half size); a taller tree is centred on its root. */
+  /**
+   * Zoom to fit: the whole tree, labels included, in view and centred, whatever its shape (a wide
+   * beam, a deep MCTS tree); never magnified past 1.5×.
+   */
   private resetView(): void {
-    const { height } = this.size;
-    const { width } = this.size;
     const layout = this.layout;
-    if (!layout) return;
-    const k = Math.max(0.5, Math.min(1, (height - 24) / layout.height, (width - 120) / layout.width));
-    const y = layout.height * k <= height ? (height - layout.height * k) / 2 : height / 2 - layout.nodes[0]!.y * k;
-    select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(16, y).scale(k));
+    if (!layout || layout.nodes.length === 0) return;
+    const { width, height } = this.size;
+    let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const d of layout.nodes) {
+      minX = Math.min(minX, d.x);
+      maxX = Math.max(maxX, d.x);
+      minY = Math.min(minY, d.y);
+      maxY = Math.max(maxY, d.y);
+    }
+    // Room for the largest circle around every node, and for the labels right of the last column.
+    [minX, maxX, minY, maxY] = [minX - NODE_ROOM, maxX + LABEL_ROOM, minY - NODE_ROOM, maxY + NODE_ROOM];
+    const k = Math.min(1.5, (width - 2 * FIT_PAD) / (maxX - minX), (height - 2 * FIT_PAD) / (maxY - minY));
+    this.zoomer.scaleExtent([Math.min(MIN_ZOOM, k), 4]);
+    const x = (width - (maxX - minX) * k) / 2 - minX * k;
+    const y = (height - (maxY - minY) * k) / 2 - minY * k;
+    select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(x, y).scale(k));
   }
 
   /** Labels of the nodes within the view (and a margin), after a render or a pan or zoom. */
@@ -152,12 +191,15 @@ export class TreeView {
     const margin = 2 * COLUMN;
     const [left, top] = [(-x - margin) / k, (-y - margin) / k];
     const [right, bottom] = [(this.size.width - x + margin) / k, (this.size.height - y + margin) / k];
-    const shown = this.layout!.nodes.filter((d) => d.x >= left && d.x <= right && d.y >= top && d.y <= bottom);
+    const few = k < LABEL_MIN_ZOOM;
+    const shown = this.layout!.nodes.filter((d) => d.x >= left && d.x <= right && d.y >= top && d.y <= bottom && (!few || d.best || d.candidateRank !== undefined || d.id === ''));
     this.labels.replaceChildren(...shown.map((d) => this.label(d)));
   }
 
   private label(d: DrawnNode): SVGTextElement {
-    const label = svg('text', { x: d.x + radiusOf(d, this.state!.strategy) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'dim');
+    // Off the candidates' paths a label is quieter (the theme's description colour, still AA
+    // contrast); the dimming itself is the edge's.
+    const label = svg('text', { x: d.x + radiusOf(d, this.state!.strategy) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'off-path');
     const text = d.id === '' ? 'cursor' : d.folded !== undefined ? d.text : showToken(d.text);
     label.textContent = text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
     return label;
@@ -223,7 +265,7 @@ export class TreeView {
   }
 
   private describe(d: DrawnNode): string[] {
-    const lines = [`${showToken(d.text)}: p ${formatNumber(d.p * 100, 1)}%`, `entropy ${formatNumber(d.entropy, 2)} nats`];
+    const lines = [`${showToken(d.text)}: p ${formatNumber(d.p * 100, 1)}%`, `entropy ${d.entropyIsBound ? '≥ ' : ''}${formatNumber(d.entropy, 2)} nats`];
     if (d.visits) lines.push(`visits ${d.visits}`);
     if (d.value) lines.push(`value ${formatNumber(d.value, 3)}`);
     if (d.regime) lines.push(d.regime);
