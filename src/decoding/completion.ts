@@ -19,5 +19,10 @@ export interface CompletionResult extends DecodeResult {
   readonly healed?: string;
   /** Candidates that were nothing but the text after the cursor (stop rules; their `shown` says so). */
   readonly dropped?: readonly Candidate[];
+  /**
+   * Milliseconds from the start of the completion to its first suggestion: greedy's, for an
+   * anytime completion of another strategy, else this result's own.
+   */
+  readonly firstMs?: number;
   readonly maxTokensClamped?: { readonly asked: number; readonly used: number; readonly contextSize: number };
 }

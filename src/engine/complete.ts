@@ -1,11 +1,12 @@
 import { decode, type StrategyCall, type StrategyOptions } from '../decoding/strategies';
 import type { CompletionResult } from '../decoding/completion';
 import type { PromptParts } from '../decoding/prompt-parts';
-import type { StrategyName } from '../decoding/strategy';
+import type { CommonOptions, DecodeResult, StrategyName } from '../decoding/strategy';
 import type { PromptOptions } from '../model/load';
 import type { CompletionBackend } from '../model/backend';
 import type { LanguageModel } from '../decoding/language-model';
 import { HealingModel } from '../decoding/token-healing';
+import { PathMemo } from '../decoding/shared-path';
 
 export type { CompletionResult };
 
@@ -22,6 +23,12 @@ export type CursorCompletion = StrategyRequest & {
   readonly background?: boolean;
   /** Token healing (on unless false): re-type the prompt's last token so a cursor inside a word continues it. */
   readonly healing?: boolean;
+  /**
+   * Anytime completion, for a strategy other than greedy: greedy's suggestion is handed to
+   * `onFirst` within `ms` of the request (cut there if need be), then the strategy runs on the
+   * same prompt, reading greedy's path from what greedy evaluated instead of evaluating it again.
+   */
+  readonly first?: { readonly ms: number; readonly onFirst: (result: CompletionResult) => void };
 };
 
 /** Tokens the first step must list: enough for every strategy's widest selection. */
@@ -49,6 +56,7 @@ export function completeAt(loaded: CompletionBackend, request: CursorCompletion)
 }
 
 async function completeNow(loaded: CompletionBackend, request: CursorCompletion, signal: AbortSignal): Promise<CompletionResult> {
+  const began = performance.now();
   const asked = request.options?.maxTokens ?? 32;
   const maxTokens = Math.min(asked, maxCompletionTokens(loaded.info.contextSize));
   const prompt = await loaded.preparePrompt(request.parts, { maxNewTokens: maxTokens, layout: request.layout }, signal);
@@ -57,13 +65,11 @@ async function completeNow(loaded: CompletionBackend, request: CursorCompletion,
   const model: LanguageModel = healing ?? loaded.languageModel;
   const promptTokens = healing ? prompt.tokens.slice(0, -1) : prompt.tokens;
   const state = await model.start(promptTokens, FIRST_STEP_TOP_N, signal, { background: request.background });
-  try {
-    // The prompt's branch is released right after, so the strategy may extend it in place.
-    const call = { name: request.strategy, options: { ...request.options, maxTokens } } as StrategyCall;
-    const result = await decode(call, model, state, signal, true);
+  const finish = (result: DecodeResult, firstMs: number): CompletionResult => {
     const healed = healing?.healed;
     return {
       ...result,
+      firstMs,
       ...(healed !== undefined ? { healed } : {}),
       fim: prompt.fim,
       promptTokens: prompt.tokens.length,
@@ -72,6 +78,27 @@ async function completeNow(loaded: CompletionBackend, request: CursorCompletion,
       topLine: prompt.topLine,
       ...(maxTokens < asked ? { maxTokensClamped: { asked, used: maxTokens, contextSize: loaded.info.contextSize } } : {}),
     };
+  };
+  try {
+    const options: Partial<CommonOptions> = request.options ?? {};
+    let budget = options.timeBudgetMs;
+    let search = model;
+    let firstMs: number | undefined;
+    if (request.first && request.strategy !== 'greedy') {
+      const memo = new PathMemo(model, state);
+      const deadline = Math.max(0, request.first.ms - (performance.now() - began));
+      const shared = Object.fromEntries((['isComplete', 'alternatives', 'maxTreeNodes'] as const).filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
+      const first = await decode({ name: 'greedy', options: { ...shared, maxTokens, timeBudgetMs: deadline } }, memo.recording(), state, signal, false);
+      firstMs = performance.now() - began;
+      request.first.onFirst(finish(first, firstMs));
+      search = memo.replaying();
+      // The time budget counts from the request, as it does without a first pass.
+      if (budget !== undefined) budget = Math.max(0, budget - firstMs);
+    }
+    const call = { name: request.strategy, options: { ...request.options, maxTokens, ...(budget !== undefined ? { timeBudgetMs: budget } : {}) } } as StrategyCall;
+    // The prompt's branch is released right after, so the strategy may extend it in place.
+    const result = await decode(call, search, state, signal, true);
+    return finish(result, firstMs ?? performance.now() - began);
   } finally {
     model.release(state.branch);
   }

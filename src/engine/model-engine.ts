@@ -4,7 +4,7 @@ import type { StrategyName } from '../decoding/strategy';
 import { strategyOf, type StrategyCall } from '../decoding/strategies';
 import type { PromptOptions } from '../model/load';
 import type { CompletionEngine, EngineRequest } from '../providers/completion-controller';
-import type { ModelSession } from './session';
+import type { FirstListener, ModelSession } from './session';
 
 export interface EngineSettings {
   /** The strategy and its options (maxTokens among them). */
@@ -34,8 +34,8 @@ export class ModelEngine implements CompletionEngine {
     private readonly snapshots?: SnapshotSink,
   ) {}
 
-  complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
-    return this.completeWith(this.settings().call, request, signal, true);
+  complete(request: EngineRequest, signal: AbortSignal, onFirst?: FirstListener): Promise<CompletionResult> {
+    return this.completeWith(this.settings().call, request, signal, true, onFirst);
   }
 
   /**
@@ -43,10 +43,12 @@ export class ModelEngine implements CompletionEngine {
    * otherwise as the editor's: the same prompt layout, stop rules and code-aware value.
    * `timeBudgetMs` absent: the strategy runs to its end. `watched`: the panel may draw it live.
    */
-  async completeWith(call: StrategyCall, request: Omit<EngineRequest, 'timeBudgetMs'> & { timeBudgetMs?: number }, signal: AbortSignal, watched = false): Promise<CompletionResult> {
+  async completeWith(call: StrategyCall, request: Omit<EngineRequest, 'timeBudgetMs'> & { timeBudgetMs?: number }, signal: AbortSignal, watched = false, onFirst?: FirstListener): Promise<CompletionResult> {
     const session = await this.session();
     const { codeAwareWeight, tokenHealing } = this.settings();
     const budget = request.timeBudgetMs !== undefined && strategyOf(call.name).capabilities.usesTimeBudget ? { timeBudgetMs: request.timeBudgetMs } : {};
+    // Greedy has nothing to refine: it runs as it always has, at no extra cost.
+    const anytime = onFirst && request.firstSuggestionMs !== undefined && call.name !== 'greedy' && !request.background;
     const sink = this.snapshots;
     // Only a search someone watches sends its tree: background work and a closed panel cost nothing.
     const onSnapshot = sink && watched && !request.background && sink.wanted() ? (tree: TreeJSON, ms: number) => sink.show(call.name, tree, ms) : undefined;
@@ -59,7 +61,8 @@ export class ModelEngine implements CompletionEngine {
       layout: this.layout,
       background: request.background,
       healing: tokenHealing,
-    }, signal, onSnapshot);
+      ...(anytime ? { firstSuggestionMs: request.firstSuggestionMs } : {}),
+    }, signal, onSnapshot, anytime ? onFirst : undefined);
   }
 
   async warm(request: EngineRequest, signal: AbortSignal): Promise<void> {

@@ -28,7 +28,12 @@ export interface SessionRequest {
   readonly background?: boolean;
   /** Token healing (default on). */
   readonly healing?: boolean;
+  /** Anytime completion (a strategy other than greedy): greedy's suggestion first, within this many ms, to the `onFirst` listener. */
+  readonly firstSuggestionMs?: number;
 }
+
+/** The first suggestion of an anytime completion (stop rules applied as to the result). */
+export type FirstListener = (result: CompletionResult) => void;
 
 /** The growing tree of a search in progress (CommonOptions.onSnapshot), for the panel. */
 export type SnapshotListener = (tree: TreeJSON, elapsedMs: number) => void;
@@ -42,7 +47,7 @@ export interface WarmResult {
 export interface ModelSession {
   readonly info: ModelInfo;
   /** `onSnapshot`: the tree while the search runs, at most every 100 ms (none for a short search). */
-  complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult>;
+  complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener, onFirst?: FirstListener): Promise<CompletionResult>;
   warm(parts: PromptParts, maxNewTokens: number, signal?: AbortSignal): Promise<WarmResult>;
   /** A request follows within milliseconds: a session in another process wakes it now (none needed in process). */
   wake?(): void;
@@ -54,7 +59,7 @@ export interface ModelSession {
  * Runs a session request on a model in this process: what the model process does with each one.
  * The options arrive as data, so they are checked against the strategy's schema first.
  */
-export async function completeRequest(loaded: CompletionBackend, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
+export async function completeRequest(loaded: CompletionBackend, request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener, onFirst?: FirstListener): Promise<CompletionResult> {
   const { parts, codeAware, stop } = request;
   const call = parseStrategyCall(request.strategy, request.options);
   const value = codeAware && codeAware.weight > 0 && strategyOf(call.name).capabilities.takesValue
@@ -68,6 +73,9 @@ export async function completeRequest(loaded: CompletionBackend, request: Sessio
     layout: request.layout,
     background: request.background,
     healing: request.healing,
+    ...(onFirst && request.firstSuggestionMs !== undefined
+      ? { first: { ms: request.firstSuggestionMs, onFirst: (r: CompletionResult) => onFirst(stop ? withStopRules(r, stop) : r) } }
+      : {}),
   } as CursorCompletion);
   return stop ? withStopRules(result, stop) : result;
 }
@@ -90,7 +98,7 @@ export function withStopRules(result: CompletionResult, stop: StopContext): Comp
 export function localSession(loaded: CompletionBackend): ModelSession {
   return {
     info: loaded.info,
-    complete: (request, signal, onSnapshot) => completeRequest(loaded, request, signal, onSnapshot),
+    complete: (request, signal, onSnapshot, onFirst) => completeRequest(loaded, request, signal, onSnapshot, onFirst),
     warm: (parts, maxNewTokens, signal) => warmAt(loaded, parts, maxNewTokens, signal),
     stats: async () => ({ ...loaded.stats }),
     dispose: () => loaded.dispose(),

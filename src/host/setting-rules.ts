@@ -3,6 +3,7 @@ import { STRATEGY_NAMES, strategyOf, type StrategyCall } from '../decoding/strat
 import type { StrategyName } from '../decoding/strategy';
 import type { ConfidenceMode } from '../providers/confidence';
 import type { ControllerSettings } from '../providers/controller-settings';
+import type { RefineMode } from '../providers/refinement';
 
 /**
  * Every `tokentree.*` setting's type, default and range, and the one place values are checked:
@@ -43,6 +44,8 @@ export const SETTING_RULES = {
   candidates: int(3, 1, 10),
   debounceMs: int(120, 0, 2000),
   timeBudgetMs: int(3000, 100, 60000),
+  refine: { kind: 'enum', default: 'replace', values: ['replace', 'panel-only', 'off'] },
+  firstSuggestionMs: int(500, 50, 60000),
   languages: {
     kind: 'strings',
     default: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'rust', 'java', 'c', 'cpp', 'csharp', 'php', 'ruby', 'shellscript', 'json', 'css', 'html'],
@@ -180,6 +183,8 @@ export function controllerSettings(source: SettingsSource, report: (p: SettingPr
     candidates: v('candidates'),
     autoTriggerMaxLineSuffix: v('autoTriggerMaxLineSuffix'),
     timeBudgetMs: v('timeBudgetMs'),
+    refine: v('refine') as RefineMode,
+    firstSuggestionMs: v('firstSuggestionMs'),
     otherFiles: v('context.otherFiles'),
     contextBudgetChars: v('context.budgetChars'),
     prefixChars: v('context.prefixChars'),

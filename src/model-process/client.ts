@@ -11,7 +11,7 @@ import { CandidateTree } from '../decoding/candidate-tree';
 import type { CompletionResult } from '../decoding/completion';
 import { AbortError } from '../decoding/language-model';
 import type { PromptParts } from '../decoding/prompt-parts';
-import type { ModelSession, SessionRequest, SnapshotListener, WarmResult } from '../engine/session';
+import type { FirstListener, ModelSession, SessionRequest, SnapshotListener, WarmResult } from '../engine/session';
 import type { BackendStats } from '../model/llama-language-model';
 import type { ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
@@ -65,6 +65,7 @@ interface Pending {
   readonly reject: (e: unknown) => void;
   readonly kind: RequestMessage['kind'];
   readonly onSnapshot?: SnapshotListener;
+  readonly onFirst?: FirstListener;
 }
 
 /** The worker script next to this code: the bundle's dist/model-worker.js, or the TypeScript source under tsx. */
@@ -181,7 +182,7 @@ export class ModelProcess {
   }
 
   /** Sends one request and resolves with its reply; cancelling `signal` sends a cancel. */
-  async request(message: RequestMessage, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<Reply> {
+  async request(message: RequestMessage, signal?: AbortSignal, onSnapshot?: SnapshotListener, onFirst?: FirstListener): Promise<Reply> {
     if (signal?.aborted) throw new AbortError();
     if (this.exited) throw this.exited;
     await this.ready;
@@ -193,6 +194,7 @@ export class ModelProcess {
       this.pending.set(id, {
         kind: message.kind,
         onSnapshot,
+        onFirst,
         resolve: (r) => { done(); resolve(r); },
         reject: (e) => { done(); reject(e); },
       });
@@ -226,6 +228,10 @@ export class ModelProcess {
     if (!p) return;
     if (m.kind === 'snapshot') {
       p.onSnapshot?.(m.tree, m.elapsedMs);
+      return;
+    }
+    if (m.kind === 'first') {
+      p.onFirst?.(fromWire(m.result));
       return;
     }
     this.pending.delete(m.id);
@@ -270,8 +276,9 @@ export async function inModelProcess<T>(body: (p: ModelProcess) => Promise<T>): 
 export class RemoteSession implements ModelSession {
   constructor(private readonly process: ModelProcess, readonly info: ModelInfo) {}
 
-  async complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener): Promise<CompletionResult> {
-    const reply = await this.process.request({ kind: 'complete', id: 0, request, ...(onSnapshot ? { snapshots: true } : {}) }, signal, onSnapshot);
+  async complete(request: SessionRequest, signal?: AbortSignal, onSnapshot?: SnapshotListener, onFirst?: FirstListener): Promise<CompletionResult> {
+    const asks = { ...(onSnapshot ? { snapshots: true } : {}), ...(onFirst ? { first: true } : {}) };
+    const reply = await this.process.request({ kind: 'complete', id: 0, request, ...asks }, signal, onSnapshot, onFirst);
     if (reply.kind !== 'complete') throw new Error(`unexpected reply ${reply.kind}`);
     return fromWire(reply.result);
   }

@@ -2,7 +2,8 @@
  * The messages between the editor (or CLI) and the model process. Requests carry plain data
  * (Node's advanced IPC serialization: structured clone, so -Infinity log-probabilities survive);
  * one message goes each way per request, never one per token (a search the panel draws live also
- * sends snapshots of its tree, at most every 100 ms).
+ * sends snapshots of its tree, at most every 100 ms, and an anytime completion its first suggestion
+ * before the reply).
  */
 
 import type { CompletionResult } from '../decoding/completion';
@@ -28,7 +29,8 @@ export type ToWorker =
   | { readonly kind: 'load'; readonly id: number; readonly options: WireLoadOptions }
   /** Connects to a llama-server (replacing the model the process had); answered like a load. */
   | { readonly kind: 'connect'; readonly id: number; readonly options: WireConnectOptions }
-  | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest; readonly snapshots?: boolean }
+  /** `first`: send an anytime completion's first suggestion as a `first` message before the reply. */
+  | { readonly kind: 'complete'; readonly id: number; readonly request: SessionRequest; readonly snapshots?: boolean; readonly first?: boolean }
   | { readonly kind: 'warm'; readonly id: number; readonly parts: PromptParts; readonly maxNewTokens: number }
   | { readonly kind: 'stats'; readonly id: number }
   | { readonly kind: 'unload'; readonly id: number }
@@ -101,6 +103,8 @@ export type FromWorker =
   | { readonly kind: 'reply'; readonly id: number; readonly reply: Reply; readonly handledMs: number }
   /** The growing tree of completion `id` (only when its request asked for snapshots), at most every 100 ms. */
   | { readonly kind: 'snapshot'; readonly id: number; readonly tree: TreeJSON; readonly elapsedMs: number }
+  /** The first suggestion of anytime completion `id` (only when its request asked for it); the reply brings the final one. */
+  | { readonly kind: 'first'; readonly id: number; readonly result: WireResult }
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError }
   /** llama.cpp's log (warnings and errors), for the editor's output channel. */
   | { readonly kind: 'log'; readonly level: string; readonly message: string };

@@ -5,6 +5,7 @@
  */
 
 import type { TreeJSON } from '../decoding/candidate-tree';
+import type { CompletionResult } from '../decoding/completion';
 import { AbortError } from '../decoding/language-model';
 import { completeRequest } from '../engine/session';
 import { warmAt } from '../engine/complete';
@@ -14,7 +15,7 @@ import { connectServer } from '../model/server/connect';
 import { getRuntime, setLogSink, type GpuChoice } from '../model/llama-runtime';
 import { fitOf } from '../models/fit';
 import { memoryBudget } from '../models/fit-verdict';
-import { toWireError, type FromWorker, type GpuProbe, type ProcessHealth, type Reply, type ToWorker } from './protocol';
+import { toWireError, type FromWorker, type GpuProbe, type ProcessHealth, type Reply, type ToWorker, type WireResult } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
 /**
@@ -47,8 +48,8 @@ async function handle(message: Exclude<ToWorker, { kind: 'cancel' | 'wake' }>, s
       return { kind: 'unload' };
     case 'complete': {
       const onSnapshot = message.snapshots ? (tree: TreeJSON, elapsedMs: number) => send({ kind: 'snapshot', id: message.id, tree, elapsedMs }) : undefined;
-      const { tree, ...rest } = await completeRequest(model(), message.request, signal, onSnapshot);
-      return { kind: 'complete', result: { ...rest, tree: { ...tree.toJSON(), maxNodes: tree.maxNodes } } };
+      const onFirst = message.first ? (first: CompletionResult) => send({ kind: 'first', id: message.id, result: toWire(first) }) : undefined;
+      return { kind: 'complete', result: toWire(await completeRequest(model(), message.request, signal, onSnapshot, onFirst)) };
     }
     case 'probe':
       return { kind: 'probe', probe: await probe(message.gpu) };
@@ -93,6 +94,10 @@ async function probe(gpu: GpuChoice): Promise<GpuProbe> {
     ...(runtime.backend !== 'cpu' && devices.length === 0 ? { note: `the ${runtime.backend} build loaded but found no ${runtime.backend} device` } : {}),
     ...(vram ? { vram: { total: vram.total, used: vram.used, free: vram.free } } : {}),
   };
+}
+
+function toWire({ tree, ...rest }: CompletionResult): WireResult {
+  return { ...rest, tree: { ...tree.toJSON(), maxNodes: tree.maxNodes } };
 }
 
 function model(): CompletionBackend {

@@ -4,15 +4,17 @@ import { CompletionCache, type CachePosition } from './completion-cache';
 import { confidentLength } from './confidence';
 import { ContextRing, lineComment, sameChunks } from './context-ring';
 import type { ControllerSettings } from './controller-settings';
-import type { RequestGate } from './request-gate';
+import type { RequestGate, Ticket } from './request-gate';
 import { finishCompletion, type StopContext } from '../decoding/stop-rules';
 import { healedLength } from '../decoding/token-healing';
+import { meanScoreOf, refineReason, type KeptReason, type Refinement } from './refinement';
 
 export type { ControllerSettings };
 
 /** What the controller needs from the model side (the real one wraps completeAt). */
 export interface CompletionEngine {
-  complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult>;
+  /** `onFirst`: for an anytime completion (request.firstSuggestionMs), greedy's suggestion before the strategy's result. */
+  complete(request: EngineRequest, signal: AbortSignal, onFirst?: (result: CompletionResult) => void): Promise<CompletionResult>;
   /** Brings the model's cache to the request's prompt as a fresh evaluation would, without generating. */
   warm(request: EngineRequest, signal: AbortSignal): Promise<void>;
 }
@@ -25,6 +27,8 @@ export interface EngineRequest {
   readonly timeBudgetMs: number;
   /** Work the user is not waiting for (a prefetch, warming the cache). */
   readonly background: boolean;
+  /** Anytime completion: a first suggestion within this many ms, then the strategy's own. */
+  readonly firstSuggestionMs?: number;
 }
 
 /** A request for suggestions at a cursor, from the editor or the CLI's typing replay. */
@@ -41,6 +45,8 @@ export interface CursorRequest {
   readonly repo?: string;
   /** Typing triggered it (as opposed to an explicit request). */
   readonly automatic: boolean;
+  /** The document's version, which a refinement must still find (see ControllerOptions.where). */
+  readonly version?: number;
   /** Registers a callback for the editor's own cancellation. */
   readonly onCancel?: (listener: () => void) => void;
 }
@@ -54,6 +60,10 @@ export interface Suggestion {
 
 export interface ControllerEvents {
   onResult?(request: CursorRequest, result: CompletionResult, suggestions: readonly Suggestion[]): void;
+  /** The first suggestion of an anytime completion is shown; the search goes on. */
+  onFirst?(request: CursorRequest, result: CompletionResult, suggestions: readonly Suggestion[]): void;
+  /** The search behind a first suggestion ended (`replaced`: the editor should ask again, the cache has the new one). */
+  onRefined?(refinement: Refinement): void;
   onError?(error: unknown): void;
 }
 
@@ -67,6 +77,11 @@ export interface ControllerOptions {
    * who types on does not need it, and cancelling it would make the next keystroke wait.
    */
   readonly prefetchDelayMs?: number;
+  /**
+   * Where the user is now in a document (undefined: not in it), for a refinement to replace the
+   * ghost text only where it was made; absent: always there (the CLI waits for every result).
+   */
+  readonly where?: (documentKey: string) => { readonly version?: number; readonly line: number; readonly character: number } | undefined;
 }
 
 /** A request resolved against the document and the settings. */
@@ -96,6 +111,10 @@ export class CompletionController {
   private idleTimer?: ReturnType<typeof setTimeout>;
   private prefetchTimer?: ReturnType<typeof setTimeout>;
   private disposed = false;
+  /** The search behind the first suggestion shown, while it runs. */
+  private refining?: { readonly key: string; readonly documentKey: string; readonly abort: AbortController; accepting: boolean; readonly done: Promise<Refinement | undefined> };
+  /** The position a refinement replaced the suggestion at: the editor's re-ask there keeps the prefetch timer. */
+  private refreshed?: string;
 
   constructor(
     private readonly engine: CompletionEngine,
@@ -111,36 +130,114 @@ export class CompletionController {
     const r = this.resolve(request, s);
     if (request.automatic && blockingSuffix(r.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix) return undefined;
     this.last = { resolved: r, shifted: this.last?.resolved.request.documentKey === request.documentKey && this.last.shifted };
-    clearTimeout(this.prefetchTimer);
+    const key = positionKey(r.at);
+    if (this.refreshed !== key) clearTimeout(this.prefetchTimer);
+    this.refreshed = undefined;
+    // A request elsewhere (typing through the shown text included) ends the search behind it.
+    if (this.refining && this.refining.key !== key) this.refining.abort.abort();
     this.armIdle();
     const cached = this.cache.lookup(r.at);
     if (cached) return cached;
 
     // A prefetch computing exactly this position is waited for, not cancelled.
-    const ticket = await this.gate.begin(request.onCancel, positionKey(r.at));
+    const ticket = await this.gate.begin(request.onCancel, key);
     if (!ticket) return undefined;
-    let suggestions: Suggestion[];
-    try {
-      const prefetched = this.cache.lookup(r.at);
-      if (prefetched) return prefetched;
-      const result = await this.engine.complete(this.engineRequest(r, s, false), ticket.signal);
-      if (ticket.signal.aborted) return undefined;
-      suggestions = this.shape(result, r.stop, s);
-      this.cache.store(r.at, suggestions);
-      this.tops.set(request.documentKey, result.topLine);
-      this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
-      this.events.onResult?.(request, result, suggestions);
-    } catch (error) {
-      if (!ticket.signal.aborted) this.events.onError?.(error);
-      return undefined;
-    } finally {
+    const prefetched = this.cache.lookup(r.at);
+    if (prefetched) {
       ticket.end();
+      return prefetched;
     }
-    const shown = suggestions[0];
-    const delay = this.options.prefetchDelayMs ?? 100;
-    if (shown && delay <= 0) this.prefetch(r, shown, s);
-    else if (shown) this.prefetchTimer = this.timer(() => this.prefetch(r, shown, s), delay);
-    return suggestions;
+    return this.run(r, s, ticket);
+  }
+
+  /** Settles when the search behind the first suggestion shown has ended (at once when none runs). */
+  async refinement(): Promise<Refinement | undefined> {
+    return this.refining?.done;
+  }
+
+  /** Part of the shown suggestion was accepted (by word or line): the search must not replace it now. */
+  notePartialAccept(documentKey: string): void {
+    if (this.refining?.documentKey === documentKey) this.refining.accepting = true;
+  }
+
+  /**
+   * Runs the completion; resolves with the first suggestions shown: greedy's, when the strategy
+   * searches and refinement is on (the search goes on, holding the ticket, and ends in
+   * `refined`), else the strategy's own.
+   */
+  private run(r: Resolved, s: ControllerSettings, ticket: Ticket): Promise<Suggestion[] | undefined> {
+    const abort = new AbortController();
+    const onTicketAbort = () => abort.abort();
+    ticket.signal.addEventListener('abort', onTicketAbort, { once: true });
+    const signal = abort.signal;
+    const mode = s.refine ?? 'replace';
+    let showFirst!: (shown: Suggestion[]) => void;
+    const firstShown = new Promise<Suggestion[]>((resolve) => (showFirst = resolve));
+    let first: Suggestion[] | undefined;
+    let settle!: (refinement: Refinement | undefined) => void;
+    const onFirst = mode === 'off' ? undefined : (result: CompletionResult) => {
+      if (signal.aborted) return;
+      first = this.shape(result, r.stop, s);
+      this.cache.store(r.at, first);
+      this.refining = {
+        key: positionKey(r.at), documentKey: r.request.documentKey, abort, accepting: false,
+        done: new Promise<Refinement | undefined>((resolve) => (settle = resolve)),
+      };
+      this.events.onFirst?.(r.request, result, first);
+      showFirst(first);
+    };
+    const request = { ...this.engineRequest(r, s, false), ...(onFirst ? { firstSuggestionMs: s.firstSuggestionMs ?? 500 } : {}) };
+    const final = (async (): Promise<Suggestion[] | undefined> => {
+      let refinement: Refinement | undefined;
+      let shown: Suggestion | undefined;
+      let suggestions: Suggestion[] | undefined;
+      try {
+        const result = await this.engine.complete(request, signal, onFirst);
+        if (signal.aborted) return undefined;
+        suggestions = this.shape(result, r.stop, s);
+        this.tops.set(r.request.documentKey, result.topLine);
+        this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
+        if (first === undefined) this.cache.store(r.at, suggestions);
+        else refinement = this.refined(r, s, first, suggestions);
+        this.events.onResult?.(r.request, result, suggestions);
+        if (refinement) this.events.onRefined?.(refinement);
+        shown = first === undefined || refinement?.replaced ? suggestions[0] : first[0];
+      } catch (error) {
+        if (!signal.aborted) this.events.onError?.(error);
+        return undefined;
+      } finally {
+        ticket.signal.removeEventListener('abort', onTicketAbort);
+        ticket.end();
+        if (this.refining?.abort === abort) this.refining = undefined;
+        settle?.(refinement);
+      }
+      const delay = this.options.prefetchDelayMs ?? 100;
+      const next = shown;
+      if (next && delay <= 0) this.prefetch(r, next, s);
+      else if (next) this.prefetchTimer = this.timer(() => this.prefetch(r, next, s), delay);
+      return suggestions;
+    })();
+    return Promise.race([firstShown, final]);
+  }
+
+  /** Whether and how the search's suggestions replace the first ones (the cache gets them when they do). */
+  private refined(r: Resolved, s: ControllerSettings, first: readonly Suggestion[], final: readonly Suggestion[]): Refinement {
+    const reason = refineReason(first[0], final[0]);
+    const now = this.options.where?.(r.request.documentKey);
+    const here = this.options.where === undefined
+      || (now !== undefined && now.version === r.request.version && now.line === r.request.line && now.character === r.request.character);
+    const kept: KeptReason | undefined = reason === undefined ? undefined
+      : this.refining?.accepting ? 'partial-accept' : !here ? 'moved' : s.refine === 'panel-only' ? 'panel-only' : undefined;
+    const replaced = reason !== undefined && kept === undefined;
+    if (replaced) {
+      this.cache.store(r.at, final);
+      this.refreshed = positionKey(r.at);
+    }
+    return {
+      request: r.request, first, final, replaced,
+      ...(reason ? { reason } : {}), ...(kept ? { kept } : {}),
+      firstScore: meanScoreOf(first[0]), finalScore: meanScoreOf(final[0]),
+    };
   }
 
   /** The engine request the editor would make at this cursor (its prompt window and stop rules), for work beside typing. */
