@@ -18,6 +18,8 @@ import { CandidatesView } from './webview/candidates-view';
 import { toPanelState, toSearchState } from './webview/panel-state';
 import type { PanelState } from './webview/protocol';
 import type { TreeJSON } from './decoding/candidate-tree';
+import type { CompletionResult } from './decoding/completion';
+import { describeRefinement, type Refinement } from './providers/refinement';
 
 let models: ModelHost | undefined;
 
@@ -53,7 +55,30 @@ export function activate(context: vscode.ExtensionContext): void {
   const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
   const engine = editorEngine(models, snapshots);
   const failures = new RepeatLimitedLog((line) => log.error(line));
+  // The panel's note on an anytime completion, by the result it is shown with.
+  const refineNotes = new WeakMap<CompletionResult, { first: string; note: string }>();
+  const onRefined = (r: Refinement) => {
+    status.update({ refine: r.replaced ? 'replaced' : r.reason === undefined ? 'same' : 'kept' });
+    const final = r.final[0]?.result;
+    if (!final) return;
+    const refine = { first: r.first[0]?.text ?? '', note: describeRefinement(r) };
+    refineNotes.set(final, refine);
+    if (r.reason !== undefined) log.info(refine.note);
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.request.documentKey);
+    if (!document) return;
+    // VS Code asks the provider again, which the cache answers with the new suggestion (and the panel follows).
+    if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
+    const position = new vscode.Position(r.request.line, r.request.character);
+    const state = { ...toPanelState(shown.record(document, position, r.final), vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine };
+    panelStates.set(r.request.documentKey, state);
+    panel.show(state);
+  };
   const controller = new CompletionController(engine, readControllerSettings, new RequestGate(readDebounceMs, { soon: () => models?.wake() }), {
+    onFirst: (_req, result, suggestions) => {
+      status.update({ refine: 'running' });
+      refineNotes.set(result, { first: suggestions[0]?.text ?? '', note: `${readStrategy()} is still searching…` });
+    },
+    onRefined,
     onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
       // A drawn search that ends with nothing to suggest must not stay on "searching".
@@ -66,6 +91,13 @@ export function activate(context: vscode.ExtensionContext): void {
       failures.report(`Completion failed: ${e instanceof Error ? e.message : String(e)}`);
       if (panel.searching) panel.clear('The search failed; see TokenTree: Show Log.');
     },
+  }, {
+    // A refinement replaces the ghost text only where it was made: same document version, same cursor.
+    where: (key) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor?.document.uri.toString() !== key) return undefined;
+      return { version: editor.document.version, line: editor.selection.active.line, character: editor.selection.active.character };
+    },
   });
   const provider = new TokenTreeInlineProvider(
     controller,
@@ -73,7 +105,8 @@ export function activate(context: vscode.ExtensionContext): void {
       const id = shown.record(document, position, suggestions);
       const result = suggestions[0]?.result;
       if (!result) return;
-      const state = toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result);
+      const refine = refineNotes.get(result);
+      const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result), ...(refine ? { refine } : {}) };
       panelStates.set(document.uri.toString(), state);
       panel.show(state);
     },
@@ -117,6 +150,10 @@ export function activate(context: vscode.ExtensionContext): void {
       const state = panelStates.get(editor.document.uri.toString());
       if (state) panel.show(state);
       else panel.clear(`No completion yet in ${vscode.workspace.asRelativePath(editor.document.uri)}.`);
+    }),
+    // Accepting part of a suggestion (by word or line) inserts several characters at once: no refinement may replace it now.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.some((c) => c.rangeLength === 0 && c.text.length > 1)) controller.notePartialAccept(e.document.uri.toString());
     }),
     vscode.workspace.onDidCloseTextDocument((d) => {
       controller.forget(d.uri.toString());

@@ -12,6 +12,9 @@ export function describeHardware(h: Hardware): string {
   return `Backend: ${h.backend} on ${h.devices.join(', ')}, ${h.gpuLayers} layers offloaded${vram}`;
 }
 
+/** The search behind a first suggestion: running, or how it ended. */
+export type RefineStatus = 'running' | 'replaced' | 'kept' | 'same' | 'none';
+
 interface LastCompletion {
   readonly ms: number;
   readonly promptTokens: number;
@@ -26,6 +29,7 @@ export class StatusBar implements vscode.Disposable {
   private model: ModelState = { kind: 'idle' };
   private last?: LastCompletion;
   private enabled = true;
+  private refine: RefineStatus = 'none';
 
   constructor() {
     this.item.name = 'TokenTree';
@@ -34,7 +38,8 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: LastCompletion }): void {
+  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: LastCompletion; refine?: RefineStatus }): void {
+    if (change.refine) this.refine = change.refine;
     if (change.strategy) this.strategy = change.strategy;
     if (change.model) this.model = change.model;
     if (change.enabled !== undefined) this.enabled = change.enabled;
@@ -55,13 +60,16 @@ export class StatusBar implements vscode.Disposable {
       this.model.kind === 'ready' ? `${this.model.builtin ? 'built-in model' : 'ready'}${this.model.hardware.backend === 'cpu' ? '' : ` (${this.model.hardware.backend})`}` : this.model.kind === 'error' ? 'model error' : this.model.kind === 'loading' ? 'loading' : 'idle';
     const icon = this.model.kind === 'loading' ? '$(loading~spin)' : this.model.kind === 'error' ? '$(error)' : this.enabled ? '$(type-hierarchy-sub)' : '$(circle-slash)';
     const latency = this.last ? ` · ${Math.round(this.last.ms)} ms` : '';
-    this.item.text = `${icon} ${this.strategy} · ${model}${latency}`;
+    const refine = { running: ' · $(sync~spin) refining', replaced: ' · refined', kept: ' · better in panel', same: '', none: '' }[this.refine];
+    this.item.text = `${icon} ${this.strategy} · ${model}${latency}${refine}`;
     const tip = new vscode.MarkdownString(`**TokenTree** — strategy \`${this.strategy}\`, model: ${model}${this.model.kind === 'error' ? ` (${this.model.message})` : ''}`);
     if (this.model.kind === 'ready') tip.appendText(`\n\n${describeHardware(this.model.hardware)}`);
     if (this.last) {
       const l = this.last;
       tip.appendMarkdown(`\n\nLast completion: ${l.promptTokens} prompt tokens (${l.promptTokensEvaluated} evaluated, the rest cached), ${l.generated} generated, ${Math.round(l.ms)} ms`);
     }
+    const refineTip = { running: 'The first suggestion is shown; the search is still running.', replaced: 'The search replaced the first suggestion with a better one.', kept: 'The search found a different suggestion: see the candidates panel.', same: '', none: '' }[this.refine];
+    if (refineTip) tip.appendMarkdown(`\n\n${refineTip}`);
     tip.appendMarkdown('\n\nClick to choose the decoding strategy.');
     this.item.tooltip = tip;
     this.item.backgroundColor = this.model.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;

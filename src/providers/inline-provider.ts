@@ -13,6 +13,7 @@ export function cursorRequestOf(document: vscode.TextDocument, position: vscode.
     path: vscode.workspace.asRelativePath(document.uri, false),
     repo: vscode.workspace.getWorkspaceFolder(document.uri)?.name,
     automatic: false,
+    version: document.version,
   };
 }
 

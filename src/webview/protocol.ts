@@ -43,6 +43,8 @@ export interface PanelState {
   readonly stats: { readonly modelCalls: number; readonly tokensEvaluated: number; readonly ms: number };
   /** Token healing's re-typed text: the first tokens (of candidates and tree) spell it, the inserted text leaves it out. */
   readonly healed?: string;
+  /** Anytime completion: greedy's first suggestion, and what the search did with it (or that it is still running). */
+  readonly refine?: { readonly first: string; readonly note: string };
   readonly candidates: readonly PanelCandidate[];
   readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
 }

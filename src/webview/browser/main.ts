@@ -77,6 +77,7 @@ function render(state: PanelState, back?: () => void): void {
     el('span', { className: 'stats', text: `${state.stats.modelCalls} model calls · ${state.stats.tokensEvaluated} tokens evaluated · ${formatNumber(state.stats.ms, 0)} ms${state.fim ? '' : ' · prefix-only prompt'}` }),
   ]);
   if (state.healed) header.appendChild(el('span', { className: 'healed-note', text: `token healing re-typed “${showToken(state.healed)}”` }));
+  if (state.refine) header.appendChild(el('span', { className: 'refine-note', role: 'status', text: `first suggestion (greedy): “${showToken(state.refine.first)}” · ${state.refine.note}` }));
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
   treeView.render(state);
