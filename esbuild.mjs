@@ -28,7 +28,7 @@ const builds = [
 // Benchmarks run the code as it ships, bundled like dist/ (into out/bench/, which is not packaged).
 // Under tsx every closure the engine creates also gets a __name() call (tsx keeps function names),
 // which cost 2-4% of a greedy step on the built-in model: a cost users never pay.
-const benches = ['bench/process-overhead.ts', 'bench/snapshots.ts', 'bench/healing.ts', 'bench/completion.ts', 'bench/decoding.ts', 'bench/typing.ts', 'tools/bench-step.ts', 'tools/bench-backend.ts'];
+const benches = ['bench/process-overhead.ts', 'bench/snapshots.ts', 'bench/healing.ts', 'bench/completion.ts', 'bench/decoding.ts', 'bench/typing.ts', 'bench/branch.ts', 'tools/bench-step.ts', 'tools/bench-backend.ts'];
 if (process.argv.includes('--bench')) {
   await Promise.all(benches.map((entry) => esbuild.build({
     ...common, entryPoints: [entry], outfile: `out/bench/${entry.split('/').pop().replace(/\.ts$/, '.js')}`, logLevel: 'warning',

@@ -5,12 +5,12 @@
  * - `_copyStateFromOtherSequence`: llama.cpp's sequence copy, so a fork shares the evaluated prefix.
  *   Fallback: replay the source's tokens into the target (after what the target already shares).
  * - `_decodeTokens` + the context's `sampleToken`: decode through node-llama-cpp's batching
- *   dispatcher, then read the same logits twice with two native samplers: a greedy one that also
- *   returns Σ exp(logit - max) over the whole vocabulary (O(V), no sort), and a top-k one whose
- *   partial sort returns the top N (O(V log N)); a top-1 on a small vocabulary takes one call.
+ *   dispatcher, then read the logits with native samplers: a greedy one that also returns
+ *   Σ exp(logit - max) over the whole vocabulary (O(V), no sort), which alone answers a top-1,
+ *   and for a top-N a top-k one whose partial sort returns the top N (O(V log N)).
  *   The public `controlledEvaluate` reads each position once, and its top list sorts the whole
  *   vocabulary at every step. Fallback: `controlledEvaluate` with that full sort (correct, slower).
- *   See tools/bench-backend.ts for the measured costs.
+ *   See bench/branch.ts and tools/bench-backend.ts for the measured costs.
  */
 
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp';
@@ -147,19 +147,12 @@ class SamplerPool {
 const GREEDY = { temperature: 0 };
 
 /**
- * For a top-1 the greedy sampler can also return the argmax's logit, at the price of a second
- * O(V) pass and a V-sized allocation, instead of a second native call. That pays below this
- * vocabulary size (built-in model, 4k tokens: 0.43 vs 0.60 ms/token at best; at 32k the
- * separate calls win, 0.55 vs 0.91 ms per read).
- */
-const ONE_CALL_TOP1_MAX_VOCAB = 8192;
-
-/**
- * Two native reads of one position's logits, run side by side on libuv's pool: a greedy sampler
- * for Σ exp(logit - max) (one O(V) pass, no sort; asking it for any logit would add a second O(V)
- * pass with a vocabulary-sized allocation), and a top-k sampler whose partial sort yields the top
- * N sorted, the max first. Measured on a 32k vocabulary: 0.54 + 0.11 ms, against 4.8 ms for a
- * top list through the greedy sampler (full sort) and 27 ms for all logits (JS array building).
+ * Native reads of one position's logits. A top-1 takes one: the greedy sampler's pick is the
+ * largest logit, so with Σ exp(logit - max) (one O(V) pass, no sort) its log-probability is
+ * -log Σ, with no second read for the logit itself. A top-N takes two, run side by side on
+ * libuv's pool: that greedy read for Σ, and a top-k sampler whose partial sort yields the top N
+ * sorted, the max first (node-llama-cpp sums totalLogitWeight after the chain, so a top-k read's
+ * own sum covers only the top N). bench:branch times each read at 151,936 tokens.
  */
 async function scoreAt(ctx: AddonContext, pool: SamplerPool, index: number, topN: number, vocabSize: number): Promise<NextTokenScores> {
   if (topN >= vocabSize) {
@@ -167,9 +160,10 @@ async function scoreAt(ctx: AddonContext, pool: SamplerPool, index: number, topN
     return scoresFromFull(pairs ?? [], vocabSize);
   }
   const n = Math.max(1, Math.floor(topN));
-  if (n === 1 && vocabSize <= ONE_CALL_TOP1_MAX_VOCAB) {
-    const [, , , pair, sumExp] = await pool.use(GREEDY, (s) => ctx.sampleToken(index, s, false, false, [[], false, false, true, 0], true));
-    return scoresFromTop(pair ?? [], pair?.[1] ?? NaN, sumExp ?? NaN);
+  if (n === 1) {
+    const [token, , , , sumExp] = await pool.use(GREEDY, (s) => ctx.sampleToken(index, s, false, false, false, true));
+    if (!(token >= 0)) throw new ModelError('llama.cpp picked no token at this position');
+    return scoresFromTop([token, 0], 0, sumExp ?? NaN);
   }
   const norm = pool.use(GREEDY, (s) => ctx.sampleToken(index, s, false, false, false, true));
   // temperature 1 leaves the logits as they are; the seed only fixes the sampler's unused draw.

@@ -87,8 +87,9 @@ describe('llama.cpp backend', function () {
     assert.deepEqual([...top.next.logits], [...full.next.logits.subarray(0, 16)]);
     for (let i = 0; i < 16; i++) assert.equal(full.next.full[top.next.ids[i]!], top.next.logits[i]);
     assert.ok(Math.abs(top.next.logNormalizer - full.next.logNormalizer) < 1e-4);
-    assert.deepEqual([[...one.next.ids], [...one.next.logits]], [[full.next.ids[0]], [full.next.logits[0]]]);
-    assert.ok(Math.abs(one.next.logNormalizer - full.next.logNormalizer) < 1e-4);
+    // A top-1 comes from one read (the greedy pick and Σ exp): its logit is relative to the max.
+    assert.deepEqual([...one.next.ids], [full.next.ids[0]]);
+    assert.ok(Math.abs(logProbs(one.next)[0]! - logProbs(full.next)[0]!) < 1e-5, `${logProbs(one.next)[0]} vs ${logProbs(full.next)[0]}`);
     const pub = await loadTestModel({ scoring: 'public', maxBranches: 2 });
     try {
       assert.equal(pub.info.scoring, 'public');

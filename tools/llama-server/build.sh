@@ -4,13 +4,17 @@
 # the same llama.cpp the in-process backend runs. Cached under .cache/ (gitignored): a build
 # whose marker names the bundle's commit is reused. Installs cmake, ninja and g++ from Debian
 # when missing (CI runs as root). Prints the binary's path last.
+#
+#   bash tools/llama-server/build.sh [TARGET]   (default llama-server; bench:branch asks for
+#                                                llama-batched-bench, built in the same tree)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 BUNDLE=node_modules/node-llama-cpp/llama/gitRelease.bundle
 SRC="${LLAMA_SRC:-.cache/llama.cpp-src}"
 BUILD="${LLAMA_SERVER_BUILD:-.cache/llama-server}"
-BIN="$BUILD/bin/llama-server"
+TARGET="${1:-llama-server}"
+BIN="$BUILD/bin/$TARGET"
 log() { echo "llama-server-build: $*" >&2; }
 
 [ -f "$BUNDLE" ] || { log "ERROR: $BUNDLE is missing; run npm install first"; exit 1; }
@@ -28,7 +32,9 @@ done
 config=(-DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF
   -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=OFF "${isa[@]}" -DBUILD_SHARED_LIBS=OFF)
 options="$(echo "${config[*]}" | md5sum | cut -c1-12)"
-MARKER="$BUILD/.ok-$commit-$options"
+# The configured tree is kept while its commit and options hold; each target has its own marker.
+CONFIGURED="$BUILD/.configured-$commit-$options"
+MARKER="$BUILD/.ok-$TARGET-$commit-$options"
 if [ -x "$BIN" ] && [ -f "$MARKER" ]; then
   log "cached ($commit, options $options)"
   echo "$BIN"
@@ -63,10 +69,12 @@ if [ "$(git -C "$SRC" rev-parse HEAD 2>/dev/null || true)" != "$commit" ]; then
   git clone -q "$BUNDLE" "$SRC"
   git -C "$SRC" checkout -q "$commit"
 fi
-rm -rf "$BUILD"
-cmake -S "$SRC" -B "$BUILD" -G Ninja "${config[@]}" >/dev/null
-ninja -C "$BUILD" -j"$(nproc)" llama-server >&2
-rm -f "$BUILD"/.ok-*
+if [ ! -f "$CONFIGURED" ]; then
+  rm -rf "$BUILD"
+  cmake -S "$SRC" -B "$BUILD" -G Ninja "${config[@]}" >/dev/null
+  touch "$CONFIGURED"
+fi
+ninja -C "$BUILD" -j"$(nproc)" "$TARGET" >&2
 touch "$MARKER"
 log "built in $((SECONDS - started)) s"
 echo "$BIN"

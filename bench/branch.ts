@@ -1,0 +1,152 @@
+/**
+ * What a branch costs, against what llama.cpp charges for it, side by side in one run, one thread:
+ *
+ * - llama.cpp's own batched decode (`llama-batched-bench`, built from the llama.cpp source
+ *   node-llama-cpp ships, no sampling): the 1-sequence and the 4-sequence step;
+ * - node-llama-cpp's own greedy generation;
+ * - each strategy's decode ms per committed token through TokenTree's engine (greedy as the
+ *   editor runs it with the panel closed, and with the panel's alternatives), and beam-4's ms per
+ *   step; the ratios the goals are written in;
+ * - one 4-branch tree step taken apart (branch-step.ts).
+ *
+ * On two models: Qwen2.5-Coder's 151,936-token vocabulary on 1 layer 64 wide (a step is the host's
+ * vocabulary-sized work per branch: what a batched step costs on a GPU), and Qwen2.5-Coder-0.5B's
+ * shape (compute-bound on a CPU). Both random-weight, written by tools/model/real-shape.ts.
+ *
+ *   npm run bench:branch -- [--models heavy,real-shape] [--runs N] [--tokens N] [--json]
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { completeAt } from '../src/engine/complete';
+import { partsFromText } from '../src/decoding/prompt-parts';
+import type { StrategyName } from '../src/decoding/strategy';
+import { loadModel, type LoadedModel } from '../src/model/load';
+import { realShapeModel, vocabHeavyModel } from '../tools/model/real-shape';
+import { breakDownStep, type StepBreakdown } from './branch-step';
+import { nativeGreedy } from './native';
+import { benchFlag, benchPosition, repoRoot } from './position';
+import { median } from './stats';
+
+const json = process.argv.includes('--json');
+const runs = Number(benchFlag('runs') ?? 5);
+const maxTokens = Number(benchFlag('tokens') ?? 32);
+const models = (benchFlag('models') ?? 'heavy,real-shape').split(',');
+const { prefix, suffix } = benchPosition();
+
+/** llama.cpp's batched decode: ms per step of one sequence and of four (a token each, logits out). */
+function llamaSteps(model: string): { oneMs: number; fourMs: number } {
+  const out = execFileSync('bash', [join(repoRoot, 'tools', 'llama-server', 'build.sh'), 'llama-batched-bench'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const binary = join(repoRoot, out.trim().split('\n').pop()!);
+  const tg = 64;
+  const lines = execFileSync(binary, ['-m', model, '-c', '4096', '-b', '2048', '-ub', '512', '-npp', '256', '-ntg', String(tg), '-npl', '1,4', '-t', '1', '--output-format', 'jsonl'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const rows = lines.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { pl: number; t_tg: number });
+  const step = (pl: number) => (rows.find((r) => r.pl === pl)!.t_tg * 1000) / tg;
+  return { oneMs: step(1), fourMs: step(4) };
+}
+
+/** A distinct first line per run: every run evaluates its whole prompt, as a new position does. */
+const cold = (run: number, side: string) => partsFromText(`// branch ${side} ${run}\n${prefix}`, suffix);
+
+interface StrategyRow { strategy: string; decodeMsPerCommittedToken: number; msPerStep: number; modelCalls: number; committedTokens: number }
+
+async function strategyRow(m: LoadedModel, name: string, strategy: StrategyName, options: Record<string, unknown>): Promise<StrategyRow> {
+  const rows: StrategyRow[] = [];
+  await completeAt(m, { parts: cold(-1, name), strategy, options: { maxTokens, seed: 1, ...options } });
+  for (let run = 0; run < runs; run++) {
+    const r = await completeAt(m, { parts: cold(run, name), strategy, options: { maxTokens, seed: 1, ...options } });
+    const tokens = Math.max(1, r.candidates[0]?.tokens.length ?? 1);
+    rows.push({ strategy: name, decodeMsPerCommittedToken: r.stats.ms / tokens, msPerStep: r.stats.ms / Math.max(1, r.stats.modelCalls), modelCalls: r.stats.modelCalls, committedTokens: tokens });
+  }
+  const med = (k: keyof Omit<StrategyRow, 'strategy'>) => median(rows.map((x) => x[k]));
+  return { strategy: name, decodeMsPerCommittedToken: med('decodeMsPerCommittedToken'), msPerStep: med('msPerStep'), modelCalls: med('modelCalls'), committedTokens: med('committedTokens') };
+}
+
+async function benchModel(name: string, path: string) {
+  const llama = llamaSteps(path);
+  const m = await loadModel({ modelPath: path, threads: 1, contextSize: 4096 });
+  try {
+    // Greedy against node-llama-cpp's own, alternating who goes first, end of generation ignored.
+    const ours: number[] = [];
+    const native: number[] = [];
+    for (let run = -1; run < 2 * runs; run++) {
+      const parts = cold(run, 'native');
+      const nativeFirst = run % 2 === 1;
+      const n0 = nativeFirst ? await measureNative(m, parts) : undefined;
+      const t0 = performance.now();
+      await completeAt(m, { parts, strategy: 'greedy', options: { maxTokens, seed: 1, ignoreEndOfGeneration: true, alternatives: 0 } });
+      const o = performance.now() - t0;
+      const n = n0 ?? await measureNative(m, parts);
+      if (run >= 0) {
+        ours.push(o / maxTokens);
+        native.push(n / maxTokens);
+      }
+    }
+    const strategies = [
+      await strategyRow(m, 'greedy', 'greedy', { alternatives: 0, ignoreEndOfGeneration: true }),
+      await strategyRow(m, 'greedy (panel)', 'greedy', { ignoreEndOfGeneration: true }),
+      await strategyRow(m, 'beam-4', 'beam', { width: 4 }),
+      await strategyRow(m, 'mcts', 'mcts', {}),
+      await strategyRow(m, 'entropy', 'entropy', {}),
+      await strategyRow(m, 'top-p', 'top-p', {}),
+    ];
+    const greedy = strategies[0]!.decodeMsPerCommittedToken;
+    const by = (s: string) => strategies.find((r) => r.strategy === s)!;
+    const prompt = m.buildPrompt(cold(9999, 'step'), { maxNewTokens: maxTokens }).tokens;
+    const step: StepBreakdown = await breakDownStep(m, prompt, Math.max(20, 4 * runs));
+    return {
+      model: name, path, vocabSize: m.info.vocabSize, threads: m.info.threads,
+      llamaCpp: { oneSequenceStepMs: llama.oneMs, fourSequenceStepMs: llama.fourMs },
+      nodeLlamaCppGreedyMsPerToken: median(native),
+      greedyMsPerTokenPanelClosed: median(ours),
+      strategies,
+      ratios: {
+        greedyVsNodeLlamaCpp: median(ours) / median(native),
+        greedyVsLlamaCppStep: median(ours) / llama.oneMs,
+        beam4StepVsLlamaCpp4Step: by('beam-4').msPerStep / llama.fourMs,
+        mctsVsGreedy: by('mcts').decodeMsPerCommittedToken / greedy,
+        entropyVsGreedy: by('entropy').decodeMsPerCommittedToken / greedy,
+        treeStepReadsVsDecode: step.readsTogetherMs / step.decodeMs,
+      },
+      step,
+    };
+  } finally {
+    await m.dispose();
+  }
+}
+
+/** node-llama-cpp's greedy for `maxTokens` tokens, prompt making included (as ours includes it). */
+async function measureNative(m: LoadedModel, parts: ReturnType<typeof cold>): Promise<number> {
+  const run = await nativeGreedy(m, () => m.buildPrompt(parts, { maxNewTokens: maxTokens }).tokens, maxTokens);
+  return run.end - run.start;
+}
+
+async function main() {
+  const reports = [];
+  for (const name of models) {
+    const path = name === 'heavy' ? await vocabHeavyModel() : name === 'real-shape' ? await realShapeModel() : name;
+    reports.push(await benchModel(name, path));
+  }
+  if (json) {
+    console.log(JSON.stringify({ node: process.version, maxTokens, runs, reports }, null, 2));
+    return;
+  }
+  const f = (x: number) => x.toFixed(2);
+  for (const r of reports) {
+    console.log(`\n${r.model} (${r.path}): vocabulary ${r.vocabSize}, ${r.threads} thread, ${maxTokens} tokens, median of ${runs}`);
+    console.log(`llama.cpp batched decode: 1 sequence ${f(r.llamaCpp.oneSequenceStepMs)} ms/step, 4 sequences ${f(r.llamaCpp.fourSequenceStepMs)} ms/step`);
+    console.log(`node-llama-cpp greedy ${f(r.nodeLlamaCppGreedyMsPerToken)} ms/token; TokenTree greedy, panel closed ${f(r.greedyMsPerTokenPanelClosed)} ms/token`);
+    console.log(`${'strategy'.padEnd(16)}${'ms/committed tok'.padStart(18)}${'ms/step'.padStart(10)}${'calls'.padStart(8)}${'tokens'.padStart(8)}${'x greedy'.padStart(10)}`);
+    for (const s of r.strategies) {
+      console.log(`${s.strategy.padEnd(16)}${f(s.decodeMsPerCommittedToken).padStart(18)}${f(s.msPerStep).padStart(10)}${String(s.modelCalls).padStart(8)}${String(s.committedTokens).padStart(8)}${f(s.decodeMsPerCommittedToken / r.strategies[0]!.decodeMsPerCommittedToken).padStart(10)}`);
+    }
+    const q = r.ratios;
+    console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);
+    const s = r.step;
+    console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · Σexp read ${f(s.normalizerCallMs)} ms and top-N read ${f(s.topCallMs)} ms per position · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
