@@ -16,10 +16,14 @@ import { quoteText } from '../decoding/describe-value';
 import { stopContextAt } from '../decoding/stop-rules';
 import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
+import { SETTING_RULES } from '../host/setting-rules';
 
 const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', server: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool' } as const;
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The editor's default `tokentree.firstSuggestionMs`. */
+const FIRST_SUGGESTION_MS = SETTING_RULES.firstSuggestionMs.default;
 
 export interface Position {
   file: string;
@@ -115,10 +119,17 @@ export async function withModelProcess<T>(path: string, body: (m: ModelSession) 
   return inModelProcess(async (p) => body(await p.load({ modelPath: path, ...hardware })));
 }
 
-/** The editor's completion at a position: its prompt window and layout, and its stop rules. */
-export function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName): Promise<CompletionResult> {
+/**
+ * The editor's completion at a position: its prompt window and layout, and its stop rules.
+ * `firstSuggestionMs`: as the editor's anytime completion (greedy's suggestion first, then the
+ * strategy's own result, which it does not change), so the result's `firstMs` says when the
+ * editor would show something.
+ */
+export function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName, firstSuggestionMs?: number): Promise<CompletionResult> {
   const parts = partsFromText(p.prefix, p.suffix);
-  return m.complete({ parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop: stopContextAt(p.prefix, p.suffix, parts.suffix), healing: p.healing });
+  const request = { parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop: stopContextAt(p.prefix, p.suffix, parts.suffix), healing: p.healing };
+  if (firstSuggestionMs === undefined || strategy === 'greedy') return m.complete(request);
+  return m.complete({ ...request, firstSuggestionMs }, undefined, undefined, () => undefined);
 }
 
 /** The contract other tools rely on (see README). */
@@ -147,7 +158,10 @@ export function completionJson(r: CompletionResult, info?: ModelInfo): object {
       score: c.score,
       tokens: c.steps.map((s) => ({ text: s.text, logprob: s.logprob, entropy: s.entropy })),
     })),
-    stats: { modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms, promptTokens: r.promptTokens, ...(info ? hardwareStats(info) : {}) },
+    stats: {
+      modelCalls: r.stats.modelCalls, tokensEvaluated: r.stats.tokensEvaluated, ms: r.stats.ms, promptTokens: r.promptTokens,
+      ...(r.firstMs !== undefined ? { firstMs: r.firstMs } : {}), ...(info ? hardwareStats(info) : {}),
+    },
   };
 }
 
@@ -158,7 +172,7 @@ export const oneLine = (text: string, width = 60) => {
 
 export async function runComplete(argv: readonly string[]): Promise<string> {
   const p = readPosition(argv);
-  const { result, info } = await withSession(p, async (m) => ({ result: await completeAsEditor(m, p, p.strategy), info: m.info }));
+  const { result, info } = await withSession(p, async (m) => ({ result: await completeAsEditor(m, p, p.strategy, FIRST_SUGGESTION_MS), info: m.info }));
   if (p.json) return JSON.stringify(completionJson(result, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
   if (result.healed !== undefined) lines.push(`token healing re-typed ${JSON.stringify(result.healed)}`);

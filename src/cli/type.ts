@@ -50,12 +50,17 @@ export interface Keystroke {
   readonly promptTokensEvaluated: number;
   /** Prompt tokens kept through a KV shift (close to a fresh evaluation, not equal to it). */
   readonly promptTokensShifted: number;
-  /** Keystroke to suggestion, through the whole controller. */
+  /** Keystroke to the final suggestion, through the whole controller (the replay waits for it). */
   readonly ms: number;
+  /** Keystroke to the first suggestion shown: greedy's, for an anytime completion of a search strategy; else `ms`. */
+  readonly firstMs: number;
+  /** A later suggestion (the search's) replaced the first one. */
+  readonly refined: boolean;
   /** The strategy's own decoding time (0 when no model call). */
   readonly decodeMs: number;
   /** Served from the controller's cache without a model call. */
   readonly cached: boolean;
+  /** The final suggestion shown. */
   readonly suggestion: string | null;
   /** The completion's error, when it failed (the editor logs it and shows nothing). */
   readonly error?: string;
@@ -67,6 +72,10 @@ export interface TypingReport {
     readonly medianPromptTokensEvaluated: number;
     readonly p50Ms: number;
     readonly p95Ms: number;
+    readonly p50FirstMs: number;
+    readonly p95FirstMs: number;
+    /** Share of the keystrokes that asked the model whose first suggestion was replaced. */
+    readonly refinedRate: number;
     readonly cacheHitRate: number;
   };
 }
@@ -75,8 +84,8 @@ export interface TypingReport {
 class RecordingEngine implements CompletionEngine {
   last?: CompletionResult;
   constructor(private readonly inner: CompletionEngine) {}
-  async complete(request: EngineRequest, signal: AbortSignal): Promise<CompletionResult> {
-    const result = await this.inner.complete(request, signal);
+  async complete(request: EngineRequest, signal: AbortSignal, onFirst?: (r: CompletionResult) => void): Promise<CompletionResult> {
+    const result = await this.inner.complete(request, signal, onFirst);
     if (!request.background) this.last = result;
     return result;
   }
@@ -149,8 +158,12 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           documentKey: `file:///${o.path}`, languageId: o.languageId, document: buffer.document,
           line: buffer.line, character: buffer.character, path: o.path, automatic: true,
         });
+        const firstMs = performance.now() - t0;
+        // As the editor: the first suggestion shows now; the replay waits for the search before the next key.
+        const refinement = await controller.refinement();
         const ms = performance.now() - t0;
         const r = engine.last as CompletionResult | undefined;
+        const shown = refinement?.replaced ? refinement.final : suggestions;
         keystrokes.push({
           key,
           segment,
@@ -159,9 +172,11 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           promptTokensEvaluated: r?.promptTokensEvaluated ?? 0,
           promptTokensShifted: r?.promptTokensShifted ?? 0,
           ms,
+          firstMs,
+          refined: refinement?.replaced ?? false,
           decodeMs: r?.stats.ms ?? 0,
           cached: r === undefined && suggestions !== undefined,
-          suggestion: suggestions?.[0]?.text ?? null,
+          suggestion: shown?.[0]?.text ?? null,
           ...(error === undefined ? {} : { error }),
         });
       }
@@ -178,6 +193,9 @@ function summarize(keys: readonly Keystroke[]): TypingReport['summary'] {
     medianPromptTokensEvaluated: quantile(keys.map((k) => k.promptTokensEvaluated), 0.5),
     p50Ms: quantile(keys.map((k) => k.ms), 0.5),
     p95Ms: quantile(keys.map((k) => k.ms), 0.95),
+    p50FirstMs: quantile(keys.map((k) => k.firstMs), 0.5),
+    p95FirstMs: quantile(keys.map((k) => k.firstMs), 0.95),
+    refinedRate: keys.filter((k) => k.refined).length / Math.max(1, keys.filter((k) => !k.cached).length),
     cacheHitRate: keys.filter((k) => k.cached).length / Math.max(1, keys.length),
   };
 }
@@ -206,7 +224,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
   if (p.json) {
     return JSON.stringify({
       keystrokes: report.keystrokes.map((k) => ({
-        key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, cached: k.cached, suggestion: k.suggestion,
+        key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, firstMs: k.firstMs, refined: k.refined, cached: k.cached, suggestion: k.suggestion,
         promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs, ...(k.error === undefined ? {} : { error: k.error }),
       })),
       summary: report.summary,
