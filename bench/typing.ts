@@ -6,13 +6,16 @@
  * distribution is from a fresh evaluation.
  *
  *   npm run bench:typing -- [--models builtin,real-shape] [--strategies greedy,beam] [--max-tokens N]
- *                           [--positions N] [--legacy-keys N] [--json]
+ *                           [--positions N] [--legacy-keys N] [--anytime beam,mcts|none] [--anytime-keys N] [--json]
  *
  * Files: commander's lib/command.js, picomatch's lib/parse.js and semver's classes/range.js
  * (MIT, MIT, ISC; all held out of the built-in model's training). At each position two real lines
  * are removed and typed again; then the cursor jumps 10 lines up and 30 lines down, and types a new
  * line at each. The real-shape model is Qwen2.5-Coder-0.5B's shape and vocabulary with random
  * weights (tools/model/real-shape.ts), written on first use into .cache/models/.
+ *
+ * Anytime completion (typing-anytime.ts): the same positions, each segment typing at most
+ * --anytime-keys characters, with greedy and with each --anytime strategy refined and not.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +26,8 @@ import { loadModel, type LoadedModel } from '../src/model/load';
 import { realShapeModel } from '../tools/model/real-shape';
 import { shiftDistance, type ShiftDistance } from './shift-distance';
 import { repoRoot, benchFlag } from './position';
+import { anytimeRows, printAnytime } from './typing-anytime';
+import type { StrategyName } from '../src/decoding/strategy';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -190,6 +195,11 @@ async function runModel(name: string, path: string) {
       });
     }
     result.strategies = rows;
+    const anytime = (benchFlag('anytime') ?? 'beam,mcts').split(',').filter((s) => s && s !== 'none') as StrategyName[];
+    if (anytime.length > 0) {
+      const anytimeKeys = Number(benchFlag('anytime-keys') ?? (name === 'builtin' ? 1000 : 8));
+      result.anytime = await anytimeRows(model, all.map((s) => ({ text: s.text, path: s.file, languageId: 'javascript', segments: segmentsOf(s, anytimeKeys), maxTokens, seed: 1 })), anytime);
+    }
     result.shift = await shiftSamples(model, path, name === 'builtin' ? 12 : 4);
   } finally {
     await model.dispose();
@@ -229,6 +239,7 @@ function print(r: Record<string, unknown>): void {
     }
     console.log(`    legacy ÷ stable* (stable* = the same ${row.ratio.keystrokes} keystrokes): prompt tokens per in-line key ${row.ratio.inline.toFixed(1)}×, per jump ${row.ratio.jump.toFixed(2)}×; p50 ${row.ratio.p50Ms.toFixed(2)}×, p95 ${row.ratio.p95Ms.toFixed(2)}×`);
   }
+  if (r.anytime) printAnytime(r.anytime as Parameters<typeof printAnytime>[0]);
   const s = r.shift as ShiftDistance;
   console.log(`  KV shift vs fresh evaluation (${s.samples} shifted prompts of ${s.pairs}, ${s.medianShiftedTokens} tokens kept by the shift, median): KL median ${s.klMedian.toExponential(2)} max ${s.klMax.toExponential(2)} nats; same top token ${(100 * s.top1Agreement).toFixed(0)}%; greedy ${s.continuationTokens} tokens identical ${(100 * s.continuationAgreement).toFixed(0)}%; noise floor (exact re-evaluation vs fresh) KL max ${s.exactKlMax.toExponential(2)}`);
 }

@@ -56,6 +56,8 @@ export interface Keystroke {
   readonly firstMs: number;
   /** A later suggestion (the search's) replaced the first one. */
   readonly refined: boolean;
+  /** The strategy's best candidate stopped at the time budget (its result then depends on the machine's speed). */
+  readonly budgetCut: boolean;
   /** The strategy's own decoding time (0 when no model call). */
   readonly decodeMs: number;
   /** Served from the controller's cache without a model call. */
@@ -174,6 +176,7 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           ms,
           firstMs,
           refined: refinement?.replaced ?? false,
+          budgetCut: r?.candidates[0]?.finish === 'budget',
           decodeMs: r?.stats.ms ?? 0,
           cached: r === undefined && suggestions !== undefined,
           suggestion: shown?.[0]?.text ?? null,
