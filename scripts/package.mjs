@@ -1,5 +1,6 @@
 // Writes tokentree-<version>.vsix for one platform:
-//   npm run package -- [--target linux-x64] [--gpu vulkan|cuda] [--out file.vsix] [--no-build]
+//   npm run package -- [--target linux-x64] [--gpu vulkan|cuda] [--out file.vsix] [--no-build] [--list]
+// --list stages and prints what the VSIX would hold (`vsce ls`), one path a line, without packing.
 // vsce's own dependency walk would ship every optional node-llama-cpp binary package (CUDA alone
 // is 500 MB), so we stage a directory with exactly what runs (dist/, models/, media/,
 // node-llama-cpp's run-time dependency closure and the one binary package for the target) and
@@ -16,6 +17,7 @@ const { values: args } = parseArgs({
     gpu: { type: 'string' },
     out: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
   },
 });
 
@@ -42,7 +44,9 @@ const binaryPackages = [...BINARIES[target].cpu, ...(args.gpu ? BINARIES[target]
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const out = path.resolve(args.out ?? path.join(root, `${manifest.name}-${manifest.version}.vsix`));
 const cache = path.join(root, '.cache', 'package');
-const stage = path.join(cache, 'stage');
+// --list stages in a folder of its own, so a test can list while a package is being built.
+fs.mkdirSync(cache, { recursive: true });
+const stage = args.list ? fs.mkdtempSync(path.join(cache, 'list-')) : path.join(cache, 'stage');
 const run = (cmd, argv, cwd = root) => execFileSync(cmd, argv, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
 
 if (!args['no-build']) run(process.execPath, ['esbuild.mjs']);
@@ -129,12 +133,21 @@ for (const name of binaryPackages) {
   run('tar', ['-xzf', path.join(tarballs, file), '-C', dest, '--strip-components=1']);
 }
 
-// vsce asks on stdin about a missing repository/license; stdin is closed, so it must not ask.
 const vsce = path.join(nodeModules, '@vscode', 'vsce', 'vsce');
+if (args.list) {
+  try {
+    run(process.execPath, [vsce, 'ls'], stage);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+// vsce asks on stdin about a missing repository/license; stdin is closed, so it must not ask.
+// Relative links and pictures in the README are rewritten to the repository's, since docs/ does not ship.
 const hasLicense = ['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => fs.existsSync(path.join(stage, f)));
 run(process.execPath, [
   vsce, 'package', '--target', target, '--out', out,
-  '--allow-missing-repository', '--no-rewrite-relative-links', ...(hasLicense ? [] : ['--skip-license']),
+  '--allow-missing-repository', ...(hasLicense ? [] : ['--skip-license']),
 ], stage);
 const mb = (fs.statSync(out).size / 1024 / 1024).toFixed(1);
 console.log(`package: ${path.relative(process.cwd(), out)} (${target}${args.gpu ? ` + ${args.gpu}` : ''}, ${mb} MiB)`);

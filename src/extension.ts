@@ -132,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tokentree.enableGpu', () => (models ? enableGpu(context, models, log) : undefined)),
     vscode.commands.registerCommand('tokentree.compareStrategies', () => compareStrategiesHere(controller, engine, shown, panel)),
     vscode.commands.registerCommand('tokentree.showCandidates', () => vscode.commands.executeCommand(`${CandidatesView.viewId}.focus`)),
+    vscode.commands.registerCommand('tokentree.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#tokentree.start`, false)),
     vscode.commands.registerTextEditorCommand('tokentree.acceptUntilUncertain', (editor) => shown.acceptUntilUncertain(editor, acceptEntropy())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('tokentree.strategy')) status.update({ strategy: readStrategy() });

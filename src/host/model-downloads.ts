@@ -169,7 +169,8 @@ export function offerRealModel(context: vscode.ExtensionContext): void {
   if (verdictFor(estimateFromFileSize(smallest), memoryBudget({ devices: [] })) !== 'fits') return;
   void context.globalState.update(FIRST_RUN_SHOWN, true);
   const message = 'TokenTree is completing with its built-in demo model (5 M parameters): it shows how the decoding works, not good code. This machine can run a real code model.';
-  void vscode.window.showInformationMessage(message, 'Choose a Model…').then((choice) => {
-    if (choice) void vscode.commands.executeCommand('tokentree.downloadModel');
+  void vscode.window.showInformationMessage(message, 'Choose a Model…', 'Get Started').then((choice) => {
+    if (choice === 'Choose a Model…') void vscode.commands.executeCommand('tokentree.downloadModel');
+    else if (choice) void vscode.commands.executeCommand('tokentree.openWalkthrough');
   });
 }
