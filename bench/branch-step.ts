@@ -3,7 +3,7 @@
  * log-probabilities, as beam-4 asks. Each part is timed on its own, on a context of its own:
  *
  * - decode: node-llama-cpp's batched decode of the four tokens with their logits, no scoring;
- * - each native read alone (Σ exp over the vocabulary; the top N), per position;
+ * - each native read alone (the plain greedy read; Σ exp over the vocabulary; the top N), per position;
  * - the reads as the driver runs them (both per position, all positions at once on libuv's pool,
  *   each vocabulary-sized candidate fill under the context's one sampler mutex);
  * - the driver's whole step; the engine's LanguageModel.evaluate (slot table, score slicing).
@@ -31,7 +31,8 @@ export interface StepBreakdown {
   readonly topN: number;
   /** Batched decode of one token per branch, logits computed, nothing read. */
   readonly decodeMs: number;
-  /** One position's Σ exp read alone, and its top-N read alone. */
+  /** One position's plain greedy read (node-llama-cpp's own generation reads this), its Σ exp read, its top-N read, each alone. */
+  readonly plainCallMs: number;
   readonly normalizerCallMs: number;
   readonly topCallMs: number;
   /** Every position's two reads, as the driver starts them: all at once. */
@@ -58,7 +59,7 @@ export async function breakDownStep(m: LoadedModel, prompt: readonly number[], r
   const ctx = internals._ctx;
   const seqs: LlamaContextSequence[] = Array.from({ length: branches }, () => context.getSequence());
   const driver = createDriver(context, seqs[0]!, m.info.vocabSize, { scoring: 'direct', copying: 'native' });
-  const parts = { decode: [] as number[], norm: [] as number[], top: [] as number[], together: [] as number[], inTurn: [] as number[], driver: [] as number[] };
+  const parts = { decode: [] as number[], plain: [] as number[], norm: [] as number[], top: [] as number[], together: [] as number[], inTurn: [] as number[], driver: [] as number[] };
   try {
     await Promise.all(seqs.map((s) => s.evaluateWithoutGeneratingNewTokens([...prompt] as never[])));
     let token = prompt[prompt.length - 1]!;
@@ -85,6 +86,7 @@ export async function breakDownStep(m: LoadedModel, prompt: readonly number[], r
         await all;
         if (i !== indices[0]) return null;
         const time = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
+        parts.plain.push(await time(() => ctx.sampleToken(i, norm, false, false, false, false)));
         parts.norm.push(await time(() => ctx.sampleToken(i, norm, false, false, false, true)));
         parts.top.push(await time(() => ctx.sampleToken(i, tops[0], false, false, [[], false, false, false, topN], false)));
         parts.inTurn.push(await time(async () => {
@@ -111,7 +113,7 @@ export async function breakDownStep(m: LoadedModel, prompt: readonly number[], r
   }
   return {
     branches, topN,
-    decodeMs: median(parts.decode), normalizerCallMs: median(parts.norm), topCallMs: median(parts.top),
+    decodeMs: median(parts.decode), plainCallMs: median(parts.plain), normalizerCallMs: median(parts.norm), topCallMs: median(parts.top),
     readsTogetherMs: median(parts.together), readsInTurnMs: median(parts.inTurn), driverStepMs: median(parts.driver),
     engineStepMs: await engineStep(m, prompt, reps, branches, topN),
   };

@@ -44,6 +44,35 @@ function llamaSteps(model: string): { oneMs: number; fourMs: number } {
   return { oneMs: step(1), fourMs: step(4) };
 }
 
+/** The fused-read prototype's medians (tools/prototype/fused-read.cpp), in ms per position. */
+function fusedRead(vocab: number, topN: number): { plainReadMs: number; normalizerReadMs: number; topReadMs: number; fusedReadMs: number } {
+  const out = execFileSync('bash', [join(repoRoot, 'tools', 'prototype', 'build.sh')], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const binary = join(repoRoot, out.trim().split('\n').pop()!);
+  return JSON.parse(execFileSync(binary, [String(vocab), String(topN), '300'], { encoding: 'utf8' })) as ReturnType<typeof fusedRead>;
+}
+
+/**
+ * What the goals can reach: through node-llama-cpp 3.22.1's reads (the floor: a step is its decode
+ * and its reads, nothing of ours), and with the prototype's fused read in their place (its time
+ * plus what a read costs beyond its work: the call, the pool, the promise).
+ */
+function floors(nativeMs: number, llama: { oneMs: number; fourMs: number }, step: StepBreakdown, proto: ReturnType<typeof fusedRead>) {
+  const callOverhead = Math.max(0, step.plainCallMs - proto.plainReadMs);
+  const fusedCall = callOverhead + proto.fusedReadMs;
+  return {
+    api: {
+      greedyVsNodeLlamaCpp: (nativeMs + step.normalizerCallMs - step.plainCallMs) / nativeMs,
+      beam4StepVsLlamaCpp4Step: (step.decodeMs + step.readsTogetherMs) / llama.fourMs,
+    },
+    fusedPrototype: {
+      readMs: proto.fusedReadMs, todayNormalizerReadMs: proto.normalizerReadMs, todayTopReadMs: proto.topReadMs,
+      greedyVsNodeLlamaCpp: (nativeMs + fusedCall - step.plainCallMs) / nativeMs,
+      // The reads one after another: a fused read needs no candidate array, but the bound holds.
+      beam4StepVsLlamaCpp4Step: (step.decodeMs + step.branches * fusedCall) / llama.fourMs,
+    },
+  };
+}
+
 /** A distinct first line per run: every run evaluates its whole prompt, as a new position does. */
 const cold = (run: number, side: string) => partsFromText(`// branch ${side} ${run}\n${prefix}`, suffix);
 
@@ -93,6 +122,7 @@ async function benchModel(name: string, path: string) {
     const by = (s: string) => strategies.find((r) => r.strategy === s)!;
     const prompt = m.buildPrompt(cold(9999, 'step'), { maxNewTokens: maxTokens }).tokens;
     const step: StepBreakdown = await breakDownStep(m, prompt, Math.max(20, 4 * runs));
+    const proto = fusedRead(m.info.vocabSize, step.topN);
     return {
       model: name, path, vocabSize: m.info.vocabSize, threads: m.info.threads,
       llamaCpp: { oneSequenceStepMs: llama.oneMs, fourSequenceStepMs: llama.fourMs },
@@ -108,6 +138,7 @@ async function benchModel(name: string, path: string) {
         treeStepReadsVsDecode: step.readsTogetherMs / step.decodeMs,
       },
       step,
+      floors: floors(median(native), llama, step, proto),
     };
   } finally {
     await m.dispose();
@@ -142,7 +173,10 @@ async function main() {
     const q = r.ratios;
     console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);
     const s = r.step;
-    console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · Σexp read ${f(s.normalizerCallMs)} ms and top-N read ${f(s.topCallMs)} ms per position · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms`);
+    console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · per position: plain read ${f(s.plainCallMs)}, Σexp read ${f(s.normalizerCallMs)}, top-N read ${f(s.topCallMs)} ms · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms`);
+    const fl = r.floors;
+    console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}`);
+    console.log(`fused-read prototype (${fl.fusedPrototype.readMs.toFixed(3)} ms a position, against today's ${fl.fusedPrototype.todayNormalizerReadMs.toFixed(3)} + ${fl.fusedPrototype.todayTopReadMs.toFixed(3)} ms in C++): greedy/node-llama-cpp ${f(fl.fusedPrototype.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.fusedPrototype.beam4StepVsLlamaCpp4Step)}`);
   }
 }
 

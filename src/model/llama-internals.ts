@@ -108,8 +108,7 @@ class SamplerPool {
   private created = 0;
   constructor(private readonly create: () => AddonSampler, private readonly max = 8) {}
 
-  async use<T>(config: Record<string, number>, run: (s: AddonSampler) => Promise<T>): Promise<T> {
-    const key = JSON.stringify(config);
+  async use<T>({ config, key }: SamplerConfig, run: (s: AddonSampler) => Promise<T>): Promise<T> {
     let entry = this.take(key);
     while (entry === undefined) {
       if (this.created < this.max) {
@@ -144,7 +143,16 @@ class SamplerPool {
   }
 }
 
-const GREEDY = { temperature: 0 };
+/** A sampler chain's settings with the key the pool matches samplers by, made once per chain. */
+interface SamplerConfig {
+  readonly config: Record<string, number>;
+  readonly key: string;
+}
+const samplerConfig = (config: Record<string, number>): SamplerConfig => ({ config, key: JSON.stringify(config) });
+const GREEDY = samplerConfig({ temperature: 0 });
+const topKConfigs = new Map<number, SamplerConfig>();
+/** temperature 1 leaves the logits as they are; the seed only fixes the sampler's unused draw. */
+const topK = (n: number) => topKConfigs.get(n) ?? topKConfigs.set(n, samplerConfig({ temperature: 1, topK: n, seed: 1 })).get(n)!;
 
 /**
  * Native reads of one position's logits. A top-1 takes one: the greedy sampler's pick is the
@@ -166,8 +174,7 @@ async function scoreAt(ctx: AddonContext, pool: SamplerPool, index: number, topN
     return scoresFromTop([token, 0], 0, sumExp ?? NaN);
   }
   const norm = pool.use(GREEDY, (s) => ctx.sampleToken(index, s, false, false, false, true));
-  // temperature 1 leaves the logits as they are; the seed only fixes the sampler's unused draw.
-  const top = pool.use({ temperature: 1, topK: n, seed: 1 }, (s) => ctx.sampleToken(index, s, false, false, [[], false, false, false, n], false));
+  const top = pool.use(topK(n), (s) => ctx.sampleToken(index, s, false, false, [[], false, false, false, n], false));
   const [[, , , , sumExp], [, , , pairs]] = await Promise.all([norm, top]);
   const flat = pairs ?? [];
   return scoresFromTop(flat, flat[1] ?? NaN, sumExp ?? NaN);
