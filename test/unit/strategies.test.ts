@@ -56,6 +56,20 @@ describe('strategies on the in-memory model', () => {
     assert.ok(tight.result.candidates.length > 0);
   });
 
+  it('MCTS counts the kept subtree\'s visits toward the next token\'s simulations, deterministically', async () => {
+    const runs = [await run('mcts', trapModel(), { simulations: 16, parallel: 4 }), await run('mcts', trapModel(), { simulations: 16, parallel: 4 })];
+    const [a, b] = runs.map((r) => JSON.parse(JSON.stringify(r.result.tree)));
+    assert.deepEqual(a, b, 'same tree, visits and values from the same model and options');
+    assert.deepEqual(runs[0]!.result.stats, { ...runs[1]!.result.stats, ms: runs[0]!.result.stats.ms });
+    assert.equal(runs[0]!.result.candidates[0]!.text, ' b y');
+    const b1 = a.root.children.find((c: { text: string }) => c.text === ' b');
+    const y = b1.children.find((c: { text: string }) => c.text === ' y');
+    // ' b' got most of the first decision's 16 simulations, most of them through ' y'; the second
+    // decision (at ' b') tops those up to 16 instead of running 16 more (which would put ' y' past 20).
+    assert.ok(b1.visits >= 8, `' b' has ${b1.visits} visits`);
+    assert.ok(y.visits > 0 && y.visits <= 16, `' y' has ${y.visits} visits`);
+  });
+
   it('MCTS tree carries visits and values', async () => {
     const { result } = await run('mcts', trapModel(), { simulations: 8 });
     const json = JSON.parse(JSON.stringify(result.tree));

@@ -56,8 +56,9 @@ interface Search {
  * Token-level Monte Carlo tree search (PUCT, as PPO-MCTS): the model's token probability
  * is the prior, a leaf's value is the mean log-probability of the path plus a short greedy
  * rollout (or a pluggable value function), and after `simulations` the root child with
- * the most visits is committed; its subtree is kept for the next token. Simulations run in
- * batches of `parallel` that share each model call.
+ * the most visits is committed; its subtree is kept for the next token, and its visits count
+ * toward that token's simulations. Simulations run in batches of `parallel` that share each
+ * model call.
  */
 export const mcts: Strategy<MctsOptions> = {
   name: 'mcts',
@@ -83,7 +84,9 @@ export const mcts: Strategy<MctsOptions> = {
     let finish: FinishReason | undefined;
 
     while (!finish && committed.length < o.maxTokens) {
-      for (let s = 0; s < o.simulations && inBudget(); ) {
+      // The kept subtree's visits count: simulations that went through the committed token
+      // already searched below it, so only the rest are run (AlphaZero's tree reuse).
+      for (let s = Math.min(root.visits, o.simulations); s < o.simulations && inBudget(); ) {
         const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
         if (ran === 0) break;
         s += ran;
