@@ -65,7 +65,8 @@ export function activate(context: vscode.ExtensionContext): void {
     refineNotes.set(final, refine);
     if (r.reason !== undefined) log.info(refine.note);
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.request.documentKey);
-    if (!document) return;
+    // The user has moved on: the panel follows the newer completion.
+    if (!document || r.kept === 'moved') return;
     // VS Code asks the provider again, which the cache answers with the new suggestion (and the panel follows).
     if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
     const position = new vscode.Position(r.request.line, r.request.character);
