@@ -37,6 +37,20 @@ function syntheticState(requestId: number, paths: number, depth: number) {
   };
 }
 
+/**
+ * In the default layout (bottom panel at its default height, 1400x900), the first drawing shows
+ * the tree: at least 95% of the node circles inside the drawing and the panel's viewport.
+ */
+async function assertTreeInView(wb: ReturnType<typeof getWorkbench>, frame: ReturnType<ReturnType<typeof getWorkbench>['webviewFrame']>, what: string): Promise<void> {
+  // The fit follows the drawing's size, which settles a frame after it is shown.
+  const seen = await eventually(`${what}: the tree in view`, async () => {
+    const r = await wb.treeInView(frame);
+    return r.circles > 1 && r.share >= 0.95 ? r : undefined;
+  }, 10_000).catch(async () => wb.treeInView(frame));
+  assert.ok(seen && seen.share >= 0.95, `${what}: ${JSON.stringify(seen)} (at least 95% of the circles inside the drawing and the panel)`);
+  assert.ok(seen.canvas.height >= 120, `${what}: the drawing is ${seen.canvas.height} px high`);
+}
+
 describe('TokenTree in VS Code (code-server)', () => {
   it('is installed: the command palette lists its commands', async () => {
     const items = await getWorkbench().commandPaletteItems('TokenTree:');
@@ -50,7 +64,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('01-log-channel');
   });
 
-  it('says once that the built-in model is a demo, and its one button opens the model picker', async () => {
+  it('says once that the built-in model is a demo, and its button opens the model picker (the other, the walkthrough)', async () => {
     const wb = getWorkbench();
     const notice = 'built-in demo model';
     // TokenTree activates a few seconds after its commands are listed; the toast may also have gone to the center.
@@ -147,6 +161,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     const edges = (await frame.locator('path.tree-link').evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''))).join('').split('M').length - 1;
     assert.equal(edges, drawn + folds.length - 1, 'one edge per node but the root');
     await wb.screenshot('07b-panel-tree-beam');
+    await assertTreeInView(wb, frame, 'beam');
     await wb.panelPicture('panel-tree-beam');
     // Level 3: the second token. The first may only re-type what token healing took off the prompt.
     const node = frame.locator('circle.tree-node.best[aria-level="3"]').first();
@@ -158,6 +173,25 @@ describe('TokenTree in VS Code (code-server)', () => {
     await frame.locator('.chosen button').click();
     await eventually('the text up to the node inserted', async () => (await wb.visibleEditorLines()).join('\n').includes(`${lineBefore}${chosen}`), 20_000);
     await wb.screenshot('07c-tree-node-inserted');
+  });
+
+  it('ghost text in the editor while the panel draws its tree (the README\'s picture)', async function () {
+    this.timeout(150_000);
+    const wb = getWorkbench();
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    await wb.openFile('examples/stack.ts');
+    // On the line the test above typed, so that no line moves for the tests after it.
+    await wb.goTo(5, 1);
+    await wb.page.keyboard.press('End');
+    await wb.page.keyboard.press('Shift+Home');
+    await wb.typeText('private total = ');
+    const before = await frame.locator('header .stats').innerText().catch(() => '');
+    await typeUntilGhostText(wb, 'this.items.length + this.');
+    await eventually('the tree of this completion', async () => (await frame.locator('header .where').innerText()).endsWith(':5') && (await frame.locator('header .stats').innerText()) !== before, 60_000);
+    await assertTreeInView(wb, frame, 'the panel beside ghost text');
+    await wb.page.mouse.move(1, 1);
+    const file = await wb.screenshot('07a-ghost-text-and-tree');
+    if (process.env.E2E_README_SHOTS) fs.copyFileSync(file, path.join(path.resolve(process.env.E2E_README_SHOTS), 'overview.png'));
   });
 
   it('benchmark: drawing a 500-node tree in the panel (Chromium, the e2e browser)', async () => {
@@ -230,9 +264,11 @@ describe('TokenTree in VS Code (code-server)', () => {
     for (const calls of await frame.locator('.compare-row td:nth-child(5)').allInnerTexts()) assert.ok(Number.isInteger(Number(calls)) && Number(calls) >= 0, `model calls ${calls}`);
     assert.ok((await frame.locator('.compare-insert').count()) > 0, 'some strategy has a suggestion');
     await wb.screenshot('07e-compare-strategies');
+    await wb.panelPicture('panel-compare');
     await frame.locator('.compare-row').nth(5).locator('.compare-open').click();
     await eventually('MCTS opened with its tree', async () => (await frame.locator('header .strategy').first().innerText()) === 'mcts' && (await frame.locator('circle.tree-node').count()) > 1);
     await wb.screenshot('07f-mcts-tree');
+    await assertTreeInView(wb, frame, 'mcts');
     await wb.panelPicture('panel-tree-mcts');
     await frame.locator('button.back').click();
     const before = (await wb.visibleEditorLines()).join('\n');

@@ -332,6 +332,36 @@ export class Workbench {
     return file;
   }
 
+  /**
+   * Where the drawn tree's node circles lie: the share whose centre is inside both the drawing's
+   * box and the webview's own viewport (what the user sees without scrolling).
+   */
+  async treeInView(frame: FrameLocator): Promise<{ circles: number; inside: number; share: number; canvas: { width: number; height: number } }> {
+    type Box = { left: number; top: number; right: number; bottom: number; width: number; height: number };
+    type Page = { document: { querySelector(s: string): { getBoundingClientRect(): Box }; querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): Box }> }; innerWidth: number; innerHeight: number };
+    return frame.locator('body').evaluate(() => {
+      const { document, innerWidth, innerHeight } = globalThis as unknown as Page;
+      const canvas = document.querySelector('svg.tree-canvas').getBoundingClientRect();
+      const circles = [...document.querySelectorAll('circle.tree-node')].map((c) => c.getBoundingClientRect());
+      // No named inner functions: the bundler's name helper does not exist in the page.
+      const inside = circles.filter((c) => {
+        const [x, y] = [c.left + c.width / 2, c.top + c.height / 2];
+        return x >= Math.max(canvas.left, 0) && x <= Math.min(canvas.right, innerWidth) && y >= Math.max(canvas.top, 0) && y <= Math.min(canvas.bottom, innerHeight);
+      }).length;
+      return { circles: circles.length, inside, share: circles.length ? inside / circles.length : 0, canvas: { width: canvas.width, height: canvas.height } };
+    });
+  }
+
+  /** A picture of one element (a quick pick, a webview) into test-results/e2e/, and into `dir` when given. */
+  async elementPicture(locator: Locator, name: string, dir?: string): Promise<string> {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${name}.png`);
+    await this.page.mouse.move(1, 1);
+    await locator.screenshot({ path: file });
+    if (dir) fs.copyFileSync(file, path.join(path.resolve(dir), `${name}.png`));
+    return file;
+  }
+
   async screenshot(name: string): Promise<string> {
     fs.mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
