@@ -17,6 +17,8 @@ const MIN_ZOOM = 0.2;
 const NODE_ROOM = 14;
 const LABEL_ROOM = 100;
 const FIT_PAD = 8;
+/** Room at the top for the Reset view button, so that it covers no node. */
+const BUTTON_ROOM = 28;
 /** Below this zoom the 11 px labels are smaller than 6 px: only the best path's and the candidates' are drawn. */
 const LABEL_MIN_ZOOM = 0.55;
 
@@ -178,10 +180,10 @@ export class TreeView {
     }
     // Room for the largest circle around every node, and for the labels right of the last column.
     [minX, maxX, minY, maxY] = [minX - NODE_ROOM, maxX + LABEL_ROOM, minY - NODE_ROOM, maxY + NODE_ROOM];
-    const k = Math.min(1.5, (width - 2 * FIT_PAD) / (maxX - minX), (height - 2 * FIT_PAD) / (maxY - minY));
+    const k = Math.min(1.5, (width - 2 * FIT_PAD) / (maxX - minX), (height - FIT_PAD - BUTTON_ROOM) / (maxY - minY));
     this.zoomer.scaleExtent([Math.min(MIN_ZOOM, k), 4]);
     const x = (width - (maxX - minX) * k) / 2 - minX * k;
-    const y = (height - (maxY - minY) * k) / 2 - minY * k;
+    const y = BUTTON_ROOM + (height - FIT_PAD - BUTTON_ROOM - (maxY - minY) * k) / 2 - minY * k;
     select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(x, y).scale(k));
   }
 
