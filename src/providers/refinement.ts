@@ -1,4 +1,4 @@
-import type { CursorRequest, Suggestion } from './completion-controller';
+import type { CursorRequest, Suggestion } from './controller-types';
 
 /**
  * What happens when a search ends after greedy's suggestion was shown: `replace` the ghost
