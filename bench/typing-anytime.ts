@@ -26,9 +26,14 @@ export interface AnytimeRow {
   readonly offVsGreedy: number;
   /** Share of the keystrokes that asked the model whose first suggestion was replaced. */
   readonly refinedRate: number;
-  /** Keystrokes (asked the model on both sides, not cut by the time budget) whose final suggestion differs from the strategy's own. */
+  /**
+   * Keystrokes (asked the model on both sides, not cut by the time budget, prompt not KV-shifted on
+   * either side: a shifted prompt is close to a fresh evaluation, not equal) whose final suggestion
+   * differs from the strategy's own.
+   */
   readonly mismatches: number;
   readonly budgetCut: number;
+  readonly shifted: number;
 }
 
 export type Replay = Omit<TypingOptions, 'strategy' | 'settings'>;
@@ -57,7 +62,8 @@ export async function anytimeRows(model: CompletionBackend, replays: readonly Re
     const median = (xs: number[]) => quantile(xs, 0.5);
     const greedyP50 = median(both.map((b) => b.greedy.ms));
     const flatOn = on.flat();
-    const exact = both.filter((b) => !b.on.budgetCut && !b.off.budgetCut);
+    const unshifted = both.filter((b) => b.on.promptTokensShifted === 0 && b.off.promptTokensShifted === 0);
+    const exact = unshifted.filter((b) => !b.on.budgetCut && !b.off.budgetCut);
     rows.push({
       strategy,
       keystrokes: flatOn.length,
@@ -71,7 +77,8 @@ export async function anytimeRows(model: CompletionBackend, replays: readonly Re
       offVsGreedy: median(both.map((b) => b.off.ms)) / Math.max(1e-9, greedyP50),
       refinedRate: flatOn.filter((k) => k.refined).length / Math.max(1, flatOn.filter(asked).length),
       mismatches: exact.filter((b) => b.on.suggestion !== b.off.suggestion).length,
-      budgetCut: both.length - exact.length,
+      budgetCut: unshifted.length - exact.length,
+      shifted: both.length - unshifted.length,
     });
   }
   return { greedy: { p50Ms: quantile(flatGreedy.filter(asked).map((k) => k.ms), 0.5), p95Ms: quantile(flatGreedy.filter(asked).map((k) => k.ms), 0.95), keystrokes: flatGreedy.length }, rows };
@@ -80,8 +87,8 @@ export async function anytimeRows(model: CompletionBackend, replays: readonly Re
 export function printAnytime(a: Awaited<ReturnType<typeof anytimeRows>>): void {
   const f = (x: number) => x.toFixed(1);
   console.log(`  anytime completion: first suggestion (greedy's, then refined) against greedy's keystroke-to-suggestion, the same keystrokes (greedy p50 ${f(a.greedy.p50Ms)} ms over the keys that asked the model)`);
-  console.log('    strategy  keys  compared  first p50  first p95  final p50  off p50  greedy p50  first÷greedy  off÷greedy  refined  mismatches  budget-cut');
+  console.log('    strategy  keys  compared  first p50  first p95  final p50  off p50  greedy p50  first÷greedy  off÷greedy  refined  mismatches  budget-cut  shifted');
   for (const r of a.rows) {
-    console.log(`    ${r.strategy.padEnd(8)} ${String(r.keystrokes).padStart(5)} ${String(r.compared).padStart(9)} ${f(r.p50FirstMs).padStart(10)} ${f(r.p95FirstMs).padStart(10)} ${f(r.p50Ms).padStart(10)} ${f(r.offP50Ms).padStart(8)} ${f(r.greedyP50Ms).padStart(11)} ${r.firstVsGreedy.toFixed(2).padStart(13)} ${r.offVsGreedy.toFixed(2).padStart(11)} ${`${(100 * r.refinedRate).toFixed(0)}%`.padStart(8)} ${String(r.mismatches).padStart(11)} ${String(r.budgetCut).padStart(11)}`);
+    console.log(`    ${r.strategy.padEnd(8)} ${String(r.keystrokes).padStart(5)} ${String(r.compared).padStart(9)} ${f(r.p50FirstMs).padStart(10)} ${f(r.p95FirstMs).padStart(10)} ${f(r.p50Ms).padStart(10)} ${f(r.offP50Ms).padStart(8)} ${f(r.greedyP50Ms).padStart(11)} ${r.firstVsGreedy.toFixed(2).padStart(13)} ${r.offVsGreedy.toFixed(2).padStart(11)} ${`${(100 * r.refinedRate).toFixed(0)}%`.padStart(8)} ${String(r.mismatches).padStart(11)} ${String(r.budgetCut).padStart(11)} ${String(r.shifted).padStart(8)}`);
   }
 }
