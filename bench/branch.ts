@@ -114,7 +114,8 @@ async function benchModel(name: string, path: string) {
       await strategyRow(m, 'greedy', 'greedy', { alternatives: 0, ignoreEndOfGeneration: true }),
       await strategyRow(m, 'greedy (panel)', 'greedy', { ignoreEndOfGeneration: true }),
       await strategyRow(m, 'beam-4', 'beam', { width: 4 }),
-      await strategyRow(m, 'mcts', 'mcts', {}),
+      // Without its 3 s and 400-call budgets, which would cut it short on the real-shape model.
+      await strategyRow(m, 'mcts', 'mcts', { maxMs: 86_400_000, maxModelCalls: 100_000 }),
       await strategyRow(m, 'entropy', 'entropy', {}),
       await strategyRow(m, 'top-p', 'top-p', {}),
     ];
