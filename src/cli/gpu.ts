@@ -61,7 +61,7 @@ async function testLoad(kind: GpuKind): Promise<void> {
 async function install(kind: GpuKind, json: boolean, registry: string | undefined): Promise<string> {
   const printers = new Map<string, (received: number, total: number) => void>();
   const onProgress = (p: InstallProgress) => {
-    if (!printers.has(p.package)) printers.set(p.package, progressPrinter(process.stderr, `${p.package}: `));
+    if (!printers.has(p.package)) printers.set(p.package, progressPrinter(process.stderr, (done, total, percent) => `${p.package}: ${done} MB of ${total} MB (${percent}%)`));
     printers.get(p.package)!(p.receivedBytes, p.totalBytes ?? 0);
   };
   const result = await installGpu(kind, { registry, onProgress, testLoad });

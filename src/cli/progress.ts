@@ -10,7 +10,11 @@ export interface ProgressSink {
   write(text: string): unknown;
 }
 
-export function progressPrinter(sink: ProgressSink, label = '', now: () => number = Date.now): (downloaded: number, total: number) => void {
+/** How a line reads: `12.0 of 70.0 MB (17%)` unless the caller words it otherwise. */
+export type ProgressLine = (downloadedMb: string, totalMb: string, percent: number) => string;
+const plainLine: ProgressLine = (done, total, percent) => `${done} of ${total} MB (${percent}%)`;
+
+export function progressPrinter(sink: ProgressSink, line: ProgressLine = plainLine, now: () => number = Date.now): (downloaded: number, total: number) => void {
   let shownAt = -Infinity;
   let tenth = -1;
   return (downloaded, total) => {
@@ -26,6 +30,6 @@ export function progressPrinter(sink: ProgressSink, label = '', now: () => numbe
       tenth = reached;
     }
     const percent = Math.round((100 * Math.min(downloaded, total)) / total);
-    sink.write(`${label}${(downloaded / MB).toFixed(1)} of ${(total / MB).toFixed(1)} MB (${percent}%)\n`);
+    sink.write(`${line((downloaded / MB).toFixed(1), (total / MB).toFixed(1), percent)}\n`);
   };
 }

@@ -135,7 +135,8 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('06-panel-candidates');
     await wb.panelPicture('panel-candidates');
     const before = (await wb.visibleEditorLines()).join('\n');
-    await candidates.first().click();
+    // On its rank: a click on a token shows the token's details instead.
+    await candidates.first().locator('.rank').click();
     await eventually('the candidate inserted in the editor', async () => (await wb.visibleEditorLines()).join('\n') !== before, 20_000);
     const line = (await wb.visibleEditorLines()).find((l) => l.includes('return t'));
     assert.ok(line && line.trim().length > 'return t'.length, `line 23 after insertion: ${JSON.stringify(line)}`);
@@ -163,9 +164,14 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('07b-panel-tree-beam');
     await assertTreeInView(wb, frame, 'beam');
     await wb.panelPicture('panel-tree-beam');
-    // Level 3: the second token. The first may only re-type what token healing took off the prompt.
-    const node = frame.locator('circle.tree-node.best[aria-level="3"]').first();
-    await node.click();
+    // From level 3 (the second token) down the best path: the first tokens may only re-type what
+    // token healing took off the prompt, which leaves nothing to insert.
+    for (let level = 3; level < 10; level++) {
+      const node = frame.locator(`circle.tree-node.best[aria-level="${level}"]`).first();
+      if ((await node.count()) === 0) break;
+      await node.click();
+      if ((await frame.locator('.chosen-text').count()) > 0) break;
+    }
     // The panel shows newlines as ↵ followed by the line break.
     const chosen = (await frame.locator('.chosen-text').textContent())!.replace(/↵\n/g, '\n');
     assert.ok(chosen.length > 0, 'the chosen node shows its text');

@@ -61,7 +61,7 @@ describe('CLI help, version and progress', function () {
     assert.equal(lines.at(-1), '50.0 of 50.0 MB (100%)\n');
     let clock = 0;
     const shown: string[] = [];
-    const tty = progressPrinter({ isTTY: true, write: (t) => shown.push(t) }, '', () => clock);
+    const tty = progressPrinter({ isTTY: true, write: (t) => shown.push(t) }, undefined, () => clock);
     for (let got = 0; got < total; got += total / 100, clock += 100) tty(got, total);
     tty(total, total);
     assert.equal(shown.length, 11, shown.join(''));
