@@ -32,6 +32,8 @@ export interface AnytimeRow {
    * differs from the strategy's own.
    */
   readonly mismatches: number;
+  /** Of the rest: the search had nothing to suggest, and greedy's suggestion stayed (never replaced by nothing). */
+  readonly keptOverNothing: number;
   readonly budgetCut: number;
   readonly shifted: number;
 }
@@ -76,7 +78,8 @@ export async function anytimeRows(model: CompletionBackend, replays: readonly Re
       firstVsGreedy: median(both.map((b) => b.on.firstMs)) / Math.max(1e-9, greedyP50),
       offVsGreedy: median(both.map((b) => b.off.ms)) / Math.max(1e-9, greedyP50),
       refinedRate: flatOn.filter((k) => k.refined).length / Math.max(1, flatOn.filter(asked).length),
-      mismatches: exact.filter((b) => b.on.suggestion !== b.off.suggestion).length,
+      mismatches: exact.filter((b) => b.on.suggestion !== b.off.suggestion && b.off.suggestion !== null).length,
+      keptOverNothing: exact.filter((b) => b.on.suggestion !== null && b.off.suggestion === null).length,
       budgetCut: unshifted.length - exact.length,
       shifted: both.length - unshifted.length,
     });
@@ -87,8 +90,8 @@ export async function anytimeRows(model: CompletionBackend, replays: readonly Re
 export function printAnytime(a: Awaited<ReturnType<typeof anytimeRows>>): void {
   const f = (x: number) => x.toFixed(1);
   console.log(`  anytime completion: first suggestion (greedy's, then refined) against greedy's keystroke-to-suggestion, the same keystrokes (greedy p50 ${f(a.greedy.p50Ms)} ms over the keys that asked the model)`);
-  console.log('    strategy  keys  compared  first p50  first p95  final p50  off p50  greedy p50  first÷greedy  off÷greedy  refined  mismatches  budget-cut  shifted');
+  console.log('    strategy  keys  compared  first p50  first p95  final p50  off p50  greedy p50  first÷greedy  off÷greedy  refined  mismatches  kept-over-nothing  budget-cut  shifted');
   for (const r of a.rows) {
-    console.log(`    ${r.strategy.padEnd(8)} ${String(r.keystrokes).padStart(5)} ${String(r.compared).padStart(9)} ${f(r.p50FirstMs).padStart(10)} ${f(r.p95FirstMs).padStart(10)} ${f(r.p50Ms).padStart(10)} ${f(r.offP50Ms).padStart(8)} ${f(r.greedyP50Ms).padStart(11)} ${r.firstVsGreedy.toFixed(2).padStart(13)} ${r.offVsGreedy.toFixed(2).padStart(11)} ${`${(100 * r.refinedRate).toFixed(0)}%`.padStart(8)} ${String(r.mismatches).padStart(11)} ${String(r.budgetCut).padStart(11)} ${String(r.shifted).padStart(8)}`);
+    console.log(`    ${r.strategy.padEnd(8)} ${String(r.keystrokes).padStart(5)} ${String(r.compared).padStart(9)} ${f(r.p50FirstMs).padStart(10)} ${f(r.p95FirstMs).padStart(10)} ${f(r.p50Ms).padStart(10)} ${f(r.offP50Ms).padStart(8)} ${f(r.greedyP50Ms).padStart(11)} ${r.firstVsGreedy.toFixed(2).padStart(13)} ${r.offVsGreedy.toFixed(2).padStart(11)} ${`${(100 * r.refinedRate).toFixed(0)}%`.padStart(8)} ${String(r.mismatches).padStart(11)} ${String(r.keptOverNothing).padStart(18)} ${String(r.budgetCut).padStart(11)} ${String(r.shifted).padStart(8)}`);
   }
 }
