@@ -80,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
       refineNotes.set(result, { first: suggestions[0]?.text ?? '', note: `${readStrategy()} is still searching…` });
     },
     onRefined,
+    onRefineCancelled: () => status.update({ refine: 'none' }),
     onResult: (_req, result, suggestions) => {
       if (result.maxTokensClamped) reportClampedMaxTokens(result.maxTokensClamped);
       // A drawn search that ends with nothing to suggest must not stay on "searching".

@@ -139,6 +139,7 @@ export class CompletionController {
         ticket.end();
         if (this.refining?.abort === abort) this.refining = undefined;
         settle?.(refinement);
+        if (first !== undefined && refinement === undefined) this.events.onRefineCancelled?.(r.request);
       }
       const delay = this.options.prefetchDelayMs ?? 100;
       const next = shown;

@@ -58,6 +58,8 @@ export interface ControllerEvents {
   onFirst?(request: CursorRequest, result: CompletionResult, suggestions: readonly Suggestion[]): void;
   /** The search behind a first suggestion ended (`replaced`: the editor should ask again, the cache has the new one). */
   onRefined?(refinement: Refinement): void;
+  /** The search behind a first suggestion was cancelled (typing) or failed: the first suggestion stays. */
+  onRefineCancelled?(request: CursorRequest): void;
   onError?(error: unknown): void;
 }
 

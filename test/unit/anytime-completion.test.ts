@@ -90,10 +90,11 @@ const at = (prefix: string, version: number): CursorRequest => ({
 function setup(engine: CompletionEngine, settings: Partial<ControllerSettings> = {}) {
   const where = { version: 1, line: 0, character: 'const x = '.length };
   const refined: Refinement[] = [];
-  const c = new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => 0), { onRefined: (r) => refined.push(r) }, {
+  const cancelled: CursorRequest[] = [];
+  const c = new CompletionController(engine, () => ({ ...SETTINGS, ...settings }), new RequestGate(() => 0), { onRefined: (r) => refined.push(r), onRefineCancelled: (q) => cancelled.push(q) }, {
     idleMs: 60_000, prefetchDelayMs: 60_000, where: () => where,
   });
-  return { c, where, refined };
+  return { c, where, refined, cancelled };
 }
 
 describe('anytime completion in the controller (scripted model)', () => {
@@ -135,13 +136,14 @@ describe('anytime completion in the controller (scripted model)', () => {
 
   it('typing cancels the rest of the search, typing through the shown text too', async () => {
     const engine = new ScriptedEngine('greedy();', 'search();', 200);
-    const { c, refined } = setup(engine);
+    const { c, refined, cancelled } = setup(engine);
     await c.provide(at('const x = ', 1));
     // Typing a character of the shown suggestion: served from the cache, and the search ends.
     assert.deepEqual((await c.provide(at('const x = g', 2)))?.map((s) => s.text), ['reedy();']);
     assert.equal(await c.refinement(), undefined);
     assert.equal(engine.aborted, 1);
     assert.equal(refined.length, 0);
+    assert.equal(cancelled.length, 1, 'the editor hears that the search ended without a result');
     // Typing something else starts a new completion, which cancels its own search the same way.
     await c.provide(at('const x = q', 3));
     await c.provide(at('const x = qq', 4));
