@@ -56,7 +56,7 @@ export interface Keystroke {
   readonly firstMs: number;
   /** A later suggestion (the search's) replaced the first one. */
   readonly refined: boolean;
-  /** The strategy's best candidate stopped at the time budget (its result then depends on the machine's speed). */
+  /** The strategy stopped at the time budget (a candidate cut there, or its search as long as the budget): its result depends on the machine's speed. */
   readonly budgetCut: boolean;
   /** The strategy's own decoding time (0 when no model call). */
   readonly decodeMs: number;
@@ -176,7 +176,8 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           ms,
           firstMs,
           refined: refinement?.replaced ?? false,
-          budgetCut: r?.candidates[0]?.finish === 'budget',
+          // A search stopped by time need not end a candidate there (MCTS commits fewer simulations): the keystroke's time says so too.
+          budgetCut: r !== undefined && (r.candidates.some((c) => c.finish === 'budget') || ms >= 0.95 * settings.timeBudgetMs),
           decodeMs: r?.stats.ms ?? 0,
           cached: r === undefined && suggestions !== undefined,
           suggestion: shown?.[0]?.text ?? null,
