@@ -228,7 +228,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
   if (p.json) {
     return JSON.stringify({
       keystrokes: report.keystrokes.map((k) => ({
-        key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, firstMs: k.firstMs, refined: k.refined, cached: k.cached, suggestion: k.suggestion,
+        key: k.key, promptTokens: k.promptTokens, promptTokensEvaluated: k.promptTokensEvaluated, ms: k.ms, firstMs: k.firstMs, refined: k.refined, budgetCut: k.budgetCut, cached: k.cached, suggestion: k.suggestion,
         promptTokensShifted: k.promptTokensShifted, decodeMs: k.decodeMs, ...(k.error === undefined ? {} : { error: k.error }),
       })),
       summary: report.summary,
