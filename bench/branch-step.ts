@@ -42,6 +42,12 @@ export interface StepBreakdown {
   /** The driver's step (decode and reads), and the engine's evaluate of the same step. */
   readonly driverStepMs: number;
   readonly engineStepMs: number;
+  /**
+   * What one fork adds to the next step, as beam forks: node-llama-cpp 3.22.1 makes its contexts
+   * with one KV stream per sequence (kv_unified off), so llama.cpp copies a fork's whole stream,
+   * every cell of the context and every layer, at the next decode.
+   */
+  readonly forkCopyMs: number;
 }
 
 const shift = { size: 1, strategy: () => { throw new Error('the benchmark ran out of context'); } };
@@ -115,24 +121,35 @@ export async function breakDownStep(m: LoadedModel, prompt: readonly number[], r
     branches, topN,
     decodeMs: median(parts.decode), plainCallMs: median(parts.plain), normalizerCallMs: median(parts.norm), topCallMs: median(parts.top),
     readsTogetherMs: median(parts.together), readsInTurnMs: median(parts.inTurn), driverStepMs: median(parts.driver),
-    engineStepMs: await engineStep(m, prompt, reps, branches, topN),
+    ...(await engineStep(m, prompt, reps, branches, topN)),
   };
 }
 
-/** The engine's own evaluate of the same step: four forks of the prompt, one token each. */
-async function engineStep(m: LoadedModel, prompt: readonly number[], reps: number, branches: number, topN: number): Promise<number> {
+/**
+ * The engine's own evaluate of the same step (four forks of the prompt, one token each), and the
+ * same step after three fresh forks of one of them, as a beam step forks its children.
+ */
+async function engineStep(m: LoadedModel, prompt: readonly number[], reps: number, branches: number, topN: number): Promise<{ engineStepMs: number; forkCopyMs: number }> {
   const lm = m.languageModel;
   const state = await lm.start(prompt, topN);
-  const forks = [state.branch, ...Array.from({ length: branches - 1 }, () => lm.fork(state.branch))];
-  const times: number[] = [];
+  let forks = [state.branch, ...Array.from({ length: branches - 1 }, () => lm.fork(state.branch))];
+  const plain: number[] = [];
+  const forked: number[] = [];
+  const step = async (r: number) => {
+    const t0 = performance.now();
+    await lm.evaluate(forks.map((branch, i) => ({ branch, tokens: [(r * 31 + i * 7 + 11) % 1000], topN })));
+    return performance.now() - t0;
+  };
   try {
     for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      await lm.evaluate(forks.map((branch, i) => ({ branch, tokens: [(r * 31 + i * 7 + 11) % 1000], topN })));
-      times.push(performance.now() - t0);
+      plain.push(await step(2 * r));
+      const kept = forks[0]!;
+      for (const b of forks.slice(1)) lm.release(b);
+      forks = [kept, ...Array.from({ length: branches - 1 }, () => lm.fork(kept))];
+      forked.push(await step(2 * r + 1));
     }
   } finally {
     forks.forEach((b) => lm.release(b));
   }
-  return median(times);
+  return { engineStepMs: median(plain), forkCopyMs: Math.max(0, median(forked) - median(plain)) / (branches - 1) };
 }

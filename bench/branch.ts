@@ -174,7 +174,7 @@ async function main() {
     const q = r.ratios;
     console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);
     const s = r.step;
-    console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · per position: plain read ${f(s.plainCallMs)}, Σexp read ${f(s.normalizerCallMs)}, top-N read ${f(s.topCallMs)} ms · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms`);
+    console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · per position: plain read ${f(s.plainCallMs)}, Σexp read ${f(s.normalizerCallMs)}, top-N read ${f(s.topCallMs)} ms · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms · a fork adds ${f(s.forkCopyMs)} ms to the next step (its whole KV stream copied)`);
     const fl = r.floors;
     console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}`);
     console.log(`fused-read prototype (${fl.fusedPrototype.readMs.toFixed(3)} ms a position, against today's ${fl.fusedPrototype.todayNormalizerReadMs.toFixed(3)} + ${fl.fusedPrototype.todayTopReadMs.toFixed(3)} ms in C++): greedy/node-llama-cpp ${f(fl.fusedPrototype.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.fusedPrototype.beam4StepVsLlamaCpp4Step)}`);
