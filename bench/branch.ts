@@ -67,8 +67,8 @@ function floors(nativeMs: number, llama: { oneMs: number; fourMs: number }, step
     fusedPrototype: {
       readMs: proto.fusedReadMs, todayNormalizerReadMs: proto.normalizerReadMs, todayTopReadMs: proto.topReadMs,
       greedyVsNodeLlamaCpp: (nativeMs + fusedCall - step.plainCallMs) / nativeMs,
-      // The reads one after another: a fused read needs no candidate array, but the bound holds.
-      beam4StepVsLlamaCpp4Step: (step.decodeMs + step.branches * fusedCall) / llama.fourMs,
+      // Each position's two reads become one fused call, started together as today's are.
+      beam4StepVsLlamaCpp4Step: (step.decodeMs + step.readsTogetherMs * (fusedCall / (step.normalizerCallMs + step.topCallMs))) / llama.fourMs,
     },
   };
 }
