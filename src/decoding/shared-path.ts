@@ -65,13 +65,19 @@ export class PathMemo {
           if (!stream) return undefined;
           paths.set(request.branch.id, [...pathOf(request.branch), ...request.tokens]);
           return (async function* (): AsyncGenerator<GeneratedToken, GenerationEnd> {
-            for (;;) {
-              const next = await stream.next();
-              if (next.done) return next.value;
-              const path = pathOf(request.branch);
-              memo.set(keyOf(path), next.value.scores);
-              paths.set(request.branch.id, [...path, next.value.token]);
-              yield { token: next.value.token, scores: slice(next.value.scores, request.topN) };
+            try {
+              for (;;) {
+                const next = await stream.next();
+                if (next.done) return next.value;
+                const path = pathOf(request.branch);
+                memo.set(keyOf(path), next.value.scores);
+                paths.set(request.branch.id, [...path, next.value.token]);
+                yield { token: next.value.token, scores: slice(next.value.scores, request.topN) };
+              }
+            } finally {
+              // A first pass that stops early (the stop rules, the deadline) must end the backend's
+              // stream too: a llama-server stream holds one of the server's slots until it is closed.
+              await stream.return(undefined as never);
             }
           })();
         },
