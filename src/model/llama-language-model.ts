@@ -178,10 +178,16 @@ export class LlamaLanguageModel implements LanguageModel {
       const planned = requests.map((r, i) => this.plan(slots[i]!, r));
       // Only a re-read waits (it erases a token first); then every decode still goes out in one tick.
       const jobs = planned.some((p) => p instanceof Promise) ? await Promise.all(planned) : (planned as Job[]);
-      // Issued in one tick, so node-llama-cpp's dispatcher puts them into one llama_decode batch.
-      const settled = await Promise.allSettled(jobs.map((job) => (job.tokens.length === 0
-        ? Promise.resolve(job.cached!)
-        : this.decodeInto(job.slot, job.tokens, job.topN))));
+      // Issued in one tick, so node-llama-cpp's dispatcher puts them into one llama_decode batch;
+      // and in the order of their sequences, since llama.cpp (one KV stream per sequence) splits a
+      // batch wherever the next sequence is not the one after the last: out of order, each branch
+      // would be a decode of its own.
+      const issued = new Array<Promise<NextTokenScores>>(jobs.length);
+      for (const i of [...jobs.keys()].sort((a, b) => jobs[a]!.slot.index - jobs[b]!.slot.index)) {
+        const job = jobs[i]!;
+        issued[i] = job.tokens.length === 0 ? Promise.resolve(job.cached!) : this.decodeInto(job.slot, job.tokens, job.topN);
+      }
+      const settled = await Promise.allSettled(issued);
       if (signal?.aborted) {
         // A cancelled step leaves every branch as it was, so callers need not guess what it appended.
         await Promise.all(slots.map((s, i) => this.truncate(s, before[i]!.length, before[i]!.scores)));

@@ -70,7 +70,15 @@ export class SlotTable {
     if (pool.length === 0) {
       throw new BranchLimitError(`All ${this.slots.length} branches are in use; release branches or load the model with a larger maxBranches.`);
     }
-    const slot = pool.reduce((a, b) => (b.releasedAt < a.releasedAt ? b : a));
+    // Live branches close together: llama.cpp (one KV stream per sequence, as node-llama-cpp makes
+    // its contexts) attends over every stream from the lowest to the highest sequence in a batch,
+    // so branches spread over 16 slots cost several times a step over 4 neighbouring ones. Among
+    // slots as close, the one released longest ago, whose cache is least likely to be asked for.
+    const live = this.slots.filter((s) => s.owner !== undefined).map((s) => s.index);
+    const lo = Math.min(...live, spare?.index ?? Infinity);
+    const hi = Math.max(...live, spare?.index ?? -Infinity);
+    const spread = (s: Slot) => (live.length === 0 && spare === undefined ? 0 : Math.max(hi, s.index) - Math.min(lo, s.index));
+    const slot = pool.reduce((a, b) => (spread(b) < spread(a) || (spread(b) === spread(a) && b.releasedAt < a.releasedAt) ? b : a));
     if (slot === this.promptSlot) this.promptSlot = undefined;
     if (slot === this.foregroundSlot) this.foregroundSlot = undefined;
     return this.claim(slot, owner);
