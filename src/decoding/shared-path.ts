@@ -15,6 +15,17 @@ function slice(scores: NextTokenScores, topN: number): NextTokenScores {
   return { ids: scores.ids.subarray(0, n), logits: scores.logits.subarray(0, n), logNormalizer: scores.logNormalizer, full: scores.full };
 }
 
+/** What both views of the model answer as the model itself does. */
+function passThrough(inner: LanguageModel): Pick<LanguageModel, 'vocabSize' | 'isEndOfGeneration' | 'tokenText' | 'detokenize' | 'start'> {
+  return {
+    vocabSize: inner.vocabSize,
+    isEndOfGeneration: (t) => inner.isEndOfGeneration(t),
+    tokenText: (t) => inner.tokenText(t),
+    detokenize: (t) => inner.detokenize(t),
+    start: (t, n, s, o?: StartOptions) => inner.start(t, n, s, o),
+  };
+}
+
 /** Whether `scores` can answer a request for `topN` tokens. */
 const serves = (scores: NextTokenScores, topN: number) => scores.full !== undefined || scores.ids.length >= topN;
 
@@ -35,11 +46,7 @@ export class PathMemo {
     const paths = new Map<number, readonly number[]>([[this.prompt.branch.id, []]]);
     const pathOf = (b: Branch) => paths.get(b.id) ?? [];
     return {
-      vocabSize: inner.vocabSize,
-      isEndOfGeneration: (t) => inner.isEndOfGeneration(t),
-      tokenText: (t) => inner.tokenText(t),
-      detokenize: (t) => inner.detokenize(t),
-      start: (t, n, s, o?: StartOptions) => inner.start(t, n, s, o),
+      ...passThrough(inner),
       fork(branch) {
         const forked = inner.fork(branch);
         paths.set(forked.id, pathOf(branch));
@@ -109,11 +116,7 @@ export class PathMemo {
       await inner.evaluate([{ branch: v.real, tokens, topN: 1 }], signal);
     };
     return {
-      vocabSize: inner.vocabSize,
-      isEndOfGeneration: (t) => inner.isEndOfGeneration(t),
-      tokenText: (t) => inner.tokenText(t),
-      detokenize: (t) => inner.detokenize(t),
-      start: (t, n, s, o?: StartOptions) => inner.start(t, n, s, o),
+      ...passThrough(inner),
       fork(branch) {
         const v = get(branch);
         const real = inner.fork(v.real);

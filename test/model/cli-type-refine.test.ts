@@ -5,19 +5,12 @@
  * reports `stats.firstMs`.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliJson } from '../support/cli-json';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
-
-function cli(args: readonly string[]): unknown {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 interface Keystroke { key: string; promptTokens: number; ms: number; firstMs: number; refined: boolean; cached: boolean; suggestion: string | null }
 
@@ -37,7 +30,7 @@ describe('anytime completion in the CLI (built-in model)', function () {
       writeFileSync(file, source.join('\n'));
       const typed = '\n  ret';
       const common = ['--max-tokens', '10', '--strategy', strategy, '--json'];
-      const out = cli(['type', '--file', file, '--line', String(line), '--column', String(source[line - 1]!.length + 1), '--text', typed, ...common]) as {
+      const out = cliJson(['type', '--file', file, '--line', String(line), '--column', String(source[line - 1]!.length + 1), '--text', typed, ...common]) as {
         keystrokes: Keystroke[]; summary: Record<string, number>;
       };
       assert.equal(out.keystrokes.length, typed.length);
@@ -55,7 +48,7 @@ describe('anytime completion in the CLI (built-in model)', function () {
         const lines = [...source.slice(0, line - 1), source[line - 1]! + after, ...source.slice(line)].join('\n').split('\n');
         const at = line + (after.match(/\n/g) ?? []).length;
         writeFileSync(file, lines.join('\n'));
-        const fresh = cli(['complete', '--file', file, '--line', String(at), '--column', String(lines[at - 1]!.length + 1), ...common]) as {
+        const fresh = cliJson(['complete', '--file', file, '--line', String(at), '--column', String(lines[at - 1]!.length + 1), ...common]) as {
           candidates: { suggestion: string }[]; stats: { firstMs: number; ms: number };
         };
         assert.equal(k.suggestion ?? '', fresh.candidates[0]?.suggestion ?? '', `keystroke ${i} (${JSON.stringify(k.key)})`);

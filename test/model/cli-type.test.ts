@@ -8,15 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI, cliJson } from '../support/cli-json';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
-
-function cli(args: readonly string[]): unknown {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 interface Keystroke {
   key: string; promptTokens: number; promptTokensEvaluated: number; promptTokensShifted: number; ms: number; cached: boolean; suggestion: string | null;
@@ -36,7 +30,7 @@ describe('tokentree type (CLI contract, built-in model)', function () {
     const file = join(dir, 'command.js');
     writeFileSync(file, source.join('\n'));
     const typed = "\n    const res = this._findCommand(";
-    const out = cli(['type', '--file', file, '--line', String(line), '--column', String(source[line - 1]!.length + 1), '--text', typed, '--max-tokens', '12', '--json']) as {
+    const out = cliJson(['type', '--file', file, '--line', String(line), '--column', String(source[line - 1]!.length + 1), '--text', typed, '--max-tokens', '12', '--json']) as {
       keystrokes: Keystroke[]; summary: Record<string, number>;
     };
     assert.equal(out.keystrokes.length, typed.length);
@@ -56,7 +50,7 @@ describe('tokentree type (CLI contract, built-in model)', function () {
     const lines = [...source.slice(0, line - 1), source[line - 1]! + after, ...source.slice(line)].join('\n').split('\n');
     const finalLine = line + (after.match(/\n/g) ?? []).length;
     writeFileSync(file, lines.join('\n'));
-    const fresh = cli(['complete', '--file', file, '--line', String(finalLine), '--column', String(lines[finalLine - 1]!.length + 1), '--max-tokens', '12', '--json']) as {
+    const fresh = cliJson(['complete', '--file', file, '--line', String(finalLine), '--column', String(lines[finalLine - 1]!.length + 1), '--max-tokens', '12', '--json']) as {
       candidates: { suggestion: string }[];
     };
     assert.equal(k.suggestion ?? '', fresh.candidates[0]!.suggestion);
