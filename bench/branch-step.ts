@@ -11,20 +11,9 @@
  * What the parts do not add up to is the wait: the mutex and the pool.
  */
 import type { LlamaContextSequence } from 'node-llama-cpp';
-import { createDriver } from '../src/model/llama-internals';
+import { createDriver, type ContextInternals, type SequenceInternals } from '../src/model/llama-internals';
 import type { LoadedModel } from '../src/model/load';
 import { median } from './stats';
-
-type SampleToken = (index: number, sampler: unknown, p: boolean, c: boolean, logits: unknown, weight: boolean) => Promise<unknown>;
-interface Internals {
-  _ctx: { sampleToken: SampleToken };
-  _llama: { _bindings: { AddonSampler: new (model: unknown) => { applyConfig(c: Record<string, number>): void; dispose(): void } } };
-  _model: { _model: unknown };
-}
-interface SeqInternals {
-  _decodeTokens(tokens: number[], logits: boolean[], priority: number, meter: unknown, shift: unknown, mapper: (i: number) => Promise<unknown>): Promise<unknown[]>;
-  _tokenMeter: unknown;
-}
 
 export interface StepBreakdown {
   readonly branches: number;
@@ -50,12 +39,12 @@ export interface StepBreakdown {
   readonly forkCopyMs: number;
 }
 
-const shift = { size: 1, strategy: () => { throw new Error('the benchmark ran out of context'); } };
+const shift = { size: 1, strategy: (): never => { throw new Error('the benchmark ran out of context'); } };
 
 export async function breakDownStep(m: LoadedModel, prompt: readonly number[], reps: number, branches = 4, topN = 8): Promise<StepBreakdown> {
   const context = await m.llamaModel.createContext({ contextSize: 4096, sequences: branches, threads: m.info.threads });
-  const internals = context as unknown as Internals;
-  const Sampler = internals._llama._bindings.AddonSampler;
+  const internals = context as unknown as Required<ContextInternals>;
+  const Sampler = internals._llama._bindings!.AddonSampler!;
   const norm = new Sampler(internals._model._model);
   norm.applyConfig({ temperature: 0 });
   const tops = Array.from({ length: branches }, () => new Sampler(internals._model._model));
@@ -73,7 +62,7 @@ export async function breakDownStep(m: LoadedModel, prompt: readonly number[], r
       token = (token * 7 + 13) % 1000;
       const t0 = performance.now();
       await Promise.all(seqs.map((s) => {
-        const i = s as unknown as SeqInternals;
+        const i = s as unknown as Required<SequenceInternals>;
         return i._decodeTokens([token], [true], 5, i._tokenMeter, shift, mapper);
       }));
       return performance.now() - t0;

@@ -21,20 +21,21 @@ import { scoresFromFull, scoresFromTop } from './scores';
 type LogitsFilter = boolean | [tokens: number[], includeMax: boolean, includeMin: boolean, includeSelected: boolean, includeTop: number];
 type SampleResult = [token: number, probabilities: unknown, confidence: unknown, logits: number[] | undefined, totalLogitWeight: number | undefined];
 
-interface AddonSampler {
+export interface AddonSampler {
   applyConfig(config: Record<string, number>): void;
   dispose(): void;
 }
-interface AddonContext {
+export interface AddonContext {
   sampleToken(index: number, sampler: AddonSampler, probabilities: boolean, confidence: boolean, logits: LogitsFilter, totalLogitWeight: boolean): Promise<SampleResult>;
 }
-interface ContextInternals {
+/** The internals as declared here, for the benchmark that takes a step apart (bench/branch-step.ts). */
+export interface ContextInternals {
   _ctx?: AddonContext;
   _llama?: { _bindings?: { AddonSampler?: new (model: unknown) => AddonSampler } };
   _model?: { _model?: unknown };
 }
 type ContextShift = { size: number; strategy: () => never };
-interface SequenceInternals {
+export interface SequenceInternals {
   _decodeTokens?(tokens: number[], logits: boolean[], priority: number, meter: unknown, shift: ContextShift, mapper: (batchLogitIndex: number) => Promise<unknown>): Promise<unknown[]>;
   _tokenMeter?: unknown;
   _copyStateFromOtherSequence?(other: LlamaContextSequence, upToTokenIndex: number): Promise<boolean | undefined>;

@@ -58,7 +58,7 @@ export async function connectServer(options: ConnectOptions): Promise<ServerBack
   }
   const ends = vocab.endTokens();
   for (const t of fim.endTokens) ends.add(t);
-  const languageModel = new ServerLanguageModel(client, vocab, new RequestLimit(slots), contextSize, ends, vocab.eos!, props.build_info);
+  const languageModel = new ServerLanguageModel(client, vocab, new RequestLimit(slots), contextSize, ends, props.build_info);
   // Token healing's lookup of token texts: one pass over the vocabulary, at connect as at a local load, not in the first keystroke.
   vocabularyIndex(languageModel);
   const layout = new PromptLayout(vocab, fim);

@@ -21,6 +21,9 @@ import type { ServerClient } from './http';
 import type { RequestLimit } from './request-limit';
 import type { ServerVocabulary } from './server-vocab';
 
+/** How a streamed answer's last event says it ended; undefined while it goes on. */
+const endOf = (event: CompletionResponse): GenerationEnd | undefined => (event.stop ? (event.stop_type === 'eos' ? 'end-of-generation' : 'length') : undefined);
+
 class ServerBranch implements Branch {
   released = false;
   constructor(readonly id: number, readonly tokens: number[], public next: { scores: NextTokenScores; topN: number } | undefined) {}
@@ -59,12 +62,15 @@ export class ServerLanguageModel implements LanguageModel {
     private readonly limit: RequestLimit,
     readonly contextSize: number,
     private readonly endTokens: ReadonlySet<number>,
-    /** The end-of-sequence token, which a step's request forces as its sampled token. */
-    private readonly forcedToken: number,
     /** The server's build (`/props` build_info, such as "b6123-abcdef0"), for errors it explains. */
     private readonly build?: string,
   ) {
     this.vocabSize = vocab.size;
+  }
+
+  /** The end-of-sequence token, which a step's request forces as its sampled token (the vocabulary always has one). */
+  private get forcedToken(): number {
+    return this.vocab.eos!;
   }
 
   get liveBranches(): number {
@@ -207,7 +213,7 @@ export class ServerLanguageModel implements LanguageModel {
           const event = next.value;
           held = heldBackIn(event, received);
           if (held) {
-            if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+            end = endOf(event);
             break;
           }
           for (const p of event.completion_probabilities ?? []) {
@@ -217,7 +223,7 @@ export class ServerLanguageModel implements LanguageModel {
             yield { token: p.id, scores: scoresOf(this.vocab, p, request.topN) };
           }
           if (event.timings) this.counts.tokensEvaluated += (event.timings.prompt_n ?? 0) + Math.max(0, (event.timings.predicted_n ?? 1) - 1);
-          if (event.stop) end = event.stop_type === 'eos' ? 'end-of-generation' : 'length';
+          end = endOf(event);
         }
       } finally {
         await events.return(undefined);
