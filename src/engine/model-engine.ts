@@ -52,10 +52,14 @@ export class ModelEngine implements CompletionEngine {
     const sink = this.snapshots;
     // Only a search someone watches sends its tree: background work and a closed panel cost nothing.
     const onSnapshot = sink && watched && !request.background && sink.wanted() ? (tree: TreeJSON, ms: number) => sink.show(call.name, tree, ms) : undefined;
+    // The panel's per-token alternatives are read only while it is on screen: the editor's default
+    // path shows none, and without them greedy reads one number per position (its argmax's
+    // log-probability) instead of a top list. Compare Strategies Here always shows its panel.
+    const alternatives = sink && (watched || request.background) && call.options?.alternatives === undefined && !sink.wanted() ? { alternatives: 0 } : {};
     return session.complete({
       parts: request.parts,
       strategy: call.name,
-      options: { ...call.options, ...budget },
+      options: { ...call.options, ...alternatives, ...budget },
       stop: request.stop,
       codeAware: { weight: codeAwareWeight, languageId: request.languageId },
       layout: this.layout,

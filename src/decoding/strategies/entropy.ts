@@ -110,7 +110,7 @@ export const entropy: Strategy<EntropyOptions> = {
       const dist = Distribution.fromScores(main.scores, topN);
       const regime = classify(dist.entropy, dist.varentropy, o);
       if (regime === 'branch' && o.branches > 1) {
-        const { chosen, explored } = await branchAndPick(m, main, dist, o, model);
+        const { chosen, explored } = await branchAndPick(m, main, dist, o, model, topN);
         for (const path of explored) {
           let n: TreeNode | undefined = node;
           for (const step of path.steps.slice(main.steps.length)) n = n && tree.child(n, step);
@@ -147,7 +147,7 @@ export const entropy: Strategy<EntropyOptions> = {
  * tokens (one batched model call per depth) and keep the branch with the best value.
  * The winner's rollout is committed, since its KV state is already computed.
  */
-async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, model: MeteredModel['model']): Promise<{ chosen: Path; explored: Path[] }> {
+async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, model: MeteredModel['model'], mainTopN: number): Promise<{ chosen: Path; explored: Path[] }> {
   const paths: Path[] = [];
   for (let i = 0; i < Math.min(o.branches, dist.size); i++) {
     if (!(dist.logprobs[i] > -Infinity)) break;
@@ -162,7 +162,10 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   for (let depth = 0; depth < depths; depth++) {
     const live = paths.filter((p) => !p.ended && !isStopped(model, o, p.steps) && p.steps.length < o.maxTokens);
     if (live.length === 0) break;
-    const scores = await m.evaluate(live.map((p) => ({ branch: p.branch, tokens: [p.steps[p.steps.length - 1].token], topN: Math.max(1, o.alternatives) })));
+    // Rollout positions need the argmax and its log-probability; the last depth's scores become
+    // the winner's next main step, which classifies over the main path's top N.
+    const topN = depth === depths - 1 ? mainTopN : Math.max(1, o.alternatives);
+    const scores = await m.evaluate(live.map((p) => ({ branch: p.branch, tokens: [p.steps[p.steps.length - 1].token], topN })));
     live.forEach((p, i) => {
       p.scores = scores[i];
       if (depth === depths - 1) return; // these scores serve the next main step

@@ -223,12 +223,14 @@ function tokenSpan(t: PanelToken, index: number): HTMLElement {
 
 function showTooltip(anchor: HTMLElement, t: PanelToken): void {
   const head = `p ${formatNumber(Math.exp(t.logprob) * 100, 1)}% · entropy ${t.entropyIsBound ? '≥ ' : ''}${formatNumber(t.entropy, 2)} nats${t.regime ? ` · ${t.regime}` : ''}`;
-  showTooltipRows(anchor, head, t.alternatives.map((a) => ({ text: a.text, p: Math.exp(a.logprob) })));
+  // A completion made while the panel was hidden read no alternatives (they cost a top list per token).
+  showTooltipRows(anchor, head, t.alternatives.map((a) => ({ text: a.text, p: Math.exp(a.logprob) })), 'Alternatives are recorded while this panel is open.');
 }
 
-function showTooltipRows(anchor: Element, head: string, alternatives: readonly { text: string; p: number }[]): void {
+function showTooltipRows(anchor: Element, head: string, alternatives: readonly { text: string; p: number }[], noneNote?: string): void {
   const rows = alternatives.map((a) => el('tr', {}, [el('td', { className: 'alt-text', text: showToken(a.text) }), el('td', { className: 'num', text: `${formatNumber(a.p * 100, 1)}%` })]));
-  tooltip.replaceChildren(el('div', { text: head }), el('table', {}, rows));
+  const body = rows.length === 0 && noneNote ? el('div', { className: 'tooltip-note', text: noneNote }) : el('table', {}, rows);
+  tooltip.replaceChildren(el('div', { text: head }), body);
   const box = anchor.getBoundingClientRect();
   tooltip.style.left = `${Math.max(4, Math.min(box.left, window.innerWidth - 240))}px`;
   tooltip.style.top = `${box.bottom + 4}px`;
