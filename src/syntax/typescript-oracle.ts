@@ -38,7 +38,7 @@ export function parseErrorCount(ts: Ts, text: string, kind: 'ts' | 'tsx' | 'js' 
 }
 
 /** The bundled copy next to the built code (dist/typescript.js), else the installed package (tests, dev). */
-function loadTypescript(): Ts {
+export function loadTypescript(): Ts {
   const bundled = join(__dirname, 'typescript.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, see above
   return (existsSync(bundled) ? require(bundled) : require('typescript')) as Ts;
