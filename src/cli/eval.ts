@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
@@ -21,11 +21,13 @@ import { connectCliServer, readServer } from './complete';
 import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
+import { suggestionSignals } from '../decoding/gate/signals';
+import { gatingFigures, type GatingFigures, type GatingRecord } from '../eval/gating';
 
 const FLAGS = {
   server: 'string',
   model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int',
-  healing: 'string', 'mid-identifier-share': 'string',
+  healing: 'string', 'mid-identifier-share': 'string', records: 'string',
 } as const;
 const MAX_FILE_BYTES = 200_000;
 
@@ -67,6 +69,8 @@ export interface ArmResult extends QualityFigures {
   readonly modelCalls: number;
   /** Rank correlation between each score the strategy ranks by and its candidates' edit similarity to the truth. */
   readonly scoreQuality: Readonly<Record<string, ReturnType<typeof scoreQuality>>>;
+  /** Should the suggestion be shown at all? Its signals against "first line exact" (and `similarity`: edit similarity ≥ 0.7). */
+  readonly gating: GatingFigures & { readonly similarity: GatingFigures };
 }
 
 interface Scored extends PositionScore {
@@ -167,15 +171,27 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   const modelPath = server ?? String(f.model ?? builtinModelPath());
   const loaded: CompletionBackend = server ? await connectCliServer(server) : await loadModel({ modelPath });
   const results: ArmResult[] = [];
+  const records: Record<string, readonly GatingRecord[]> = {};
   let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
   try {
     likelihood = await targetBits(loaded, positions, window, layout, maxTokens);
-    for (const arm of arms) results.push(await runArm(loaded, arm, positions, closerPositions, { window, layout, maxTokens, weight }));
+    // Greedy's suggestion at each position, for the signal "greedy agrees" (by healing mode).
+    const greedy = new Map<boolean, readonly string[]>();
+    for (const arm of arms) {
+      const settings = { window, layout, maxTokens, weight } as const;
+      const plain = arm.strategy === 'greedy' && !arm.syntax;
+      if (!plain && !greedy.has(arm.healing)) greedy.set(arm.healing, (await runArm(loaded, { ...arm, label: 'greedy', strategy: 'greedy', syntax: false }, positions, [], settings)).shown);
+      const run = await runArm(loaded, arm, positions, closerPositions, settings, greedy.get(arm.healing));
+      if (plain) greedy.set(arm.healing, run.shown);
+      results.push(run.result);
+      records[`${arm.label}${arm.healing ? '' : ' (no healing)'}`] = run.records;
+    }
   } finally {
     await loaded.dispose();
   }
   const targetBitsPerByte = likelihood.bits / Math.max(1, likelihood.bytes);
   const midIdentifierShare = positions.filter((p) => p.midIdentifier).length / Math.max(1, positions.length);
+  if (f.records) writeFileSync(String(f.records), JSON.stringify({ model: modelPath, positions: positions.length, seed, records }));
   if (f.json) {
     return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, midIdentifierShare, seed, targetBitsPerByte, results });
   }
@@ -183,6 +199,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
     formatTable(modelPath, files.length, positions.length, results),
     `${(100 * midIdentifierShare).toFixed(0)}% of positions cut inside an identifier; scores on the suggestion shown (the editor's stop rules)`,
     `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`,
+    'gate: "useful" = first line exact; signal AUROCs over every shown suggestion, the predictor fitted on half the files and measured on the other half at the threshold that keeps 80% of the fit half\'s useful suggestions',
   ].join('\n');
 }
 
@@ -194,8 +211,10 @@ interface ArmSettings {
 }
 
 /** One strategy over every position, as the editor would run it there (prompt window, stop rules, healing). */
-async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly EvalPosition[], closerPositions: readonly EvalPosition[], o: ArmSettings): Promise<ArmResult> {
+async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly EvalPosition[], closerPositions: readonly EvalPosition[], o: ArmSettings, greedy?: readonly string[]): Promise<{ result: ArmResult; shown: string[]; records: GatingRecord[] }> {
   const scores: Scored[] = [];
+  const shownTexts: string[] = [];
+  const records: GatingRecord[] = [];
   const raw: { repeats: boolean; similarity: number }[] = [];
   const pairs = new Map<string, { score: number; quality: number }[][]>();
   const ms: number[] = [];
@@ -223,7 +242,11 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     calls += r.stats.modelCalls;
     const best = r.candidates[0];
     const shown = best?.shown?.text ?? '';
-    scores.push({ ...scorePosition(p, shown, oracle), repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
+    const score = scorePosition(p, shown, oracle);
+    scores.push({ ...score, repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
+    // The gate decides only where there is a suggestion to show.
+    if (shown.trim()) records.push({ file: p.file, signals: suggestionSignals(r, 0, greedy?.[shownTexts.length]), exactLine: score.exactLine, editSimilarity: score.editSimilarity });
+    shownTexts.push(shown);
     // The best candidate as generated, before the stop rules: did it run into the text after the cursor?
     const rawBest = bestAsGenerated(r);
     raw.push({ repeats: rawBest?.shown?.reason === 'repeats-suffix', similarity: similarity(twoLines(rawBest?.text ?? '').trimEnd(), p.target.trimEnd()) });
@@ -247,7 +270,7 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     if (bestAsGenerated(r)?.shown?.reason === 'repeats-suffix') closerRaw++;
   }
   const n = Math.max(1, closerPositions.length);
-  return {
+  const result: ArmResult = {
     strategy: arm.label,
     healing: arm.healing,
     ...figures(scores),
@@ -258,7 +281,9 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     medianMs: median(ms),
     modelCalls: calls / Math.max(1, scores.length),
     scoreQuality: Object.fromEntries([...pairs].map(([key, list]) => [key, scoreQuality(list)])),
+    gating: { ...gatingFigures(records, 'exact-line').figures, similarity: gatingFigures(records, 'edit-similarity>=0.7').figures },
   };
+  return { result, shown: shownTexts, records };
 }
 
 /** Bits the model needs for each position's true text after its prompt (teacher forcing), and the text's bytes. */
@@ -277,11 +302,13 @@ async function targetBits(loaded: CompletionBackend, positions: readonly EvalPos
 function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const rho = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
-  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'before }: repeats (raw)', 'ρ(score, sim)', 'median ms', 'calls']];
+  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'before }: repeats (raw)', 'ρ(score, sim)', 'median ms', 'calls', 'best signal AUROC', 'gate AUROC', 'gated useful (ungated)', 'useful kept']];
   for (const r of results) {
     rows.push([
       r.strategy, r.healing ? 'on' : 'off', pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), r.midIdentifier.editSimilarity.toFixed(3), pct(r.parses),
       pct(r.repeatsSuffix), `${pct(r.closers.repeatsSuffix)} (${pct(r.closers.raw.repeatsSuffix)})`, rho(r.scoreQuality.score?.withinPosition ?? r.scoreQuality.score?.pooled), r.medianMs.toFixed(1), r.modelCalls.toFixed(1),
+      r.gating.bestSignal ? `${r.gating.bestSignal.name} ${r.gating.bestSignal.auroc.toFixed(2)}` : '-', rho(r.gating.predictor.auroc),
+      `${pct(r.gating.predictor.precision)} (${pct(r.gating.predictor.baselinePrecision)})`, pct(r.gating.predictor.recall),
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

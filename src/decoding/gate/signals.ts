@@ -1,0 +1,62 @@
+import type { CompletionResult } from '../completion';
+import type { Candidate, TokenStep } from '../strategy';
+
+/**
+ * What the tree says about the suggestion a user would see, before anyone knows whether it is
+ * right: the inputs of the gate that decides whether to show it. Every signal is computed over
+ * the tokens of the suggestion as shown (after the stop rules cut it, token healing's re-typed
+ * text included in its first token); null where the strategy has no such figure.
+ */
+export const SIGNAL_NAMES = [
+  'meanProb', 'minProb', 'firstEntropy', 'maxEntropy', 'sumLogprob', 'tokens',
+  'margin', 'visitShare', 'value', 'greedyAgrees', 'naturalEnd',
+] as const;
+
+export type SignalName = (typeof SIGNAL_NAMES)[number];
+export type Signals = Readonly<Record<SignalName, number | null>>;
+
+/** The steps that make up the suggestion shown: those starting before the shown text's end. */
+export function shownSteps(candidate: Candidate, healed = 0): readonly TokenStep[] {
+  if (!candidate.shown) return candidate.steps;
+  const end = healed + candidate.shown.cutAt;
+  const out: TokenStep[] = [];
+  let at = 0;
+  for (const s of candidate.steps) {
+    if (at >= end && out.length > 0) break;
+    out.push(s);
+    at += s.text.length;
+  }
+  return out;
+}
+
+const firstLine = (text: string) => text.split('\n', 1)[0]!.trimEnd();
+
+/**
+ * The signals of `result.candidates[index]`. `greedyText`: greedy's suggestion at the same
+ * cursor where one was made (the editor's first suggestion, the evaluation's greedy run); its
+ * first line agreeing with this one's is a vote of a second decoder.
+ */
+export function suggestionSignals(result: CompletionResult, index = 0, greedyText?: string): Signals {
+  const c = result.candidates[index];
+  if (!c) throw new RangeError(`suggestionSignals: no candidate ${index}`);
+  const steps = shownSteps(c, result.healed?.length ?? 0);
+  const probs = steps.map((s) => Math.exp(s.logprob));
+  const entropies = steps.map((s) => s.entropy);
+  const next = result.candidates[index + 1];
+  const text = c.shown?.text ?? c.text;
+  return {
+    meanProb: probs.length ? probs.reduce((a, p) => a + p, 0) / probs.length : null,
+    minProb: probs.length ? Math.min(...probs) : null,
+    firstEntropy: entropies.length ? entropies[0]! : null,
+    maxEntropy: entropies.length ? Math.max(...entropies) : null,
+    sumLogprob: steps.reduce((a, s) => a + s.logprob, 0),
+    tokens: steps.length,
+    margin: next ? c.score - next.score : null,
+    visitShare: result.strategy === 'mcts' ? c.score : null,
+    value: c.value ?? null,
+    greedyAgrees: result.strategy === 'greedy' ? 1 : greedyText === undefined ? null : Number(firstLine(greedyText) === firstLine(text)),
+    // Whole where the stop rules found its end (a statement or block closed, the text ahead met)
+    // or the model ended it; cut off by the token limit or the time budget otherwise.
+    naturalEnd: Number(c.shown?.reason !== undefined || c.finish === 'eog' || c.finish === 'stop'),
+  };
+}

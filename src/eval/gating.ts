@@ -1,0 +1,103 @@
+import { SIGNAL_NAMES, type Signals } from '../decoding/gate/signals';
+import type { GatePredictor } from '../decoding/gate/predictor';
+import { predict } from '../decoding/gate/predictor';
+import { auroc, halfOf, precisionRecallAt, precisionRecallCurve, thresholdForRecall, type PrPoint } from './auroc';
+import { fitLogistic } from './logistic';
+
+/** One shown suggestion: its signals, and how close it came to the truth. */
+export interface GatingRecord {
+  readonly file: string;
+  readonly signals: Signals;
+  readonly exactLine: boolean;
+  readonly editSimilarity: number;
+}
+
+/** What "useful" means: the first line exactly right (the gate's own), or close enough to edit. */
+export const USEFUL = {
+  'exact-line': (r: GatingRecord) => r.exactLine,
+  'edit-similarity>=0.7': (r: GatingRecord) => r.editSimilarity >= 0.7,
+} as const;
+export type UsefulKind = keyof typeof USEFUL;
+
+/** The share of useful suggestions the default operating point keeps. */
+export const KEEP_USEFUL = 0.8;
+/** A predictor that ranks no better than this on held-out positions does not gate. */
+export const MIN_AUROC = 0.6;
+
+export interface GatingFigures {
+  readonly useful: UsefulKind;
+  /** Shown suggestions, and the share of them that were useful. */
+  readonly shown: number;
+  readonly usefulShare: number;
+  /** Each signal's AUROC over every shown suggestion (below 0.5: lower means useful). */
+  readonly auroc: Readonly<Record<string, number | null>>;
+  /** The signal that separates best in either direction, as max(AUROC, 1 − AUROC). */
+  readonly bestSignal: { readonly name: string; readonly auroc: number } | null;
+  readonly predictor: {
+    /** Held-out half: AUROC, and at the threshold chosen on the fit half, precision and recall. */
+    readonly auroc: number | null;
+    readonly threshold: number;
+    readonly precision: number;
+    readonly recall: number;
+    /** The held-out half's useful share with no gate. */
+    readonly baselinePrecision: number;
+    readonly fitPositions: number;
+    readonly testPositions: number;
+    /** Held-out precision-recall curve (at most 20 points, highest threshold first). */
+    readonly curve: readonly PrPoint[];
+  };
+}
+
+/**
+ * Fits the predictor on the fit half of the positions (halfOf, by file), chooses its threshold
+ * there (keep KEEP_USEFUL of the useful ones), and measures everything else on the test half.
+ */
+export function gatingFigures(records: readonly GatingRecord[], kind: UsefulKind = 'exact-line'): { figures: GatingFigures; predictor: GatePredictor } {
+  const isUseful = USEFUL[kind];
+  const labels = records.map(isUseful);
+  const signalAuroc: Record<string, number | null> = {};
+  for (const name of SIGNAL_NAMES) {
+    const have = records.map((r, i) => [r.signals[name], labels[i]!] as const).filter((x): x is readonly [number, boolean] => x[0] !== null);
+    signalAuroc[name] = auroc(have.map((x) => x[0]), have.map((x) => x[1]));
+  }
+  const best = Object.entries(signalAuroc)
+    .filter((e): e is [string, number] => e[1] !== null)
+    .map(([name, a]) => ({ name, auroc: Math.max(a, 1 - a) }))
+    .sort((a, b) => b.auroc - a.auroc)[0] ?? null;
+
+  const fit = records.filter((r) => halfOf(r.file) === 'fit');
+  const test = records.filter((r) => halfOf(r.file) === 'test');
+  const model = fitLogistic(fit.map((r) => SIGNAL_NAMES.map((n) => r.signals[n])), fit.map(isUseful));
+  const features = SIGNAL_NAMES.map((name, j) => ({ name, ...model.columns[j]! })).filter((f) => f.weight !== 0);
+  const score = (r: GatingRecord) => predict({ intercept: model.intercept, features }, r.signals).probability;
+  const threshold = thresholdForRecall(fit.map(score), fit.map(isUseful), KEEP_USEFUL);
+  const testScores = test.map(score);
+  const testLabels = test.map(isUseful);
+  const at = precisionRecallAt(testScores, testLabels, threshold);
+  const testAuroc = auroc(testScores, testLabels);
+  const baselinePrecision = test.length ? testLabels.filter(Boolean).length / test.length : 0;
+  const curve = precisionRecallCurve(testScores, testLabels);
+  const step = Math.max(1, Math.ceil(curve.length / 20));
+  const predictor: GatePredictor = {
+    intercept: model.intercept,
+    features,
+    threshold,
+    heldOut: { auroc: testAuroc, precision: at.precision, recall: at.recall, baselinePrecision, positions: test.length },
+    enabled: testAuroc !== null && testAuroc >= MIN_AUROC,
+  };
+  return {
+    predictor,
+    figures: {
+      useful: kind,
+      shown: records.length,
+      usefulShare: records.length ? labels.filter(Boolean).length / records.length : 0,
+      auroc: signalAuroc,
+      bestSignal: best,
+      predictor: {
+        auroc: testAuroc, threshold, precision: at.precision, recall: at.recall, baselinePrecision,
+        fitPositions: fit.length, testPositions: test.length,
+        curve: curve.filter((_, i) => i % step === 0),
+      },
+    },
+  };
+}
