@@ -4,7 +4,7 @@ import { decode, STRATEGY_NAMES, type StrategyCall } from '../../src/decoding/st
 import { classify, entropy } from '../../src/decoding/strategies/entropy';
 import type { StrategyName } from '../../src/decoding/strategy';
 import { forkModel, trapModel } from '../support/trap-models';
-import type { TableModel } from '../support/table-model';
+import { TableModel } from '../support/table-model';
 
 /** Any strategy with options as a record: the tests set options of several strategies in one loop. */
 const call = (name: StrategyName, options: Record<string, unknown>) => ({ name, options }) as StrategyCall;
@@ -41,6 +41,31 @@ describe('strategies on the in-memory model', () => {
     assert.ok(Math.abs(flat.result.candidates[0].score - best) < 1e-6);
     const squared = await run('beam', trapModel(), { width: 3, lengthPenalty: 2 });
     assert.ok(Math.abs(squared.result.candidates[0].score - best / 9) < 1e-6);
+  });
+
+  it('beam drops a running beam that could no longer be a candidate, and the result is the one it would have been', async () => {
+    // Width 2, α 1, 'never', 6 tokens. Step 2 finishes " b" (Σ ln .4 + ln .97 over 2) and " a"
+    // (ln .6 + ln .6 over 2): the worst finished score is -0.511. " b y" (Σ -4.423) could reach
+    // -4.423 / 6 = -0.737 at best and is dropped; " a x" (-1.427, at best -0.238) goes on alone.
+    const model = new TableModel({
+      vocab: ['<eos>', 'a', 'b', 'x', 'y'],
+      eos: '<eos>',
+      rules: {
+        '': { a: 0.6, b: 0.4 },
+        a: { '<eos>': 0.6, x: 0.4 },
+        b: { '<eos>': 0.97, y: 0.03 },
+        x: { '<eos>': 0.95, x: 0.05 },
+        y: { '<eos>': 0.9, y: 0.1 },
+      },
+    });
+    const { result } = await run('beam', model, { width: 2, earlyStopping: 'never', lengthPenalty: 1, maxTokens: 6 });
+    const l = Math.log;
+    assert.deepEqual(result.candidates.map((c) => c.text), [' b', ' a x']);
+    assert.ok(Math.abs(result.candidates[0]!.score - (l(0.4) + l(0.97)) / 2) < 1e-6);
+    assert.ok(Math.abs(result.candidates[1]!.score - (l(0.6) + l(0.4) + l(0.95)) / 3) < 1e-6);
+    // Step 1 evaluates " a" and " b"; step 2 only " a x" (" b y" is dropped); step 3 would extend
+    // " a x x" (Σ -4.42, at best -0.737 against -0.493), which is dropped too: the search ends.
+    assert.deepEqual(model.calls.map((c) => c.length), [2, 1]);
   });
 
   it('MCTS with a budget finds the better path and respects its call budget', async () => {

@@ -57,8 +57,9 @@ export const beam: Strategy<BeamOptions> = {
       pool.length = Math.min(pool.length, 2 * B);
 
       const next: { parent: Beam; step: TokenStep; sum: number }[] = [];
+      let hopeless = false;
       pool.forEach((c, rank) => {
-        if (next.length >= B) return;
+        if (next.length >= B || hopeless) return;
         if (model.isEndOfGeneration(c.token)) {
           // HF: an EOS outside the top B is ignored, not kept as a running beam.
           if (rank < B) finished.add(c.beam.steps, c.sum, curLen, 'eog');
@@ -72,7 +73,11 @@ export const beam: Strategy<BeamOptions> = {
           finished.add(steps, c.sum, curLen, 'stop');
           return;
         }
-        next.push({ parent: c.beam, step, sum: c.sum });
+        // A beam that could no longer be a candidate costs no more branches (earlyStopping false
+        // and 'never' go on past `width` finished paths; true ends the search there). The pool is
+        // sorted by sum, so neither could any after it.
+        if (finished.canStillEnter(c.sum, curLen, options.maxTokens)) next.push({ parent: c.beam, step, sum: c.sum });
+        else hopeless = true;
       });
 
       if (finished.isDone(next.map((n) => n.sum), curLen, options.maxTokens, options.earlyStopping)) {

@@ -134,6 +134,17 @@ export class Hypotheses {
    * length. 'never': compare with the best score a running path could still reach, which for
    * α > 0 (negative sums shrink with length) is at the maximum length.
    */
+  /**
+   * Whether a running path with this Σ log p (and `length` tokens) could still become one of the
+   * best: false once `width` paths have finished and the best score it could reach is below the
+   * worst of them. Exact, so dropping such a path changes no result: its sum only falls as it
+   * grows, and for α > 0 the best it could reach is at the maximum length.
+   */
+  canStillEnter(sum: number, length: number, maxLength: number): boolean {
+    if (this.best.length < this.width) return true;
+    return lengthNormalised(sum, this.alpha > 0 ? maxLength : length, this.alpha) >= this.best[this.best.length - 1]!.score;
+  }
+
   isDone(runningSums: readonly number[], length: number, maxLength: number, earlyStopping: boolean | 'never'): boolean {
     if (runningSums.length === 0) return true;
     if (this.best.length < this.width) return false;
