@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { CliUsageError } from './errors';
 import { runCompare, runComplete } from './complete';
 import { runEval } from './eval';
+import { runCalibrate } from './calibrate';
 import { runGpu } from './gpu';
 import { runModels } from './models';
 import { runPull } from './pull';
@@ -18,7 +19,8 @@ const COMMAND_HELP: Readonly<Record<string, readonly [usage: string, about: stri
   pull: ['pull <preset|hf:URI|https URL> [--dir DIR] [--json]', 'Downloads a GGUF model (into ~/.tokentree/models without --dir).'],
   models: ['models [--json] [--cpu] [--timeout-ms N]', 'Lists the preset models and whether each fits this machine\'s memory.'],
   gpu: ['gpu status [--server URL] [--json] | gpu install cuda|vulkan [--registry URL] [--json]', 'Shows what the GPU path finds, or installs node-llama-cpp\'s prebuilt CUDA or Vulkan binaries.'],
-  eval: ['eval [--model PATH | --server URL] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--json]', 'Scores each strategy\'s suggestions against held-out code.'],
+  eval: ['eval [--model PATH | --server URL] [--strategies a,b,mcts+syntax] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--syntax-weight W] [--layout stable|legacy] [--healing on|off|both] [--mid-identifier-share S] [--records FILE] [--json]', 'Scores each strategy\'s suggestions against held-out code, and how well their signals predict a useful one (--records: each shown suggestion\'s signals).'],
+  calibrate: ['calibrate [--model PATH] [--files GLOB[,GLOB]] [--positions N] [--seed N] [--strategies a,b] [--dir DIR | --out FILE] [--from-records FILE] [--json]', 'Fits when to show a suggestion for a model on held-out code and stores it by the model file\'s identity (in ~/.tokentree/calibrations without --dir), where the editor finds it.'],
 };
 
 const FOOTER = `strategies: greedy, top-p, min-p, entropy, beam, mcts; without --model the built-in model is used;
@@ -48,6 +50,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<str
   compare: runCompare,
   type: runType,
   eval: runEval,
+  calibrate: runCalibrate,
   pull: runPull,
   models: runModels,
   gpu: runGpu,

@@ -1,7 +1,7 @@
 import type { NumberRule } from '../decoding/option-rules';
 import { STRATEGY_NAMES, strategyOf, type StrategyCall } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
-import type { ConfidenceMode } from '../providers/confidence';
+import type { GateSetting } from '../providers/gate-policy';
 import type { ControllerSettings } from '../providers/controller-settings';
 import type { RefineMode } from '../providers/refinement';
 
@@ -21,7 +21,9 @@ export type SettingRule =
   /** A positive integer or "auto". */
   | { readonly kind: 'count-or-auto'; readonly default: 'auto'; readonly min: number; readonly max: number }
   /** A count of layers, "auto" (as many as fit) or "max" (all). */
-  | { readonly kind: 'layers'; readonly default: 'auto'; readonly min: number; readonly max: number };
+  | { readonly kind: 'layers'; readonly default: 'auto'; readonly min: number; readonly max: number }
+  /** "auto", "off", or a probability. */
+  | { readonly kind: 'gate'; readonly default: 'auto'; readonly min: 0; readonly max: 1 };
 
 const int = (def: number, min: number, max: number) => ({ kind: 'integer', default: def, min, max }) as const;
 const num = (def: number, min: number, max: number) => ({ kind: 'number', default: def, min, max }) as const;
@@ -55,8 +57,8 @@ export const SETTING_RULES = {
   'context.budgetChars': int(3000, 0, 100000),
   'context.prefixChars': int(6000, 100, 200000),
   'context.suffixChars': int(2000, 0, 100000),
-  'confidence.threshold': num(0, 0, 1),
-  'confidence.mode': { kind: 'enum', default: 'cut', values: ['cut', 'suppress'] },
+  gate: { kind: 'gate', default: 'auto', min: 0, max: 1 },
+  cutAtUncertain: num(0, 0, 1),
   'acceptUntilUncertain.entropy': num(1.5, 0, 20),
   seed: int(0, 0, 2147483647),
   'codeAwareValue.weight': num(0, 0, 10),
@@ -88,6 +90,7 @@ type Value<R> = R extends { kind: 'boolean' } ? boolean
   : R extends { kind: 'strings' } ? readonly string[]
   : R extends { kind: 'count-or-auto' } ? number | 'auto'
   : R extends { kind: 'layers' } ? number | 'auto' | 'max'
+  : R extends { kind: 'gate' } ? GateSetting
   : string;
 
 /** The setting's value checked against its rule; `report` hears of every correction. */
@@ -132,6 +135,9 @@ function check(rule: SettingRule, x: unknown): { value: unknown; why?: string } 
     case 'layers':
       if (x === 'auto' || x === 'max') return { value: x };
       return typeof x === 'number' && Number.isFinite(x) ? clamp(Math.round(x), rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a number nor "auto" or "max"' };
+    case 'gate':
+      if (x === 'auto' || x === 'off') return { value: x };
+      return typeof x === 'number' && Number.isFinite(x) ? clamp(x, rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a probability nor "auto" or "off"' };
     case 'count-or-auto':
       if (x === 'auto') return { value: x };
       return typeof x === 'number' && Number.isFinite(x) ? clamp(Math.round(x), rule.min, rule.max, x) : { value: rule.default, why: 'it is neither a number nor "auto"' };
@@ -189,8 +195,8 @@ export function controllerSettings(source: SettingsSource, report: (p: SettingPr
     contextBudgetChars: v('context.budgetChars'),
     prefixChars: v('context.prefixChars'),
     suffixChars: v('context.suffixChars'),
-    confidenceThreshold: v('confidence.threshold'),
-    confidenceMode: v('confidence.mode') as ConfidenceMode,
+    cutAtUncertain: v('cutAtUncertain'),
+    gate: v('gate'),
   };
 }
 

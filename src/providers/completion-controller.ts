@@ -2,6 +2,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { cursorWindow, textBeforeCursor, withInsertion, type ContextChunk, type PromptParts } from '../decoding/prompt-parts';
 import { CompletionCache, type CachePosition } from './completion-cache';
 import { confidentLength } from './confidence';
+import { gateDecision } from './gate-policy';
 import { ContextRing, lineComment, sameChunks } from './context-ring';
 import type { ControllerSettings } from './controller-settings';
 import type { RequestGate, Ticket } from './request-gate';
@@ -123,7 +124,7 @@ export class CompletionController {
       try {
         const result = await this.engine.complete(request, signal, onFirst);
         if (signal.aborted) return undefined;
-        suggestions = this.shape(result, r.stop, s);
+        suggestions = this.shape(result, r.stop, s, first?.[0]?.text);
         this.tops.set(r.request.documentKey, result.topLine);
         this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
         if (first === undefined) this.cache.store(r.at, suggestions);
@@ -131,6 +132,8 @@ export class CompletionController {
         this.events.onResult?.(r.request, result, suggestions);
         if (refinement) this.events.onRefined?.(refinement);
         shown = first === undefined || refinement?.replaced ? suggestions[0] : first[0];
+        // What the user does not see is not accepted: nothing to prefetch after it.
+        if (shown?.gate?.suppressed) shown = undefined;
       } catch (error) {
         if (!signal.aborted) this.events.onError?.(error);
         return undefined;
@@ -293,24 +296,35 @@ export class CompletionController {
     });
   }
 
-  /** Candidates → suggestions: stop rules, confidence, no empties or duplicates, best first. */
-  private shape(result: CompletionResult, stop: StopContext, s: ControllerSettings): Suggestion[] {
+  /**
+   * Candidates → suggestions: stop rules, the cut at the first uncertain token, no empties or
+   * duplicates, best first, each with the gate's verdict (`greedyText`: the first suggestion of
+   * an anytime completion, for the gate's "greedy agrees" signal).
+   */
+  private shape(result: CompletionResult, stop: StopContext, s: ControllerSettings, greedyText?: string): Suggestion[] {
+    const calibration = this.options.calibration?.();
     const out: Suggestion[] = [];
     const seen = new Set<string>();
     result.candidates.forEach((c, i) => {
       // Token texts include what token healing re-typed; the candidate's text does not.
-      const keep = Math.max(0, confidentLength(c.steps, s.confidenceThreshold, s.confidenceMode) - healedLength(result));
+      const keep = Math.max(0, confidentLength(c.steps, s.cutAtUncertain) - healedLength(result));
       // The engine applied the same stop rules to the whole candidate; only a confidence cut needs them again.
       const text = c.shown && keep >= c.text.length ? c.shown.text : finishCompletion(c.text.slice(0, keep), stop);
       if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
       seen.add(text);
-      out.push({ text, candidate: i, result });
+      const gate = gateDecision(calibration, s.gate, result, i, greedyText);
+      out.push({ text, candidate: i, result, ...(gate ? { gate } : {}) });
     });
     return out;
   }
 }
 
 const positionKey = (at: CachePosition) => `${at.documentKey}\n${at.line}:${at.character}\n${at.before.slice(-200)}\n${at.suffix.slice(0, 200)}`;
+
+/** The suggestions shown as ghost text: those the gate let through (the panel lists them all). */
+export function shownInline(suggestions: readonly Suggestion[]): Suggestion[] {
+  return suggestions.filter((s) => !s.gate?.suppressed);
+}
 
 /** Text right of the cursor that makes a suggestion awkward: closers and spaces don't count. */
 export function blockingSuffix(lineSuffix: string): string {

@@ -17,22 +17,15 @@ export function acceptUntilUncertain(steps: readonly Pick<TokenStep, 'text' | 'e
   return chars;
 }
 
-export type ConfidenceMode = 'cut' | 'suppress';
-
 /**
- * Applies the confidence setting to one candidate: 'cut' keeps the text before the first
- * token with probability below `threshold`; 'suppress' drops the candidate when its mean
- * token probability (geometric, i.e. exp of the mean log-probability) is below it.
- * Returns the number of characters to keep (0: show nothing).
+ * `tokentree.cutAtUncertain`: show a suggestion up to its first uncertain token, i.e. keep the
+ * text before the first token with probability below `threshold` (whether to show a suggestion
+ * at all is the gate's question: gate-policy.ts). Returns the number of characters to keep.
  */
-export function confidentLength(steps: readonly Pick<TokenStep, 'text' | 'logprob'>[], threshold: number, mode: ConfidenceMode): number {
+export function confidentLength(steps: readonly Pick<TokenStep, 'text' | 'logprob'>[], threshold: number): number {
   const total = steps.reduce((n, s) => n + s.text.length, 0);
   if (threshold <= 0 || steps.length === 0) return total;
   const floor = Math.log(threshold);
-  if (mode === 'suppress') {
-    const mean = steps.reduce((a, s) => a + s.logprob, 0) / steps.length;
-    return mean < floor ? 0 : total;
-  }
   let chars = 0;
   for (const s of steps) {
     if (s.logprob < floor) break;

@@ -1,4 +1,4 @@
-import type { ConfidenceMode } from './confidence';
+import type { GateSetting } from './gate-policy';
 import type { RefineMode } from './refinement';
 
 /** The controller's settings, read from `tokentree.*` in the editor and defaulted in the CLI. */
@@ -15,6 +15,8 @@ export interface ControllerSettings {
   readonly contextBudgetChars: number;
   readonly prefixChars: number;
   readonly suffixChars: number;
-  readonly confidenceThreshold: number;
-  readonly confidenceMode: ConfidenceMode;
+  /** Cut a suggestion before its first token less likely than this (0: never). */
+  readonly cutAtUncertain: number;
+  /** Whether a suggestion is shown inline at all (gate-policy.ts); the CLI has no calibration, so nothing gates there. */
+  readonly gate: GateSetting;
 }

@@ -2,6 +2,8 @@ import type { CompletionResult } from '../decoding/completion';
 import type { LineSource, PromptParts } from '../decoding/prompt-parts';
 import type { StopContext } from '../decoding/stop-rules';
 import type { Refinement } from './refinement';
+import type { GateCalibration } from '../decoding/gate/predictor';
+import type { GateDecision } from './gate-policy';
 
 /** The completion controller's contracts: its engine, its requests and suggestions, its events and options. */
 
@@ -50,6 +52,8 @@ export interface Suggestion {
   /** Index of the engine candidate it came from (for the panel). */
   readonly candidate: number;
   readonly result?: CompletionResult;
+  /** The gate's verdict (absent: nothing gates); a suppressed suggestion is kept for the panel, not shown inline. */
+  readonly gate?: GateDecision;
 }
 
 export interface ControllerEvents {
@@ -78,4 +82,6 @@ export interface ControllerOptions {
    * ghost text only where it was made; absent: always there (the CLI waits for every result).
    */
   readonly where?: (documentKey: string) => { readonly version?: number; readonly line: number; readonly character: number } | undefined;
+  /** The gate's calibration for the model in use (absent or undefined: nothing gates). */
+  readonly calibration?: () => GateCalibration | undefined;
 }

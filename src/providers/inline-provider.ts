@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CompletionController, CursorRequest, Suggestion } from './completion-controller';
+import { shownInline, type CompletionController, type CursorRequest, type Suggestion } from './completion-controller';
 
 /** The controller's view of a document at a cursor. */
 export function cursorRequestOf(document: vscode.TextDocument, position: vscode.Position): CursorRequest {
@@ -40,7 +40,10 @@ export class TokenTreeInlineProvider implements vscode.InlineCompletionItemProvi
       onCancel: (listener) => token.onCancellationRequested(listener),
     });
     if (!suggestions || suggestions.length === 0 || token.isCancellationRequested || document.isClosed) return undefined;
+    // The panel hears of suggestions the gate kept from the ghost text too, marked as such.
     this.onShown(document, position, suggestions);
-    return new vscode.InlineCompletionList(suggestions.map((s) => new vscode.InlineCompletionItem(s.text, new vscode.Range(position, position))));
+    const inline = shownInline(suggestions);
+    if (inline.length === 0) return undefined;
+    return new vscode.InlineCompletionList(inline.map((s) => new vscode.InlineCompletionItem(s.text, new vscode.Range(position, position))));
   }
 }

@@ -54,7 +54,7 @@ describe('anytime completion: greedy first, then the search on the same prompt',
 
 const SETTINGS: ControllerSettings = {
   enabled: true, languages: ['typescript'], candidates: 3, autoTriggerMaxLineSuffix: 8, timeBudgetMs: 1000, otherFiles: false,
-  contextBudgetChars: 0, prefixChars: 10000, suffixChars: 10000, confidenceThreshold: 0, confidenceMode: 'cut', refine: 'replace', firstSuggestionMs: 500,
+  contextBudgetChars: 0, prefixChars: 10000, suffixChars: 10000, cutAtUncertain: 0, gate: 'auto', refine: 'replace', firstSuggestionMs: 500,
 };
 
 const result = (strategy: StrategyName, text: string, meanLogprob: number): CompletionResult => ({

@@ -12,7 +12,7 @@ import { listenLocal, runPullCli, serveIgnoringRanges, servePage } from '../supp
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const COMMANDS = ['sample', 'complete', 'compare', 'type', 'pull', 'models', 'gpu', 'eval'];
+const COMMANDS = ['sample', 'complete', 'compare', 'type', 'pull', 'models', 'gpu', 'eval', 'calibrate'];
 
 function run(args: readonly string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000, input: '' });

@@ -3,10 +3,12 @@ import { CandidateTree } from '../../src/decoding/candidate-tree';
 import type { CompletionResult } from '../../src/decoding/completion';
 import { textBeforeCursor, textLines } from '../../src/decoding/prompt-parts';
 import { acceptUntilUncertain, confidentLength } from '../../src/providers/confidence';
-import { blockingSuffix, CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
+import { blockingSuffix, CompletionController, shownInline, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest, type Suggestion } from '../../src/providers/completion-controller';
 import { ContextRing } from '../../src/providers/context-ring';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
 import { isCompleteFor } from '../../src/decoding/stop-rules';
+import type { GateCalibration } from '../../src/decoding/gate/predictor';
+import { describeGate } from '../../src/providers/gate-policy';
 
 const SETTINGS: ControllerSettings = {
   enabled: true,
@@ -18,8 +20,8 @@ const SETTINGS: ControllerSettings = {
   contextBudgetChars: 0,
   prefixChars: 10000,
   suffixChars: 10000,
-  confidenceThreshold: 0,
-  confidenceMode: 'cut',
+  cutAtUncertain: 0,
+  gate: 'auto',
 };
 
 /** A fake engine: answers with fixed candidates, records requests, can be slow. */
@@ -171,11 +173,36 @@ describe('completion policy (fake engine)', () => {
     assert.equal(isCompleteFor(sent.stop)('a;\n'), true);
   });
 
-  it('confidence: cut before the first unlikely token, or suppress unlikely suggestions', async () => {
-    const cut = await controller(new FakeEngine(['one two three four']), { confidenceThreshold: 0.2, confidenceMode: 'cut' }).provide(request('x = '));
+  it('the gate keeps an unlikely suggestion from the ghost text, and hands it on with its probability and reason', async () => {
+    // A fake calibration: the more probable the tokens, the likelier right; shown from 50%.
+    const calibration: GateCalibration = {
+      version: 1, useful: 'exact-line', model: 'fake', positions: 0,
+      strategies: { greedy: { intercept: 0, features: [{ name: 'meanProb', mean: 0.5, std: 0.1, weight: 3 }], threshold: 0.5, heldOut: { auroc: 0.7, precision: 0.3, recall: 0.8, baselinePrecision: 0.1, positions: 100 }, enabled: true } },
+    };
+    const gated = (engine: FakeEngine, gate: ControllerSettings['gate'], results: Suggestion[][] = []) =>
+      new CompletionController(engine, () => ({ ...SETTINGS, gate }), new RequestGate(() => 0), { onResult: (_r, _res, s) => results.push([...s]) }, { idleMs: 60_000, prefetchDelayMs: 0, calibration: () => calibration });
+    const heard: Suggestion[][] = [];
+    // Token probability e^−2.5 ≈ 0.08: 3·(0.08 − 0.5)/0.1 ≈ −12.5, far below the gate.
+    const low = await gated(new FakeEngine(['one two'], 0, -2.5), 'auto', heard).provide(request('x = '));
+    assert.deepEqual(low?.map((i) => i.text), ['one two'], 'the panel still gets it');
+    assert.deepEqual(shownInline(low!), [], 'no ghost text');
+    assert.equal(low![0]!.gate?.suppressed, true);
+    assert.ok(low![0]!.gate!.probability < 1e-4);
+    assert.equal(low![0]!.gate?.weighedMost, 'meanProb');
+    assert.match(describeGate(low![0]!.gate!), /^not shown inline: 0% likely right, below the gate's 50%; weighed most: mean token probability$/);
+    assert.equal(heard[0]?.[0]?.gate?.suppressed, true, 'the result event carries the verdict');
+    // Probability e^−0.1 ≈ 0.9: shown.
+    const high = await gated(new FakeEngine(['one two']), 'auto').provide(request('x = '));
+    assert.deepEqual(shownInline(high!).map((i) => i.text), ['one two']);
+    // "off" gates nothing; a probability of one's own replaces the calibrated threshold.
+    assert.equal((await gated(new FakeEngine(['one two'], 0, -2.5), 'off').provide(request('x = ')))![0]!.gate, undefined);
+    assert.deepEqual(shownInline((await gated(new FakeEngine(['one two']), 0.999999).provide(request('x = ')))!), []);
+    // Without a calibration (the CLI) nothing gates.
+    assert.equal((await controller(new FakeEngine(['one two'], 0, -2.5)).provide(request('x = ')))![0]!.gate, undefined);
+  });
+  it('cuts a suggestion before its first uncertain token', async () => {
+    const cut = await controller(new FakeEngine(['one two three four']), { cutAtUncertain: 0.2 }).provide(request('x = '));
     assert.deepEqual(cut?.map((i) => i.text), ['one two']);
-    const suppressed = await controller(new FakeEngine(['one two three'], 0, -2.5), { confidenceThreshold: 0.2, confidenceMode: 'suppress' }).provide(request('x = '));
-    assert.deepEqual(suppressed, []);
   });
 });
 
@@ -283,9 +310,9 @@ describe('confidence helpers', () => {
     assert.equal(acceptUntilUncertain(steps, 10), 'return a + b'.length);
   });
   it('confident length with literal thresholds', () => {
-    assert.equal(confidentLength(steps, Math.exp(-1), 'cut'), 'return a'.length);
-    assert.equal(confidentLength(steps, 0, 'cut'), 'return a + b'.length);
-    assert.equal(confidentLength(steps, 0.9, 'suppress'), 0); // mean logprob −0.46 < ln 0.9
+    assert.equal(confidentLength(steps, Math.exp(-1)), 'return a'.length);
+    assert.equal(confidentLength(steps, 0), 'return a + b'.length);
+    assert.equal(confidentLength(steps, 0.9), 'return'.length);
   });
 });
 

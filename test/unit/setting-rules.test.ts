@@ -33,7 +33,7 @@ describe('setting rules', () => {
       const p = properties[`tokentree.${key}`]!;
       assert.deepEqual(p.default, r.default, `${key} default`);
       const types = Array.isArray(p.type) ? p.type : [p.type];
-      const expected = { boolean: ['boolean'], integer: ['integer'], number: ['number'], enum: ['string'], string: ['string'], strings: ['array'], 'count-or-auto': ['integer', 'string'], layers: ['integer', 'string'] }[r.kind];
+      const expected = { boolean: ['boolean'], integer: ['integer'], number: ['number'], enum: ['string'], string: ['string'], strings: ['array'], 'count-or-auto': ['integer', 'string'], layers: ['integer', 'string'], gate: ['string', 'number'] }[r.kind];
       assert.deepEqual(types, expected, `${key} type`);
       if ('min' in r) assert.deepEqual([p.minimum, p.maximum], [r.min, r.max], `${key} range`);
       if (r.kind === 'enum') assert.deepEqual(p.enum, r.values, `${key} values`);
@@ -73,8 +73,11 @@ describe('setting rules', () => {
     assert.equal(problems('maxTokens', 100000).value, 512);
     assert.equal(problems('maxTokens', 0).value, 1);
     assert.deepEqual(problems('maxTokens', 7.6).seen.map((p) => [p.used, p.why]), [[8, 'it is not a whole number']]);
-    assert.deepEqual(problems('confidence.threshold', 1.5).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
-    assert.deepEqual(problems('confidence.threshold', Number.NaN).seen.map((p) => [p.used, p.why]), [[0, 'it is not a number']]);
+    assert.deepEqual(problems('cutAtUncertain', 1.5).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
+    assert.deepEqual(problems('cutAtUncertain', Number.NaN).seen.map((p) => [p.used, p.why]), [[0, 'it is not a number']]);
+    assert.deepEqual([problems('gate', 'off').value, problems('gate', 0.3).value, problems('gate', 'auto').value], ['off', 0.3, 'auto']);
+    assert.deepEqual(problems('gate', 2).seen.map((p) => [p.used, p.why]), [[1, 'it is outside 0..1']]);
+    assert.deepEqual(problems('gate', 'sometimes').seen.map((p) => [p.used, p.why]), [['auto', 'it is neither a probability nor "auto" or "off"']]);
     assert.deepEqual(problems('debounceMs', '50').seen.map((p) => p.used), [120]);
   });
 
@@ -124,7 +127,7 @@ describe('setting rules', () => {
     assert.equal(d.candidates, properties['tokentree.candidates']!.default);
     assert.deepEqual(d.languages, properties['tokentree.languages']!.default);
     assert.equal(d.prefixChars, properties['tokentree.context.prefixChars']!.default);
-    assert.equal(d.confidenceMode, properties['tokentree.confidence.mode']!.default);
+    assert.equal(d.gate, properties['tokentree.gate']!.default);
     assert.equal(DEFAULT_WINDOW.prefixChars, properties['tokentree.context.prefixChars']!.default);
     assert.equal(DEFAULT_WINDOW.suffixChars, properties['tokentree.context.suffixChars']!.default);
   });
