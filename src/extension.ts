@@ -10,7 +10,7 @@ import { enableGpu, offerGpuAgain } from './host/gpu-command';
 import { downloadModel, manageModels, offerRealModel } from './host/model-downloads';
 import { ModelHost } from './host/model-host';
 import { SERVER_API_KEY, setServerApiKey } from './host/server-key';
-import { acceptEntropy, readControllerSettings, readDebounceMs, readModelSettings, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
+import { acceptEntropy, migrateConfidenceSettings, readControllerSettings, readDebounceMs, readModelSettings, readStrategy, reportClampedMaxTokens, setSettingsWarning } from './host/settings';
 import { RepeatLimitedLog } from './host/repeat-log';
 import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
@@ -20,6 +20,10 @@ import type { PanelState } from './webview/protocol';
 import type { TreeJSON } from './decoding/candidate-tree';
 import type { CompletionResult } from './decoding/completion';
 import { describeRefinement, type Refinement } from './providers/refinement';
+import { describeGate } from './providers/gate-policy';
+import type { Suggestion } from './providers/controller-types';
+import { GateCalibrations } from './host/gate-calibrations';
+import { builtinModelPath } from './model/builtin';
 
 let models: ModelHost | undefined;
 
@@ -57,6 +61,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const failures = new RepeatLimitedLog((line) => log.error(line));
   // The panel's note on an anytime completion, by the result it is shown with.
   const refineNotes = new WeakMap<CompletionResult, { first: string; note: string }>();
+  const gates = new GateCalibrations((message) => log.warn(message));
+  // Each completion that reached the editor, counted once: shown inline, or kept back by the gate.
+  const gateCounts = { shown: 0, suppressed: 0 };
+  const counted = new WeakSet<CompletionResult>();
+  const gateState = (suggestions: readonly Suggestion[]): Partial<PanelState> => {
+    const first = suggestions[0];
+    if (first?.result && !counted.has(first.result)) {
+      counted.add(first.result);
+      gateCounts[first.gate?.suppressed ? 'suppressed' : 'shown']++;
+      status.update({ gate: gateCounts });
+    }
+    return first?.gate ? { gate: { suppressed: first.gate.suppressed, probability: first.gate.probability, note: describeGate(first.gate) } } : {};
+  };
   const onRefined = (r: Refinement) => {
     status.update({ refine: r.replaced ? 'replaced' : r.reason === undefined ? 'same' : 'kept' });
     const final = r.final[0]?.result;
@@ -70,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
     // VS Code asks the provider again, which the cache answers with the new suggestion (and the panel follows).
     if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
     const position = new vscode.Position(r.request.line, r.request.character);
-    const state = { ...toPanelState(shown.record(document, position, r.final), vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine };
+    const state = { ...toPanelState(shown.record(document, position, r.final), vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine, ...gateState(r.final) };
     panelStates.set(r.request.documentKey, state);
     panel.show(state);
   };
@@ -95,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   }, {
     // A refinement replaces the ghost text only where it was made: same document version, same cursor.
+    calibration: () => gates.current,
     where: (key) => {
       const editor = vscode.window.activeTextEditor;
       if (editor?.document.uri.toString() !== key) return undefined;
@@ -108,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const result = suggestions[0]?.result;
       if (!result) return;
       const refine = refineNotes.get(result);
-      const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result), ...(refine ? { refine } : {}) };
+      const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result), ...(refine ? { refine } : {}), ...gateState(suggestions) };
       panelStates.set(document.uri.toString(), state);
       panel.show(state);
     },
@@ -119,7 +137,14 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => controller.dispose() },
     status,
     panel,
-    models.onDidChangeState((model) => status.update({ model })),
+    models.onDidChangeState((model) => {
+      status.update({ model });
+      // The gate's calibration follows the model: its own when `tokentree calibrate` stored one.
+      if (model.kind === 'ready') {
+        const s = readModelSettings();
+        void gates.refresh(s.serverUrl ? undefined : s.modelPath || builtinModelPath()).then(() => log.info(`Gate calibration: ${gates.from === 'stored' ? 'fitted for this model' : 'shipped (built-in model)'}`));
+      }
+    }),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     vscode.window.registerWebviewViewProvider(CandidatesView.viewId, panel),
     vscode.commands.registerCommand('tokentree.selectStrategy', pickStrategy),
@@ -164,6 +189,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   log.info('TokenTree activated');
+  void migrateConfidenceSettings().then((done) => done.forEach((line) => log.info(line)), () => undefined);
   offerGpuAgain(context);
   offerRealModel(context);
   // Load the model in the background now: the first keystroke should not wait for it, and

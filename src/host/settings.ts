@@ -90,6 +90,33 @@ export function readTokenHealing(): boolean {
   return value('tokenHealing');
 }
 
+/**
+ * `tokentree.confidence.threshold` and `.mode` are gone: a threshold with mode `cut` becomes
+ * `tokentree.cutAtUncertain` where that is not set yet, at the same level (user, workspace,
+ * folder); mode `suppress` gives way to `tokentree.gate`, the calibrated version of the same
+ * idea. The old entries stay in settings.json (VS Code cannot write unregistered settings).
+ * Returns what was done, for the log.
+ */
+export async function migrateConfidenceSettings(): Promise<string[]> {
+  const c = section();
+  const done: string[] = [];
+  const levels = [
+    [vscode.ConfigurationTarget.Global, 'globalValue'],
+    [vscode.ConfigurationTarget.Workspace, 'workspaceValue'],
+    [vscode.ConfigurationTarget.WorkspaceFolder, 'workspaceFolderValue'],
+  ] as const;
+  for (const [target, field] of levels) {
+    const threshold = c.inspect('confidence.threshold')?.[field];
+    const mode = c.inspect('confidence.mode')?.[field];
+    if (typeof threshold !== 'number' || !(threshold > 0) || threshold > 1) continue;
+    if (mode === 'suppress') done.push('tokentree.confidence.mode "suppress" is replaced by tokentree.gate ("auto" by default): a predictor calibrated for the model decides which suggestions to show');
+    else if (c.inspect('cutAtUncertain')?.[field] === undefined) {
+      await c.update('cutAtUncertain', threshold, target).then(() => done.push(`tokentree.confidence.threshold ${threshold} (mode cut) is now tokentree.cutAtUncertain`), () => undefined);
+    }
+  }
+  return done;
+}
+
 export function acceptEntropy(): number {
   return value('acceptUntilUncertain.entropy');
 }

@@ -30,6 +30,7 @@ export class StatusBar implements vscode.Disposable {
   private last?: LastCompletion;
   private enabled = true;
   private refine: RefineStatus = 'none';
+  private gate = { shown: 0, suppressed: 0 };
 
   constructor() {
     this.item.name = 'TokenTree';
@@ -38,7 +39,8 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: LastCompletion; refine?: RefineStatus }): void {
+  update(change: { strategy?: StrategyName; model?: ModelState; enabled?: boolean; last?: LastCompletion; refine?: RefineStatus; gate?: { shown: number; suppressed: number } }): void {
+    if (change.gate) this.gate = { ...change.gate };
     if (change.refine) this.refine = change.refine;
     if (change.strategy) this.strategy = change.strategy;
     if (change.model) this.model = change.model;
@@ -70,6 +72,8 @@ export class StatusBar implements vscode.Disposable {
     }
     const refineTip = { running: 'The first suggestion is shown; the search is still running.', replaced: 'The search replaced the first suggestion with a better one.', kept: 'The search found a different suggestion: see the candidates panel.', same: '', none: '' }[this.refine];
     if (refineTip) tip.appendMarkdown(`\n\n${refineTip}`);
+    const { shown, suppressed } = this.gate;
+    if (shown + suppressed > 0) tip.appendMarkdown(`\n\nSuggestions: ${shown} shown, ${suppressed} kept back by the gate (tokentree.gate)`);
     tip.appendMarkdown('\n\nClick to choose the decoding strategy.');
     this.item.tooltip = tip;
     this.item.backgroundColor = this.model.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;

@@ -45,6 +45,8 @@ export interface PanelState {
   readonly healed?: string;
   /** Anytime completion: greedy's first suggestion, and what the search did with it (or that it is still running). */
   readonly refine?: { readonly first: string; readonly note: string };
+  /** The gate's verdict on the first suggestion: its predicted chance of being right, and (not shown inline) why. */
+  readonly gate?: { readonly suppressed: boolean; readonly probability: number; readonly note: string };
   readonly candidates: readonly PanelCandidate[];
   readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
 }

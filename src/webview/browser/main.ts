@@ -78,6 +78,7 @@ function render(state: PanelState, back?: () => void): void {
   ]);
   if (state.healed) header.appendChild(el('span', { className: 'healed-note', text: `token healing re-typed “${showToken(state.healed)}”` }));
   if (state.refine) header.appendChild(el('span', { className: 'refine-note', role: 'status', text: `first suggestion (greedy): “${showToken(state.refine.first)}” · ${state.refine.note}` }));
+  if (state.gate) header.appendChild(el('span', { className: state.gate.suppressed ? 'gate-note suppressed' : 'gate-note', role: 'status', text: `gate: ${state.gate.note}` }));
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
   treeView.render(state);
