@@ -13,7 +13,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { quoteText } from '../decoding/describe-value';
 import { targetLogLikelihood } from '../eval/likelihood';
 import { DEFAULT_MID_IDENTIFIER_SHARE, pickCloserPositions, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
-import { DEFAULT_WINDOW, partsFromText, type WindowOptions } from '../decoding/prompt-parts';
+import { DEFAULT_WINDOW, partsFromText, type PromptParts, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
 import { loadModel } from '../model/load';
 import type { CompletionBackend } from '../model/backend';
@@ -23,11 +23,12 @@ import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 import { suggestionSignals } from '../decoding/gate/signals';
 import { gatingFigures, type GatingFigures, type GatingRecord } from '../eval/gating';
+import { contextSummary, prepareContexts, readContextMode, type PositionContext } from '../eval/context-modes';
 
 const FLAGS = {
   server: 'string',
   model: 'string', strategies: 'string', files: 'string', positions: 'int', seed: 'int', json: 'bool', 'max-tokens': 'int', 'syntax-weight': 'string', layout: 'string', 'block-lines': 'int',
-  healing: 'string', 'mid-identifier-share': 'string', records: 'string',
+  healing: 'string', 'mid-identifier-share': 'string', records: 'string', context: 'string',
 } as const;
 const MAX_FILE_BYTES = 200_000;
 
@@ -64,6 +65,9 @@ export interface ArmResult extends QualityFigures {
   /** The positions cut inside an identifier, and the others. */
   readonly midIdentifier: QualityFigures;
   readonly boundary: QualityFigures;
+  /** The positions whose true text uses a name declared in another file of the package and missing from the window, and the others. */
+  readonly crossFile: QualityFigures;
+  readonly sameFile: QualityFigures;
   readonly medianMs: number;
   /** Model calls per position (mean). */
   readonly modelCalls: number;
@@ -76,6 +80,7 @@ export interface ArmResult extends QualityFigures {
 interface Scored extends PositionScore {
   readonly repeatsSuffix: boolean;
   readonly midIdentifier: boolean;
+  readonly crossFile: boolean;
 }
 
 function figures(scores: readonly Scored[]): QualityFigures {
@@ -167,18 +172,22 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   // The legacy layout's window was whole lines back from the cursor: blocks of one line.
   const window = { ...DEFAULT_WINDOW, blockLines: Number(f['block-lines'] ?? (layout === 'legacy' ? 1 : DEFAULT_WINDOW.blockLines)) };
   if (!(window.blockLines >= 1 && window.blockLines <= 64)) throw new CliUsageError('--block-lines must be between 1 and 64');
+  const contextMode = readContextMode(f.context);
+  const contexts = await prepareContexts(contextMode, files, [...positions, ...closerPositions], window, root);
   const { server } = readServer(f);
   const modelPath = server ?? String(f.model ?? builtinModelPath());
   const loaded: CompletionBackend = server ? await connectCliServer(server) : await loadModel({ modelPath });
   const results: ArmResult[] = [];
   const records: Record<string, readonly GatingRecord[]> = {};
-  let likelihood: { bits: number; bytes: number } = { bits: 0, bytes: 0 };
+  let likelihood: Bits = { bits: 0, bytes: 0, each: [] };
+  let withoutDefinitions: Bits | undefined;
   try {
-    likelihood = await targetBits(loaded, positions, window, layout, maxTokens);
+    likelihood = await targetBits(loaded, positions, (p) => contexts.get(p)!.parts, layout, maxTokens);
+    if (contextMode === 'definitions') withoutDefinitions = await targetBits(loaded, positions, (p) => contexts.get(p)!.withoutDefinitions, layout, maxTokens);
     // Greedy's suggestion at each position, for the signal "greedy agrees" (by healing mode).
     const greedy = new Map<boolean, readonly string[]>();
     for (const arm of arms) {
-      const settings = { window, layout, maxTokens, weight } as const;
+      const settings = { window, layout, maxTokens, weight, contexts } as const;
       const plain = arm.strategy === 'greedy' && !arm.syntax;
       if (!plain && !greedy.has(arm.healing)) greedy.set(arm.healing, (await runArm(loaded, { ...arm, label: 'greedy', strategy: 'greedy', syntax: false }, positions, [], settings)).shown);
       const run = await runArm(loaded, arm, positions, closerPositions, settings, greedy.get(arm.healing));
@@ -191,14 +200,16 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
   }
   const targetBitsPerByte = likelihood.bits / Math.max(1, likelihood.bytes);
   const midIdentifierShare = positions.filter((p) => p.midIdentifier).length / Math.max(1, positions.length);
+  const context = contextSummary(contextMode, positions, contexts, likelihood.each, withoutDefinitions?.each);
   if (f.records) writeFileSync(String(f.records), JSON.stringify({ model: modelPath, positions: positions.length, seed, records }));
   if (f.json) {
-    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, midIdentifierShare, seed, targetBitsPerByte, results });
+    return JSON.stringify({ model: modelPath, layout, blockLines: window.blockLines, files: files.length, positions: positions.length, midIdentifierShare, seed, targetBitsPerByte, context: context.figures, results });
   }
   return [
     formatTable(modelPath, files.length, positions.length, results),
     `${(100 * midIdentifierShare).toFixed(0)}% of positions cut inside an identifier; scores on the suggestion shown (the editor's stop rules)`,
     `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`,
+    ...context.lines,
     'gate: "useful" = first line exact; signal AUROCs over every shown suggestion, the predictor fitted on half the files and measured on the other half at the threshold that keeps 80% of the fit half\'s useful suggestions',
   ].join('\n');
 }
@@ -208,6 +219,7 @@ interface ArmSettings {
   readonly layout: 'stable' | 'legacy';
   readonly maxTokens: number;
   readonly weight: number;
+  readonly contexts: ReadonlyMap<EvalPosition, PositionContext>;
 }
 
 /** One strategy over every position, as the editor would run it there (prompt window, stop rules, healing). */
@@ -220,7 +232,7 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
   const ms: number[] = [];
   let calls = 0;
   const run = (p: EvalPosition) => {
-    const parts = partsFromText(p.prefix, p.suffix, o.window);
+    const parts = o.contexts.get(p)?.parts ?? partsFromText(p.prefix, p.suffix, o.window);
     const stop = stopContextAt(p.prefix, p.suffix, parts.suffix);
     const request = completeRequest(loaded, {
       parts,
@@ -243,7 +255,7 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     const best = r.candidates[0];
     const shown = best?.shown?.text ?? '';
     const score = scorePosition(p, shown, oracle);
-    scores.push({ ...score, repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier });
+    scores.push({ ...score, repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier, crossFile: o.contexts.get(p)?.crossFile ?? false });
     // The gate decides only where there is a suggestion to show.
     if (shown.trim()) records.push({ file: p.file, signals: suggestionSignals(r, 0, greedy?.[shownTexts.length]), exactLine: score.exactLine, editSimilarity: score.editSimilarity });
     shownTexts.push(shown);
@@ -278,6 +290,8 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     raw: { repeatsSuffix: raw.filter((x) => x.repeats).length / Math.max(1, raw.length), editSimilarity: raw.reduce((a, x) => a + x.similarity, 0) / Math.max(1, raw.length) },
     midIdentifier: figures(scores.filter((s) => s.midIdentifier)),
     boundary: figures(scores.filter((s) => !s.midIdentifier)),
+    crossFile: figures(scores.filter((s) => s.crossFile)),
+    sameFile: figures(scores.filter((s) => !s.crossFile)),
     medianMs: median(ms),
     modelCalls: calls / Math.max(1, scores.length),
     scoreQuality: Object.fromEntries([...pairs].map(([key, list]) => [key, scoreQuality(list)])),
@@ -286,17 +300,22 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
   return { result, shown: shownTexts, records };
 }
 
+interface Bits {
+  readonly bits: number;
+  readonly bytes: number;
+  /** Per position, in order. */
+  readonly each: readonly { readonly bits: number; readonly bytes: number }[];
+}
+
 /** Bits the model needs for each position's true text after its prompt (teacher forcing), and the text's bytes. */
-async function targetBits(loaded: CompletionBackend, positions: readonly EvalPosition[], window: WindowOptions, layout: 'stable' | 'legacy', maxTokens: number) {
-  let bits = 0;
-  let bytes = 0;
+async function targetBits(loaded: CompletionBackend, positions: readonly EvalPosition[], partsOf: (p: EvalPosition) => PromptParts, layout: 'stable' | 'legacy', maxTokens: number): Promise<Bits> {
+  const each: { bits: number; bytes: number }[] = [];
   for (const p of positions) {
     const target = await loaded.tokenizeText(p.target);
-    const prompt = (await loaded.preparePrompt(partsFromText(p.prefix, p.suffix, window), { maxNewTokens: Math.max(maxTokens, target.length + 1), layout })).tokens;
-    bits -= (await targetLogLikelihood(loaded.languageModel, prompt, target)) / Math.LN2;
-    bytes += Buffer.byteLength(p.target, 'utf8');
+    const prompt = (await loaded.preparePrompt(partsOf(p), { maxNewTokens: Math.max(maxTokens, target.length + 1), layout })).tokens;
+    each.push({ bits: -(await targetLogLikelihood(loaded.languageModel, prompt, target)) / Math.LN2, bytes: Buffer.byteLength(p.target, 'utf8') });
   }
-  return { bits, bytes };
+  return { bits: each.reduce((n, e) => n + e.bits, 0), bytes: each.reduce((n, e) => n + e.bytes, 0), each };
 }
 
 function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {

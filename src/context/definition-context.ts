@@ -21,6 +21,9 @@ export interface DefinitionContext {
   readonly used: readonly UsedDefinition[];
 }
 
+/** The share of tokentree.context.budgetChars definitions may take; the ring's chunks get what they leave. */
+export const definitionsBudget = (totalChars: number) => Math.floor((totalChars * 2) / 3);
+
 export const NO_DEFINITIONS: DefinitionContext = { chunks: [], used: [] };
 
 export interface GatherInput {

@@ -11,6 +11,8 @@ type Ts = typeof TS;
 const MAX_FILE_BYTES = 1_000_000;
 /** A configuration that lists more files than this roots the program at the current file instead. */
 const MAX_ROOT_FILES = 3000;
+/** Most declarations followed from one module's `module.exports = { … }`. */
+const MAX_EXPORTS = 8;
 
 interface Project {
   readonly root: string;
@@ -69,6 +71,7 @@ export class TsServiceResolver implements DefinitionResolver {
     let infos: readonly TS.DefinitionInfo[] = [];
     if (typeDefinition) infos = (service.getTypeDefinitionAtPosition(file, offset) ?? []).filter((d) => !isWholeFile(d));
     if (infos.length === 0) infos = service.getDefinitionAtPosition(file, offset) ?? [];
+    infos = infos.flatMap((d) => (isWholeFile(d) ? this.moduleExports(project, d) : [d])).flatMap((d) => this.throughAlias(project, d));
     const out: DefinitionTarget[] = [];
     for (const d of infos) {
       const text = this.textOf(project, d.fileName);
@@ -84,6 +87,41 @@ export class TsServiceResolver implements DefinitionResolver {
       out.push({ file: d.fileName, path: relative(project.root, d.fileName).split('\\').join('/'), line, character, text });
     }
     return out;
+  }
+
+  /**
+   * A module (`const totals = require('./totals')`; `totals.|`): the declarations of what its
+   * `module.exports = { a, b: c }` names, else the statement itself.
+   */
+  private moduleExports(project: Project, d: TS.DefinitionInfo): readonly TS.DefinitionInfo[] {
+    const text = this.textOf(project, d.fileName);
+    const exported = text === undefined ? null : /^module\.exports\s*=\s*\{([^}]*)\}/m.exec(text);
+    if (!exported) return [d];
+    const from = exported.index + exported[0].indexOf('{') + 1;
+    const found: TS.DefinitionInfo[] = [];
+    for (const m of exported[1]!.matchAll(/(?:^|[\s,:])([A-Za-z_$][\w$]*)\s*(?=[,}]|$)/g)) {
+      if (found.length >= MAX_EXPORTS) break;
+      const at = from + m.index! + m[0].length - m[1]!.length - (m[0].length - m[0].trimEnd().length);
+      found.push(...(project.service.getDefinitionAtPosition(d.fileName, at) ?? []).filter((n) => n.fileName !== d.fileName || n.textSpan.start < exported.index || n.textSpan.start > exported.index + exported[0].length));
+    }
+    return found.length ? found : [d];
+  }
+
+  /**
+   * `exports.Command = Command;` or `module.exports = parse;` says nothing in outline: the
+   * declaration of the name it exports does (one step, within the same file).
+   */
+  private throughAlias(project: Project, d: TS.DefinitionInfo): readonly TS.DefinitionInfo[] {
+    const text = this.textOf(project, d.fileName);
+    if (text === undefined) return [d];
+    const lineStart = text.lastIndexOf('\n', d.textSpan.start - 1) + 1;
+    const lineEnd = text.indexOf('\n', d.textSpan.start);
+    const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+    const alias = /^(\s*(?:module\.)?exports(?:\.[\w$]+)?\s*=\s*)([A-Za-z_$][\w$]*)\s*;?\s*$/.exec(line);
+    if (!alias) return [d];
+    const next = project.service.getDefinitionAtPosition(d.fileName, lineStart + alias[1]!.length) ?? [];
+    const found = next.filter((n) => n.fileName !== d.fileName || n.textSpan.start < lineStart || n.textSpan.start > lineStart + line.length);
+    return found.length ? found : [d];
   }
 
   private textOf(project: Project, fileName: string): string | undefined {
@@ -159,6 +197,9 @@ function readProject(ts: Ts, found: { config?: string; root: string } | undefine
     allowJs: true, checkJs: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
     moduleResolution: ts.ModuleResolutionKind.Node10, maxNodeModuleJsDepth: 0, skipLibCheck: true,
   };
+  // A package inside node_modules (an installed one read as a project): its own JavaScript files are
+  // external libraries to TypeScript, loaded only this many requires deep.
+  if (/[\\/]node_modules[\\/]/.test(file)) fallback.maxNodeModuleJsDepth = 4;
   if (!found?.config) return { root: found?.root ?? dirname(file), options: fallback, roots: [file] };
   const root = dirname(found.config);
   const read = ts.readConfigFile(found.config, ts.sys.readFile);
