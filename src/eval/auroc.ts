@@ -64,9 +64,26 @@ function fnv1a(text: string): number {
 }
 
 /**
- * Which half an item falls in, by its file: positions of one file stay together, so the test
- * half never sees code the fit half saw around the same lines.
+ * Which half each item falls in, by its file: positions of one file stay together, so the test
+ * half never sees code the fit half saw around the same lines. Files go, most positions first
+ * (ties by a hash of the name), to the half with fewer positions so far: a few large files cannot
+ * leave one half small. Depends only on the file names and their counts, not on their order.
  */
-export function halfOf(file: string): 'fit' | 'test' {
-  return fnv1a(file) % 2 === 0 ? 'fit' : 'test';
+export function splitByFile(files: readonly string[]): ('fit' | 'test')[] {
+  return groupsByFile(files, 2).map((g) => (g === 0 ? 'fit' : 'test'));
+}
+
+/** splitByFile into `k` groups (0..k−1): the folds of a cross-validation within the fit half. */
+export function groupsByFile(files: readonly string[], k: number): number[] {
+  const counts = new Map<string, number>();
+  for (const f of files) counts.set(f, (counts.get(f) ?? 0) + 1);
+  const order = [...counts].sort((a, b) => b[1] - a[1] || fnv1a(a[0]) - fnv1a(b[0]) || (a[0] < b[0] ? -1 : 1));
+  const group = new Map<string, number>();
+  const sizes = new Array<number>(k).fill(0);
+  for (const [file, n] of order) {
+    const g = sizes.indexOf(Math.min(...sizes));
+    group.set(file, g);
+    sizes[g]! += n;
+  }
+  return files.map((f) => group.get(f)!);
 }

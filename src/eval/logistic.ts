@@ -51,6 +51,16 @@ export function fitLogistic(rows: readonly (readonly (number | null)[])[], label
   };
 }
 
+/** The fitted model's probability for one row (missing values: the column's mean). */
+export function probability(fit: LogisticFit, row: readonly (number | null)[]): number {
+  let z = fit.intercept;
+  fit.columns.forEach((c, j) => {
+    const x = row[j];
+    if (c.std > 0 && x !== null && x !== undefined && Number.isFinite(x)) z += (c.weight * (x - c.mean)) / c.std;
+  });
+  return 1 / (1 + Math.exp(-z));
+}
+
 /** Solves A x = b by Gaussian elimination with partial pivoting (A is positive definite here). */
 export function solve(A: readonly (readonly number[])[], b: readonly number[]): number[] {
   const n = b.length;
