@@ -6,7 +6,7 @@ import { shownSteps, suggestionSignals, type Signals } from '../../src/decoding/
 import { parseCalibration, predict } from '../../src/decoding/gate/predictor';
 import { auroc, precisionRecallAt, precisionRecallCurve, splitByFile, thresholdForRecall } from '../../src/eval/auroc';
 import { fitLogistic, solve } from '../../src/eval/logistic';
-import { gatingFigures, type GatingRecord } from '../../src/eval/gating';
+import { crossValidate, gatingFigures, type GatingRecord } from '../../src/eval/gating';
 
 const step = (text: string, p: number, entropy: number): TokenStep => ({ token: 1, text, logprob: Math.log(p), entropy, varentropy: 0, alternatives: [] });
 
@@ -116,6 +116,17 @@ describe('gate predictor', () => {
   it('rejects a malformed calibration', () => {
     assert.throws(() => parseCalibration({ version: 2 }), /version/);
     assert.throws(() => parseCalibration({ version: 1, strategies: { greedy: { intercept: 0, threshold: 0.1, enabled: true, features: [{ name: 'nope', mean: 0, std: 1, weight: 1 }] } } }), /feature/);
+  });
+  it('chooses the threshold within the fit half from out-of-fold predictions', () => {
+    // One file per position; useful exactly when meanProb > 0.6, so out-of-fold predictions rank perfectly.
+    const records: GatingRecord[] = Array.from({ length: 50 }, (_, i) => ({ file: `g${i}.ts`, signals: { ...none, meanProb: i / 50 }, exactLine: i / 50 > 0.6, editSimilarity: 0 }));
+    const cv = crossValidate(records, (r) => r.exactLine);
+    close(cv.auroc, 1);
+    // 19 useful (0.62 … 0.98): keeping 80% needs the 16th highest useful, meanProb 0.68; the threshold is its predicted probability.
+    const kept = records.filter((r) => r.exactLine && r.signals.meanProb! >= 0.68).length;
+    assert.equal(kept, 16);
+    assert.ok(cv.threshold > 0 && cv.threshold < 1);
+    assert.ok([100, 30, 10, 3, 1, 0.3].includes(cv.ridge));
   });
   it('fits on one half of the files and measures on the other', () => {
     const records: GatingRecord[] = [];
