@@ -1,4 +1,4 @@
-import type { ContextChunk } from '../decoding/prompt-parts';
+import type { ContextChunk, PromptParts } from '../decoding/prompt-parts';
 import { loadTypescript } from '../syntax/typescript-oracle';
 import { selectQueries, type DefinitionQuery } from './cursor-identifiers';
 import type { DefinitionResolver, DefinitionTarget, ResolverDocument } from './definition-resolver';
@@ -23,6 +23,12 @@ export interface DefinitionContext {
 
 /** The share of tokentree.context.budgetChars definitions may take; the ring's chunks get what they leave. */
 export const definitionsBudget = (totalChars: number) => Math.floor((totalChars * 2) / 3);
+
+/** Lines [first, last) of the document that the parts hold. */
+export function windowLines(parts: Pick<PromptParts, 'blocks' | 'middle' | 'suffix'>, cursorLine: number): { first: number; last: number } {
+  const suffixLines = (parts.suffix.match(/\n/g) ?? []).length;
+  return { first: parts.blocks[0]?.line ?? cursorLine - (parts.middle.match(/\n/g) ?? []).length, last: cursorLine + suffixLines + 1 };
+}
 
 export const NO_DEFINITIONS: DefinitionContext = { chunks: [], used: [] };
 

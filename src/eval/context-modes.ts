@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { maskCode, IDENTIFIER } from '../context/code-mask';
 import { lineStarts, position } from '../context/cursor-identifiers';
-import { definitionsBudget, gatherDefinitions, type DefinitionContext } from '../context/definition-context';
+import { definitionsBudget, gatherDefinitions, windowLines, type DefinitionContext } from '../context/definition-context';
 import { TsServiceResolver } from '../context/ts-service-resolver';
 import { partsFromText, textBeforeCursor, type ContextChunk, type PromptParts, type WindowOptions } from '../decoding/prompt-parts';
 import { ContextRing } from '../providers/context-ring';
@@ -70,12 +70,6 @@ export async function prepareContexts(
     truth.dispose();
   }
   return out;
-}
-
-/** Lines [first, last) of the document that the parts hold. */
-export function windowLines(parts: PromptParts, cursorLine: number): { first: number; last: number } {
-  const suffixLines = (parts.suffix.match(/\n/g) ?? []).length;
-  return { first: parts.blocks[0]?.line ?? cursorLine - (parts.middle.match(/\n/g) ?? []).length, last: cursorLine + suffixLines + 1 };
 }
 
 /** The first lines of the files nearest the current one (by name) in its folder, nearest last. */

@@ -1,5 +1,7 @@
 import type { CompletionResult } from '../decoding/completion';
-import { cursorWindow, textBeforeCursor, withInsertion, type ContextChunk, type PromptParts } from '../decoding/prompt-parts';
+import { cursorWindow, DEFAULT_BLOCK_LINES, textBeforeCursor, withInsertion, type ContextChunk, type PromptParts } from '../decoding/prompt-parts';
+import { definitionsBudget, NO_DEFINITIONS, windowLines, type DefinitionContext } from '../context/definition-context';
+import { DefinitionSnapshots } from './definition-snapshots';
 import { CompletionCache, type CachePosition } from './completion-cache';
 import { confidentLength } from './confidence';
 import { gateDecision } from './gate-policy';
@@ -33,6 +35,8 @@ interface Resolved {
 export class CompletionController {
   readonly cache = new CompletionCache<Suggestion>();
   readonly ring = new ContextRing();
+  /** Declarations of the names at the cursor, from a language server (ControllerOptions.definitions). */
+  readonly definitions: DefinitionSnapshots;
   /** Per document: the other files' chunks its prompts use, updated only when idle. */
   private readonly snapshots = new Map<string, readonly ContextChunk[]>();
   /** Per document: the first line of the last prompt's prefix (the layout's hysteresis). */
@@ -52,7 +56,9 @@ export class CompletionController {
     private readonly gate: RequestGate,
     private readonly events: ControllerEvents = {},
     private readonly options: ControllerOptions = {},
-  ) {}
+  ) {
+    this.definitions = new DefinitionSnapshots(options.definitions, options.blockLines ?? DEFAULT_BLOCK_LINES);
+  }
 
   async provide(request: CursorRequest): Promise<Suggestion[] | undefined> {
     const s = this.settings();
@@ -60,6 +66,7 @@ export class CompletionController {
     const r = this.resolve(request, s);
     if (request.automatic && blockingSuffix(r.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix) return undefined;
     this.last = { resolved: r, shifted: this.last?.resolved.request.documentKey === request.documentKey && this.last.shifted };
+    if (this.definitionsOn(s)) this.definitions.noteCursor(request, windowLines(r.parts, request.line), definitionsBudget(s.contextBudgetChars));
     const key = positionKey(r.at);
     if (this.refreshed !== key) clearTimeout(this.prefetchTimer);
     this.refreshed = undefined;
@@ -190,6 +197,7 @@ export class CompletionController {
     this.gate.cancelAll();
     this.cache.clear();
     this.snapshots.clear();
+    this.definitions.clear();
     this.tops.clear();
   }
 
@@ -197,6 +205,7 @@ export class CompletionController {
   forget(documentKey: string): void {
     this.cache.forget(documentKey);
     this.snapshots.delete(documentKey);
+    this.definitions.forget(documentKey);
     this.tops.delete(documentKey);
   }
 
@@ -228,10 +237,10 @@ export class CompletionController {
 
   /** The document's snapshot of other files; the first request of a document takes the current one. */
   private snapshotFor(documentKey: string, s: ControllerSettings): readonly ContextChunk[] {
-    if (!s.otherFiles || s.contextBudgetChars <= 0) return [];
+    if ((!s.otherFiles && !this.definitionsOn(s)) || s.contextBudgetChars <= 0) return [];
     let chunks = this.snapshots.get(documentKey);
     if (chunks === undefined) {
-      chunks = this.ring.snapshot(s.contextBudgetChars, documentKey);
+      chunks = s.otherFiles ? this.ring.snapshot(s.contextBudgetChars, documentKey) : [];
       this.snapshots.set(documentKey, chunks);
     }
     return chunks;
@@ -276,9 +285,26 @@ export class CompletionController {
     if (this.disposed || last === undefined) return;
     if (!this.gate.idle) return this.armIdle();
     const s = this.settings();
+    if (!this.definitionsOn(s)) return this.foldIn(last, s, NO_DEFINITIONS);
+    const request = last.resolved.request;
+    void this.definitions.lookup(request, windowLines(last.resolved.parts, request.line), definitionsBudget(s.contextBudgetChars)).then((found) => {
+      // Typing since: the next idle time asks again (the answer stays cached for the same version).
+      if (this.last === last && !this.disposed) this.foldIn(last, s, found);
+    });
+  }
+
+  private definitionsOn(s: ControllerSettings): boolean {
+    return s.definitions === true && this.definitions.available && s.contextBudgetChars > 0;
+  }
+
+  /** The idle work with the definitions now known: a new snapshot where it changed, warmed before prompts use it. */
+  private foldIn(last: { resolved: Resolved; shifted: boolean }, s: ControllerSettings, found: DefinitionContext): void {
     const key = last.resolved.request.documentKey;
     const current = this.snapshots.get(key) ?? [];
-    const fresh = s.otherFiles && s.contextBudgetChars > 0 ? this.ring.snapshot(s.contextBudgetChars, key) : [];
+    const definitionChars = found.chunks.reduce((n, c) => n + c.path.length + c.text.length + 2, 0);
+    const ringBudget = s.contextBudgetChars - definitionChars;
+    // Definitions go last, next to the current file: the layout keeps the last chunks when room is short.
+    const fresh = [...(s.otherFiles && ringBudget > 0 ? this.ring.snapshot(ringBudget, key) : []), ...found.chunks];
     const changed = !sameChunks(current, fresh);
     if (!changed && !last.shifted) return;
     let r: Resolved;
@@ -292,6 +318,7 @@ export class CompletionController {
       await this.engine.warm(request, signal);
       if (signal.aborted) return;
       this.snapshots.set(key, fresh);
+      this.definitions.commit(key, found);
       if (this.last === last) this.last = { resolved: last.resolved, shifted: false };
     });
   }

@@ -13,6 +13,8 @@ export interface ControllerSettings {
   readonly firstSuggestionMs?: number;
   readonly otherFiles: boolean;
   readonly contextBudgetChars: number;
+  /** Declarations of the names at the cursor from the language server, within contextBudgetChars (absent: off). */
+  readonly definitions?: boolean;
   readonly prefixChars: number;
   readonly suffixChars: number;
   /** Cut a suggestion before its first token less likely than this (0: never). */

@@ -2,6 +2,7 @@ import type { CompletionResult } from '../decoding/completion';
 import type { LineSource, PromptParts } from '../decoding/prompt-parts';
 import type { StopContext } from '../decoding/stop-rules';
 import type { Refinement } from './refinement';
+import type { DefinitionSource } from './definition-snapshots';
 import type { GateCalibration } from '../decoding/gate/predictor';
 import type { GateDecision } from './gate-policy';
 
@@ -68,6 +69,8 @@ export interface ControllerEvents {
 }
 
 export interface ControllerOptions {
+  /** Where declarations of the names at the cursor come from; absent: none. */
+  readonly definitions?: DefinitionSource;
   /** Quiet time after the last request before the cache is brought up to date. */
   readonly idleMs?: number;
   /** Lines per block of the prompt window (prompt-parts.ts); 1 approximates the window before blocks, for measurements. */
