@@ -16,7 +16,8 @@ import { ShownSuggestions } from './host/shown-suggestions';
 import { StatusBar } from './host/status-bar';
 import { CandidatesView } from './webview/candidates-view';
 import { toPanelState, toSearchState } from './webview/panel-state';
-import type { PanelState } from './webview/protocol';
+import type { PanelContext, PanelState } from './webview/protocol';
+import { editorDefinitionSource } from './host/editor-definitions';
 import type { TreeJSON } from './decoding/candidate-tree';
 import type { CompletionResult } from './decoding/completion';
 import { describeRefinement, type Refinement } from './providers/refinement';
@@ -55,7 +56,24 @@ export function activate(context: vscode.ExtensionContext): void {
       controller.cancelInFlight();
       panel.clear('The search was cancelled.');
     },
+    openContext: (id, index) => {
+      const entry = contextLinks.get(id)?.[index];
+      if (entry?.file) void vscode.window.showTextDocument(vscode.Uri.parse(entry.file), { selection: new vscode.Range(entry.firstLine, 0, entry.lastLine, 0), preview: true });
+    },
   }, log);
+  // The context each completion shown in the panel used, by its id: a click on a declaration opens it.
+  const contextLinks = new Map<number, readonly { readonly file?: string; readonly firstLine: number; readonly lastLine: number }[]>();
+  const contextState = (id: number, documentKey: string): Partial<PanelState> => {
+    const definitions = controller.definitions.used(documentKey);
+    const recent = controller.contextOf(documentKey).filter((c) => !definitions.chunks.includes(c));
+    const context: PanelContext[] = [
+      ...definitions.used.map((u) => ({ kind: 'definition' as const, path: u.path, symbol: u.symbol, lines: { first: u.firstLine + 1, last: u.lastLine + 1 } })),
+      ...recent.map((c) => ({ kind: 'recent' as const, path: c.path })),
+    ];
+    contextLinks.set(id, [...definitions.used, ...recent.map(() => ({ firstLine: 0, lastLine: 0 }))]);
+    if (contextLinks.size > 50) contextLinks.delete(contextLinks.keys().next().value!);
+    return context.length ? { context } : {};
+  };
   const snapshots = { wanted: () => panel.visible, show: (strategy: string, tree: TreeJSON, ms: number) => panel.showSearch(toSearchState(strategy, tree, ms)) };
   const engine = editorEngine(models, snapshots);
   const failures = new RepeatLimitedLog((line) => log.error(line));
@@ -87,7 +105,8 @@ export function activate(context: vscode.ExtensionContext): void {
     // VS Code asks the provider again, which the cache answers with the new suggestion (and the panel follows).
     if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
     const position = new vscode.Position(r.request.line, r.request.character);
-    const state = { ...toPanelState(shown.record(document, position, r.final), vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine, ...gateState(r.final) };
+    const id = shown.record(document, position, r.final);
+    const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine, ...gateState(r.final), ...contextState(id, r.request.documentKey) };
     panelStates.set(r.request.documentKey, state);
     panel.show(state);
   };
@@ -113,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }, {
     // A refinement replaces the ghost text only where it was made: same document version, same cursor.
     calibration: () => gates.current,
+    definitions: editorDefinitionSource((line) => log.info(line)),
     where: (key) => {
       const editor = vscode.window.activeTextEditor;
       if (editor?.document.uri.toString() !== key) return undefined;
@@ -126,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const result = suggestions[0]?.result;
       if (!result) return;
       const refine = refineNotes.get(result);
-      const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result), ...(refine ? { refine } : {}), ...gateState(suggestions) };
+      const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, result), ...(refine ? { refine } : {}), ...gateState(suggestions), ...contextState(id, document.uri.toString()) };
       panelStates.set(document.uri.toString(), state);
       panel.show(state);
     },

@@ -186,6 +186,11 @@ export class CompletionController {
     return this.engineRequest(this.resolve(request, s), s, false);
   }
 
+  /** The other files' chunks a document's prompts hold now (the ring's and the definitions'). */
+  contextOf(documentKey: string): readonly ContextChunk[] {
+    return this.snapshots.get(documentKey) ?? [];
+  }
+
   /** Stops the completion in flight (the panel's Cancel on a long search); the cache stays. */
   cancelInFlight(): void {
     this.gate.cancelAll();

@@ -15,7 +15,7 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly actions: { candidate(requestId: number, index: number): void; prefix(requestId: number, tokens: readonly number[]): void; cancel(): void },
+    private readonly actions: { candidate(requestId: number, index: number): void; prefix(requestId: number, tokens: readonly number[]): void; cancel(): void; openContext?(requestId: number, index: number): void },
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -34,6 +34,7 @@ export class CandidatesView implements vscode.WebviewViewProvider, vscode.Dispos
         if (message.type === 'ready') void view.webview.postMessage(this.last);
         else if (message.type === 'insert') this.actions.candidate(message.requestId, message.candidate);
         else if (message.type === 'insertPrefix') this.actions.prefix(message.requestId, message.tokens);
+        else if (message.type === 'openContext') this.actions.openContext?.(message.requestId, message.index);
         else this.actions.cancel();
       }),
       view.onDidDispose(() => (this.view = undefined)),

@@ -33,6 +33,16 @@ export interface PanelCandidate {
   readonly dropped?: boolean;
 }
 
+export interface PanelContext {
+  readonly kind: 'definition' | 'recent';
+  /** The file's path in its workspace. */
+  readonly path: string;
+  /** The name at the cursor that led to the declaration. */
+  readonly symbol?: string;
+  /** 1-based lines of the declaration. */
+  readonly lines?: { readonly first: number; readonly last: number };
+}
+
 export interface PanelState {
   /** Identifies the completion; an insert message must echo it. */
   readonly requestId: number;
@@ -47,6 +57,8 @@ export interface PanelState {
   readonly refine?: { readonly first: string; readonly note: string };
   /** The gate's verdict on the first suggestion: its predicted chance of being right, and (not shown inline) why. */
   readonly gate?: { readonly suppressed: boolean; readonly probability: number; readonly note: string };
+  /** Context from other files the prompt held: declarations (symbol and lines; a click opens them) and recent files' chunks. */
+  readonly context?: readonly PanelContext[];
   readonly candidates: readonly PanelCandidate[];
   readonly tree: { readonly nodeCount: number; readonly dropped: number; readonly root: TreeNode };
 }
@@ -78,7 +90,9 @@ export type FromWebview =
   /** Insert the text from the cursor to a node of the explored tree, named by its token ids. */
   | { readonly type: 'insertPrefix'; readonly requestId: number; readonly tokens: readonly number[] }
   /** Stop the search the panel is drawing. */
-  | { readonly type: 'cancel' };
+  | { readonly type: 'cancel' }
+  /** Open entry `index` of the completion's context list. */
+  | { readonly type: 'openContext'; readonly requestId: number; readonly index: number };
 
 /** Longest token path a message may name: deeper than any tree a completion builds. */
 const MAX_PATH = 4096;
@@ -91,6 +105,9 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
   if (m.type === 'cancel' && Object.keys(m).length === 1) return { type: 'cancel' };
   if (m.type === 'insert' && Number.isSafeInteger(m.requestId) && Number.isSafeInteger(m.candidate) && (m.candidate as number) >= 0 && Object.keys(m).length === 3) {
     return { type: 'insert', requestId: m.requestId as number, candidate: m.candidate as number };
+  }
+  if (m.type === 'openContext' && Number.isSafeInteger(m.requestId) && Number.isSafeInteger(m.index) && (m.index as number) >= 0 && Object.keys(m).length === 3) {
+    return { type: 'openContext', requestId: m.requestId as number, index: m.index as number };
   }
   if (m.type === 'insertPrefix' && Number.isSafeInteger(m.requestId) && Array.isArray(m.tokens) && Object.keys(m).length === 3) {
     const tokens = m.tokens as unknown[];

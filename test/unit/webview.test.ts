@@ -16,6 +16,13 @@ describe('candidates panel protocol', () => {
     }
   });
 
+  it('accepts a request to open a context entry only by completion id and index', () => {
+    assert.deepEqual(parseFromWebview({ type: 'openContext', requestId: 4, index: 0 }), { type: 'openContext', requestId: 4, index: 0 });
+    for (const bad of [{ type: 'openContext', requestId: 4 }, { type: 'openContext', requestId: 4, index: -1 }, { type: 'openContext', requestId: 4, index: 0.5 }, { type: 'openContext', requestId: 4, index: 0, file: '/etc/passwd' }, { type: 'openContext', requestId: 'x', index: 0 }]) {
+      assert.equal(parseFromWebview(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
   it('panel state carries scores and token details, and bounds the tree', () => {
     const tree = new CandidateTree(5000);
     for (let i = 0; i < 600; i++) tree.addPath([{ token: i, text: `t${i}`, logprob: -1, entropy: 1, varentropy: 0 }]);

@@ -79,6 +79,7 @@ function render(state: PanelState, back?: () => void): void {
   if (state.healed) header.appendChild(el('span', { className: 'healed-note', text: `token healing re-typed “${showToken(state.healed)}”` }));
   if (state.refine) header.appendChild(el('span', { className: 'refine-note', role: 'status', text: `first suggestion (greedy): “${showToken(state.refine.first)}” · ${state.refine.note}` }));
   if (state.gate) header.appendChild(el('span', { className: state.gate.suppressed ? 'gate-note suppressed' : 'gate-note', role: 'status', text: `gate: ${state.gate.note}` }));
+  if (state.context?.length) header.appendChild(contextList(state));
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
   treeView.render(state);
@@ -91,6 +92,22 @@ function render(state: PanelState, back?: () => void): void {
   }
   root.replaceChildren(header, el('div', { className: 'panel-body' }, [listPane(state, list), el('section', { className: 'tree-pane' }, [summary, treeView.element, chosen])]));
   (list.firstElementChild as HTMLElement | null)?.setAttribute('tabindex', '0');
+}
+
+/** The other files' context the prompt held: a declaration opens where it is declared. File names and symbols are shown as text only. */
+function contextList(state: PanelState): HTMLElement {
+  const entries = state.context ?? [];
+  const definitions = entries.filter((c) => c.kind === 'definition').length;
+  const items = el('ul', { className: 'context-items' });
+  entries.forEach((c, index) => {
+    const where = `${c.path}${c.lines ? `:${c.lines.first}-${c.lines.last}` : ''}`;
+    const label = c.kind === 'definition' ? `${c.symbol ?? ''} → ${where}` : `${where} (recent)`;
+    if (c.kind !== 'definition') return void items.appendChild(el('li', { text: label }));
+    const open = el('button', { className: 'context-open', text: label, ariaLabel: `Open ${where}` });
+    open.addEventListener('click', () => vscode.postMessage({ type: 'openContext', requestId: state.requestId, index }));
+    items.appendChild(el('li', {}, [open]));
+  });
+  return el('details', { className: 'context-list' }, [el('summary', { text: `context: ${definitions} declaration${definitions === 1 ? '' : 's'}, ${entries.length - definitions} recent file chunk${entries.length - definitions === 1 ? '' : 's'}` }), items]);
 }
 
 /** The user's choice to fold the list away holds for later completions too. */
