@@ -22,6 +22,7 @@ import { partsFromText } from '../src/decoding/prompt-parts';
 import type { StrategyName } from '../src/decoding/strategy';
 import { loadModel, type LoadedModel } from '../src/model/load';
 import { realShapeModel, vocabHeavyModel } from '../tools/model/real-shape';
+import { measureBookkeeping } from './branch-bookkeeping';
 import { breakDownStep, type StepBreakdown } from './branch-step';
 import { nativeGreedy } from './native';
 import { benchFlag, benchPosition, repoRoot } from './position';
@@ -124,6 +125,7 @@ async function benchModel(name: string, path: string) {
     const prompt = m.buildPrompt(cold(9999, 'step'), { maxNewTokens: maxTokens }).tokens;
     const step: StepBreakdown = await breakDownStep(m, prompt, Math.max(20, 4 * runs));
     const proto = fusedRead(m.info.vocabSize, step.topN);
+    const bookkeeping = measureBookkeeping(m, prefix.slice(-1500), Math.max(48, maxTokens));
     return {
       model: name, path, vocabSize: m.info.vocabSize, threads: m.info.threads,
       llamaCpp: { oneSequenceStepMs: llama.oneMs, fourSequenceStepMs: llama.fourMs },
@@ -139,6 +141,7 @@ async function benchModel(name: string, path: string) {
         treeStepReadsVsDecode: step.readsTogetherMs / step.decodeMs,
       },
       step,
+      bookkeeping,
       floors: floors(median(native), llama, step, proto),
     };
   } finally {
@@ -175,6 +178,8 @@ async function main() {
     console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);
     const s = r.step;
     console.log(`one ${s.branches}-branch step, top ${s.topN}: decode ${f(s.decodeMs)} ms · per position: plain read ${f(s.plainCallMs)}, Σexp read ${f(s.normalizerCallMs)}, top-N read ${f(s.topCallMs)} ms · all reads at once ${f(s.readsTogetherMs)} ms (in turn ${f(s.readsInTurnMs)}) · driver step ${f(s.driverStepMs)} · engine step ${f(s.engineStepMs)} ms · a fork adds ${f(s.forkCopyMs)} ms to the next step (its whole KV stream copied)`);
+    const b = r.bookkeeping;
+    console.log(`per branch-token besides the model, at ${b.tokens} tokens: step record ${f(b.stepRecordUs)} µs · stop rule ${f(b.stopRuleUs)} µs (the whole path detokenized and scanned at every token: ${f(b.stopRuleWholePathUs)} µs) · tree node ${f(b.treeNodeUs)} µs`);
     const fl = r.floors;
     console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}`);
     console.log(`fused-read prototype (${fl.fusedPrototype.readMs.toFixed(3)} ms a position, against today's ${fl.fusedPrototype.todayNormalizerReadMs.toFixed(3)} + ${fl.fusedPrototype.todayTopReadMs.toFixed(3)} ms in C++): greedy/node-llama-cpp ${f(fl.fusedPrototype.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.fusedPrototype.beam4StepVsLlamaCpp4Step)}`);

@@ -31,13 +31,37 @@ const QUOTED = /(["'`])(?:\\.|(?!\1)[^\\])*\1/g;
 const indentOf = (line: string) => /^[ \t]*/.exec(line)![0].length;
 
 /**
+ * Where a scan of a growing text stands: past its settled lines (all but the last two, whose
+ * outcome the next characters can still change), with the bracket depth there. A path keeps one
+ * per token, so each token rescans two lines, not the whole text.
+ */
+export interface StopScan {
+  /** Index of the first line not settled, and its offset in the text. */
+  readonly line: number;
+  readonly offset: number;
+  readonly depth: number;
+  readonly opened: boolean;
+}
+
+/** The stop rule: whether a text holds a whole suggestion; `scan` resumes from an earlier scan of a prefix of the text. */
+export interface StopRule {
+  (text: string): boolean;
+  scan(text: string, from?: StopScan): { readonly complete: boolean; readonly resume: StopScan };
+}
+
+/**
  * True once `text` holds a whole suggestion (generation can stop); `finishCompletion`
  * then cuts off whatever came after the end.
  */
-export function isCompleteFor(ctx: StopContext): (text: string) => boolean {
+export function isCompleteFor(ctx: StopContext): StopRule {
   // Asked after every token: the cursor line's brackets are counted once, not per call.
   const lineDepth = openedOnLine(ctx.linePrefix);
-  return (text) => endOfSuggestion(text, ctx, lineDepth) < text.length;
+  const rule = (text: string) => endOfSuggestion(text, ctx, lineDepth).end < text.length;
+  rule.scan = (text: string, from?: StopScan) => {
+    const r = endOfSuggestion(text, ctx, lineDepth, from !== undefined && from.offset <= text.length ? from : undefined);
+    return { complete: r.end < text.length, resume: r.resume };
+  };
+  return rule;
 }
 
 /** Why the end of a candidate is not in its suggestion. */
@@ -64,7 +88,7 @@ export function finishCompletion(text: string, ctx: StopContext): string {
 
 /** finishCompletion, with where the raw text was cut and why (the panel marks it). */
 export function finishCandidate(raw: string, ctx: StopContext): FinishedText {
-  const end = endOfSuggestion(raw, ctx, openedOnLine(ctx.linePrefix));
+  const end = endOfSuggestion(raw, ctx, openedOnLine(ctx.linePrefix)).end;
   const body = raw.slice(0, end).replace(/\s+$/, '');
   const cutAt = body.length - suffixOverlap(body, ctx);
   let text = raw.slice(0, cutAt).replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
@@ -97,24 +121,37 @@ function openedOnLine(linePrefix: string): number {
 
 /**
  * Index in `text` where the suggestion ends (text.length if it has not ended yet); `lineDepth` is
- * openedOnLine(ctx.linePrefix).
+ * openedOnLine(ctx.linePrefix). `from` resumes a scan of a prefix of `text` whose settled lines
+ * `text` keeps; `resume` is where the next scan of a longer text can start.
  */
-function endOfSuggestion(text: string, ctx: StopContext, lineDepth: number): number {
-  const firstBreak = text.indexOf('\n');
-  if (isMidLine(ctx)) return firstBreak < 0 ? text.length : firstBreak;
+function endOfSuggestion(text: string, ctx: StopContext, lineDepth: number, from?: StopScan): { end: number; resume: StopScan } {
+  const fresh: StopScan = { line: 0, offset: 0, depth: lineDepth, opened: lineDepth > 0 };
+  if (isMidLine(ctx)) {
+    // No line break before `from.offset`; a text's last characters can still change (an unfinished
+    // character completed), so the next scan starts a few before its end.
+    const firstBreak = text.indexOf('\n', from?.offset ?? 0);
+    const end = firstBreak < 0 ? text.length : firstBreak;
+    return { end, resume: { ...fresh, offset: Math.max(0, Math.min(end, text.length - 8)) } };
+  }
+  // A resume point must sit just after a line break: one that does not (a changed line) is not used.
+  const start = from !== undefined && (from.offset === 0 || text.charCodeAt(from.offset - 1) === 10) ? from : fresh;
   const baseIndent = indentOf(ctx.linePrefix);
-  let depth = lineDepth;
-  let opened = depth > 0;
-  let offset = 0;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const complete = i < lines.length - 1; // the last line may still grow
+  let { depth, opened, offset } = start;
+  let resume = start;
+  const done = (end: number) => ({ end, resume });
+  // Lines are cut one at a time: a scan that ends early reads only the lines before its end.
+  let next = lineAt(text, offset);
+  for (let i = start.line; ; i++) {
+    const { line, complete } = next;
     if (i > 0) {
-      if (line.trim() === '' && complete) return offset - 1; // a blank line ends the suggestion
+      if (line.trim() === '' && complete) return done(offset - 1); // a blank line ends the suggestion
       // A line that dedents below the cursor's block belongs to the code after it.
-      if (line.trim() !== '' && indentOf(line) < baseIndent && depth <= 0 && (complete || /\S/.test(line))) return offset - 1;
+      if (line.trim() !== '' && indentOf(line) < baseIndent && depth <= 0 && (complete || /\S/.test(line))) return done(offset - 1);
     }
+    if (!complete) break; // the last line may still grow
+    next = lineAt(text, offset + line.length + 1);
+    // The last two lines are not settled: the next characters decide them.
+    if (!next.complete) resume = { line: i, offset, depth, opened };
     for (const ch of line) {
       if (OPENERS.includes(ch)) {
         depth++;
@@ -123,25 +160,29 @@ function endOfSuggestion(text: string, ctx: StopContext, lineDepth: number): num
         depth--;
       }
     }
-    if (complete) {
-      const trimmed = line.trim();
-      const following = lines[i + 1];
-      // A next line that starts with an operator or member access continues the statement;
-      // while it holds only whitespace we cannot tell yet.
-      const terminated = trimmed.endsWith(';');
-      if (depth === 0 && !terminated && i + 1 === lines.length - 1 && following.trim() === '') return text.length;
-      if (depth === 0 && !terminated && /^\s*([.?:+\-*/&|]|=>)/.test(following)) {
-        offset += line.length + 1;
-        continue;
-      }
-      if (depth < 0) return offset + line.length; // closed a block the cursor was inside
-      if (depth === 0 && (opened || i === 0) && trimmed !== '' && !/[{([:,=+\-*/&|?]$/.test(trimmed) && !(i === 0 && trimmed.endsWith(':'))) {
-        return offset + line.length; // statement or opened block is complete
-      }
+    const trimmed = line.trim();
+    const following = next.line;
+    // A next line that starts with an operator or member access continues the statement;
+    // while it holds only whitespace we cannot tell yet.
+    const terminated = trimmed.endsWith(';');
+    if (depth === 0 && !terminated && !next.complete && following.trim() === '') return done(text.length);
+    if (depth === 0 && !terminated && /^\s*([.?:+\-*/&|]|=>)/.test(following)) {
+      offset += line.length + 1;
+      continue;
+    }
+    if (depth < 0) return done(offset + line.length); // closed a block the cursor was inside
+    if (depth === 0 && (opened || i === 0) && trimmed !== '' && !/[{([:,=+\-*/&|?]$/.test(trimmed) && !(i === 0 && trimmed.endsWith(':'))) {
+      return done(offset + line.length); // statement or opened block is complete
     }
     offset += line.length + 1;
   }
-  return text.length;
+  return done(text.length);
+}
+
+/** The line of `text` that starts at `offset`, and whether a line break ends it. */
+function lineAt(text: string, offset: number): { line: string; complete: boolean } {
+  const end = text.indexOf('\n', offset);
+  return end < 0 ? { line: text.slice(offset), complete: false } : { line: text.slice(offset, end), complete: true };
 }
 
 /** Net bracket depth of a text: above 0 when it opens more than it closes. */

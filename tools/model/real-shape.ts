@@ -44,14 +44,20 @@ const ENDOFTEXT = 151643;
 
 /** llama.cpp's qwen2 vocabulary file, read out of the git bundle inside node-llama-cpp. */
 function qwen2VocabFile(): string {
+  return llamaVocabFile('qwen2');
+}
+
+/** One of llama.cpp's vocabulary-only test files (models/ggml-vocab-NAME.gguf), read out of the git bundle inside node-llama-cpp. */
+export function llamaVocabFile(name: string): string {
+  const out = join(dirname(REAL_SHAPE_MODEL_PATH), `ggml-vocab-${name}.gguf`);
+  if (existsSync(out)) return out;
   const bundle = join(REPO_ROOT, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm install`);
   const git = mkdtempSync(join(tmpdir(), 'tokentree-llama-src-'));
   try {
     execFileSync('git', ['init', '-q', git]);
     execFileSync('git', ['-C', git, 'fetch', '-q', bundle, 'HEAD']);
-    const bytes = execFileSync('git', ['-C', git, 'show', 'FETCH_HEAD:models/ggml-vocab-qwen2.gguf'], { maxBuffer: 64 << 20 });
-    const out = join(dirname(REAL_SHAPE_MODEL_PATH), 'ggml-vocab-qwen2.gguf');
+    const bytes = execFileSync('git', ['-C', git, 'show', `FETCH_HEAD:models/ggml-vocab-${name}.gguf`], { maxBuffer: 64 << 20 });
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, bytes);
     return out;

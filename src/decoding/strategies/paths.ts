@@ -10,6 +10,8 @@ import { Distribution } from '../distribution';
 import { entropyLowerBound } from '../entropy-bound';
 import type { GeneratedToken, GenerationEnd, LanguageModel } from '../language-model';
 import { MeteredModel } from '../metered-model';
+import { pathStopped } from '../path-stop';
+import type { StopRule } from '../stop-rules';
 import type { Candidate, CommonOptions, DecodeRequest, DecodeResult, FinishReason, StrategyName, TokenStep } from '../strategy';
 
 function entropyBound(dist: Distribution): { entropyAtLeast?: number } {
@@ -56,8 +58,14 @@ export function lengthNormalised(sum: number, length: number, alpha: number): nu
 
 /** Whether the caller's stop rule ends the path; it sees the text the user would see. */
 export function isStopped(model: LanguageModel, options: CommonOptions, steps: readonly TokenStep[]): boolean {
-  return options.isComplete !== undefined && options.isComplete(model.detokenize(steps.map((s) => s.token)));
+  const rule = options.isComplete;
+  if (rule === undefined) return false;
+  // The editor's rules resume from the path's previous step (O(1) a token); any other function sees the whole text.
+  if (isStopRule(rule)) return pathStopped(model, rule, steps);
+  return rule(model.detokenize(steps.map((s) => s.token)));
 }
+
+const isStopRule = (f: (text: string) => boolean): f is StopRule => typeof (f as Partial<StopRule>).scan === 'function';
 
 /** Why a path that has just taken a step ends: the stop rule, then the token limit; undefined: it goes on. */
 export function endAfterStep(model: LanguageModel, options: CommonOptions, steps: readonly TokenStep[]): 'stop' | 'length' | undefined {
