@@ -51,6 +51,8 @@ describe('anytime completion (MCTS, built-in model)', () => {
     try {
       await eventually('"mcts" in the status bar', async () => (await status.innerText()).includes('mcts'));
       const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+      // Earlier tests' toasts (downloads, model changes) would cover the panel's tree in the screenshots.
+      await wb.runCommand('Notifications: Clear All Notifications');
       await wb.openFile('examples/stack.ts');
       await wb.goTo(13, 1);
       await wb.typeText('\n');
