@@ -18,6 +18,8 @@ export interface DefinitionQuery {
   readonly weight: number;
   /** Ask for the name's type's definition rather than its own (a receiver's members are on its type). */
   readonly typeDefinition: boolean;
+  /** For a receiver: the start of the member name typed after it. */
+  readonly member?: string;
 }
 
 export interface SelectionInput {
@@ -44,17 +46,17 @@ export function selectQueries(input: SelectionInput): DefinitionQuery[] {
   const cursorLine = at(input.offset).line;
   const declared = declaredIn(masked, lines, input.window);
   const queries = new Map<string, DefinitionQuery>();
-  const add = (name: string, offset: number, reason: QueryReason, bonus = 0) => {
+  const add = (name: string, offset: number, reason: QueryReason, bonus = 0, member?: string) => {
     if (KEYWORDS.has(name) || (reason !== 'receiver' && declared.has(name))) return;
     const p = at(offset);
     const weight = REASON_WEIGHT[reason] + bonus - Math.abs(p.line - cursorLine) / 10;
     const old = queries.get(name);
     if (old && old.weight >= weight) return;
-    queries.set(name, { name, line: p.line, character: p.character, reason, weight, typeDefinition: reason === 'receiver' });
+    queries.set(name, { name, line: p.line, character: p.character, reason, weight, typeDefinition: reason === 'receiver', ...(member ? { member } : {}) });
   };
 
   const receiver = receiverBefore(masked, input.offset);
-  if (receiver) add(receiver.name, receiver.offset, 'receiver');
+  if (receiver) add(receiver.name, receiver.offset, 'receiver', 0, receiver.member);
   const callee = openCallee(masked, input.offset);
   if (callee) add(callee.name, callee.offset, 'callee');
   for (const t of input.signatureTypes ?? headerTypes(masked, input.offset, input.languageId)) add(t.name, t.offset, 'signature-type');
@@ -75,11 +77,11 @@ export function selectQueries(input: SelectionInput): DefinitionQuery[] {
 }
 
 /** `order.|`, `order.to|`, `a.b?.|`: the last name before the dot (`this` and literals excluded). */
-export function receiverBefore(masked: string, offset: number): { name: string; offset: number } | undefined {
+export function receiverBefore(masked: string, offset: number): { name: string; offset: number; member: string } | undefined {
   const before = masked.slice(Math.max(0, offset - 300), offset);
-  const m = /([A-Za-z_$][\w$]*)(\s*(?:\(\s*\))?)\s*(?:\?\.|\.|->|::)\s*[\w$]*$/.exec(before);
+  const m = /([A-Za-z_$][\w$]*)(\s*(?:\(\s*\))?)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$/.exec(before);
   if (!m || m[1] === 'this' || m[1] === 'self') return undefined;
-  return { name: m[1]!, offset: offset - before.length + m.index };
+  return { name: m[1]!, offset: offset - before.length + m.index, member: m[3]! };
 }
 
 /** The function whose call's argument list holds the cursor: `total(order, |`. */

@@ -2,7 +2,7 @@ import type { ContextChunk, PromptParts } from '../decoding/prompt-parts';
 import { loadTypescript } from '../syntax/typescript-oracle';
 import { selectQueries, type DefinitionQuery } from './cursor-identifiers';
 import type { DefinitionResolver, DefinitionTarget, ResolverDocument } from './definition-resolver';
-import { lineOutline, type Outline } from './line-outline';
+import { DEFAULT_LIMITS, lineOutline, type Outline } from './line-outline';
 import { parse, scriptKindFor, signatureTypeNames, tsOutline } from './ts-outline';
 
 /** One declaration the prompt holds, for the panel and the log. */
@@ -84,7 +84,7 @@ export function fitDefinitions(
   queries.forEach((q, i) => {
     for (const t of targets[i] ?? []) {
       if (LANGUAGE_LIBRARY.test(t.file)) continue;
-      const outline = outlineAt(t);
+      const outline = outlineAt(t, q.member);
       if (!outline.text.trim()) continue;
       if (t.file === file && outline.firstLine < window.last && outline.lastLine >= window.first) continue;
       const key = `${t.file}\n${outline.firstLine}`;
@@ -115,10 +115,11 @@ export function fitDefinitions(
   };
 }
 
-function outlineAt(t: DefinitionTarget): Outline {
+function outlineAt(t: DefinitionTarget, focus: string | undefined): Outline {
   const ts = typescriptFor(t.file);
   const source = ts && parse(ts, fileName(t.file), t.text);
-  return ts && source ? tsOutline(ts, source, t.line, t.character) : lineOutline(t.text, t.line);
+  const limits = { ...DEFAULT_LIMITS, ...(focus ? { focus } : {}) };
+  return ts && source ? tsOutline(ts, source, t.line, t.character, limits) : lineOutline(t.text, t.line, limits);
 }
 
 function tsSignatureTypes(doc: ResolverDocument, offset: number): { name: string; offset: number }[] | undefined {

@@ -16,6 +16,8 @@ export interface OutlineLimits {
   readonly shortBody: number;
   /** Most lines in an outline. */
   readonly maxLines: number;
+  /** The start of a member name typed after the receiver (`order.to|`): a container too long to list keeps the members it names. */
+  readonly focus?: string;
 }
 
 export const DEFAULT_LIMITS: OutlineLimits = { shortBody: 8, maxLines: 40 };

@@ -97,18 +97,43 @@ function members(ts: Ts, file: TS.SourceFile, node: TS.Node, list: TS.NodeArray<
   const start = startWithDoc(ts, file, node);
   const head = file.text.slice(start, list[0]!.getFullStart());
   const out: string[] = [head.trimEnd()];
+  const shown = chooseMembers(ts, list, limits);
+  let skipped = false;
   for (const m of list) {
+    if (!shown.has(m)) {
+      if (!skipped) out.push(`${' '.repeat(file.getLineAndCharacterOfPosition(m.getStart(file)).character)}…`);
+      skipped = true;
+      continue;
+    }
+    skipped = false;
     const indent = ' '.repeat(file.getLineAndCharacterOfPosition(m.getStart(file)).character);
     const body = memberBody(ts, m);
     const lines = file.getLineAndCharacterOfPosition(m.getEnd()).line - file.getLineAndCharacterOfPosition(m.getStart(file)).line + 1;
     const text = body && lines > Math.max(2, Math.floor(limits.shortBody / 2))
       ? `${file.text.slice(m.getStart(file), body.getStart(file)).trimEnd()} { … }${file.text.slice(body.getEnd(), m.getEnd())}`
       : file.text.slice(m.getStart(file), m.getEnd());
-    out.push(indent + text.replace(/\n/g, `\n`));
+    // Object literal and enum members are separated by commas, which belong to neither member's node.
+    const comma = (ts.isObjectLiteralExpression(m.parent) || ts.isEnumDeclaration(m.parent)) && (m !== list[list.length - 1] || list.hasTrailingComma) ? ',' : '';
+    out.push(indent + text + comma);
   }
   const last = list[list.length - 1]!;
   out.push(file.text.slice(last.getEnd(), node.getEnd()).replace(/^[,;]?\s*\n/, '').replace(/^\s*\n/, ''));
   return out.join('\n');
+}
+
+/** Every member, or where they would not fit, the ones the typed name starts with and the first others that fit. */
+function chooseMembers(ts: Ts, list: TS.NodeArray<TS.Node>, limits: OutlineLimits): Set<TS.Node> {
+  const room = limits.maxLines - 3;
+  if (list.length <= room) return new Set(list);
+  const focus = limits.focus?.toLowerCase() ?? '';
+  const nameOf = (m: TS.Node) => {
+    const name = ts.getNameOfDeclaration(m as TS.Declaration);
+    return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name)) ? name.text.toLowerCase() : '';
+  };
+  const named = focus ? list.filter((m) => nameOf(m).startsWith(focus)).slice(0, room) : [];
+  const chosen = new Set(named);
+  for (const m of list) if (chosen.size < room) chosen.add(m);
+  return chosen;
 }
 
 function memberBody(ts: Ts, m: TS.Node): TS.Node | undefined {

@@ -20,6 +20,7 @@ describe('definition selection', () => {
     assert.equal(q[0]!.name, 'order');
     assert.equal(q[0]!.reason, 'receiver');
     assert.equal(q[0]!.typeDefinition, true);
+    assert.equal(q[0]!.member, undefined, 'nothing typed after the dot yet');
     assert.deepEqual([q[0]!.line, q[0]!.character], [3, 9]);
   });
 
@@ -72,6 +73,23 @@ describe('definition outlines and budget', () => {
     assert.ok(!byPath['service.ts']!.includes('step()'));
     assert.ok(byPath['service.ts']!.includes('count = 0;'));
     assert.deepEqual(ctx.used.map((u) => [u.path, u.firstLine, u.lastLine]), [['service.ts', 0, 19], ['types.ts', 0, 5]]);
+  });
+
+  it('keeps the commas between an exported object\'s members', () => {
+    const text = `module.exports = {\n  MAX: 10,\n  parse,\n${'  x: 1,\n'.repeat(12)}  run(a) {\n${'    a();\n'.repeat(8)}  },\n};\n`;
+    const q = [{ name: 'm', line: 0, character: 0, reason: 'receiver' as const, weight: 100, typeDefinition: true }];
+    const ctx = fitDefinitions('/p/main.js', whole, q, [[{ file: '/p/lib.js', path: 'lib.js', line: 0, character: 0, text }]], 10_000);
+    assert.equal(ctx.chunks[0]!.text, `module.exports = {\n  MAX: 10,\n  parse,\n${'  x: 1,\n'.repeat(12)}  run(a) { … },\n};`);
+  });
+
+  it('lists the members the typed name starts with when a class is too long to list whole', () => {
+    const text = `class Command {\n${Array.from({ length: 60 }, (_, i) => `  m${i}() { return ${i}; }\n`).join('')}  createCommand(name) { return name; }\n}\n`;
+    const q = [{ name: 'cmd', line: 0, character: 0, reason: 'receiver' as const, weight: 100, typeDefinition: true, member: 'cre' }];
+    const ctx = fitDefinitions('/p/main.js', whole, q, [[{ file: '/p/command.js', path: 'command.js', line: 0, character: 6, text }]], 10_000);
+    const lines = ctx.chunks[0]!.text.split('\n');
+    assert.ok(lines.includes('  createCommand(name) { return name; }'), ctx.chunks[0]!.text);
+    assert.ok(lines.length <= 41 && lines.includes('  …'));
+    assert.equal(lines[1], '  m0() { return 0; }');
   });
 
   it('drops a declaration the prompt window holds and keeps the best ones within the budget', () => {
