@@ -1,5 +1,9 @@
 import { readTextFile } from './files';
-import { partsFromText } from '../decoding/prompt-parts';
+import { partsFromText, type ContextChunk } from '../decoding/prompt-parts';
+import { relative } from 'node:path';
+import { definitionsAt } from '../context/cli-definitions';
+import { lineComment } from '../providers/context-ring';
+import { languageIdOf } from './language';
 import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import { builtinModelPath } from '../model/builtin';
@@ -18,7 +22,7 @@ import { parseFlags, splitAt } from './args';
 import { CliUsageError } from './errors';
 import { SETTING_RULES } from '../host/setting-rules';
 
-const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', server: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool' } as const;
+const FLAGS = { file: 'string', line: 'int', column: 'int', model: 'string', server: 'string', strategy: 'string', 'max-tokens': 'int', seed: 'int', json: 'bool', gpu: 'string', 'gpu-layers': 'string', 'no-healing': 'bool', context: 'string' } as const;
 /** Files above this are refused: a completion needs the text around the cursor, not 100 MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -41,6 +45,10 @@ export interface Position {
   hardware: { gpu: GpuChoice; gpuLayers: number | 'max' | 'auto' };
   /** --server: a llama-server's URL instead of a model file. */
   server?: string;
+  /** --context: declarations of the names at the cursor from TypeScript's language service (TS/JS files), or none. */
+  context: 'definitions' | 'none';
+  /** Those declarations, once looked up (completeAsEditor puts them in the prompt). */
+  extra?: readonly ContextChunk[];
 }
 
 /** `--gpu auto|cuda|vulkan|off` and `--gpu-layers N|max`. */
@@ -61,6 +69,8 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
   if (!isStrategyName(strategy)) throw new CliUsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
   const maxTokens = Number(f['max-tokens'] ?? defaultMaxTokens);
   if (maxTokens < 1 || maxTokens > 1024) throw new CliUsageError('--max-tokens must be between 1 and 1024');
+  const context = String(f.context ?? 'definitions');
+  if (context !== 'definitions' && context !== 'none') throw new CliUsageError('--context must be definitions or none');
   const seed = Number(f.seed ?? 0);
   if (seed < 0 || seed > 2 ** 31 - 1) throw new CliUsageError(`--seed must be between 0 and ${2 ** 31 - 1}`);
   return {
@@ -73,6 +83,7 @@ export function readPosition(argv: readonly string[], extraFlags: Record<string,
     json: f.json === true,
     strategy,
     healing: f['no-healing'] !== true,
+    context,
     hardware: readHardware(f),
     ...readServer(f),
     flags: f,
@@ -126,7 +137,7 @@ export async function withModelProcess<T>(path: string, body: (m: ModelSession) 
  * editor would show something.
  */
 export function completeAsEditor(m: ModelSession, p: Position, strategy: StrategyName, firstSuggestionMs?: number): Promise<CompletionResult> {
-  const parts = partsFromText(p.prefix, p.suffix);
+  const parts = { ...partsFromText(p.prefix, p.suffix), ...(p.extra?.length ? { extra: p.extra, path: relative(process.cwd(), p.file) || p.file, comment: lineComment(languageIdOf(p.file)) } : {}) };
   const request = { parts, strategy, options: { maxTokens: p.maxTokens, seed: p.seed }, stop: stopContextAt(p.prefix, p.suffix, parts.suffix), healing: p.healing };
   if (firstSuggestionMs === undefined || strategy === 'greedy') return m.complete(request);
   return m.complete({ ...request, firstSuggestionMs }, undefined, undefined, () => undefined);
@@ -170,8 +181,13 @@ export const oneLine = (text: string, width = 60) => {
   return flat.length > width ? flat.slice(0, width - 1) + '…' : flat;
 };
 
+/** The position with its definitions looked up, where --context asks for them. */
+export async function withDefinitions<T extends Position>(p: T): Promise<T> {
+  return p.context === 'definitions' ? { ...p, extra: await definitionsAt(p.file, languageIdOf(p.file), p.prefix, p.suffix) } : p;
+}
+
 export async function runComplete(argv: readonly string[]): Promise<string> {
-  const p = readPosition(argv);
+  const p = await withDefinitions(readPosition(argv));
   const { result, info } = await withSession(p, async (m) => ({ result: await completeAsEditor(m, p, p.strategy, FIRST_SUGGESTION_MS), info: m.info }));
   if (p.json) return JSON.stringify(completionJson(result, info));
   const lines = [`${result.strategy}${result.fim ? '' : ' (no FIM tokens: prefix-only prompt)'} · ${result.stats.modelCalls} model calls · ${result.stats.tokensEvaluated} tokens evaluated · ${result.stats.ms.toFixed(1)} ms`];
@@ -182,7 +198,7 @@ export async function runComplete(argv: readonly string[]): Promise<string> {
 }
 
 export async function runCompare(argv: readonly string[]): Promise<string> {
-  const p = readPosition(argv);
+  const p = await withDefinitions(readPosition(argv));
   const rows: string[][] = [['strategy', 'suggestion', 'score', 'calls', 'ms']];
   const info = await withSession(p, async (m) => {
     for (const strategy of STRATEGY_NAMES) {

@@ -13,9 +13,9 @@ import { runType } from './type';
 /** Each command's usage line and what it does, for `tokentree help <command>` and `<command> --help`. */
 const COMMAND_HELP: Readonly<Record<string, readonly [usage: string, about: string]>> = {
   sample: ['sample < input.json', 'Reads {"logits"|"probs", "samplers", "history"} JSON on stdin and prints the surviving candidates.'],
-  complete: ['complete --file F --line L --column C [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--gpu auto|cuda|vulkan|off] [--gpu-layers N|max] [--json]', 'Completes at a 1-based line and column as the editor does and prints the ranked suggestions.'],
-  compare: ['compare --file F --line L --column C [--model PATH | --server URL] [--max-tokens N] [--seed N] [--no-healing]', 'Runs every strategy at the same position: its first suggestion, score, model calls and ms.'],
-  type: ['type --file F --line L --column C --text "…" [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--json]', 'Replays typing the text one character per request through the editor\'s completion controller.'],
+  complete: ['complete --file F --line L --column C [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--no-healing] [--gpu auto|cuda|vulkan|off] [--gpu-layers N|max] [--context definitions|none] [--json]', 'Completes at a 1-based line and column as the editor does and prints the ranked suggestions.'],
+  compare: ['compare --file F --line L --column C [--model PATH | --server URL] [--max-tokens N] [--seed N] [--no-healing] [--context definitions|none]', 'Runs every strategy at the same position: its first suggestion, score, model calls and ms.'],
+  type: ['type --file F --line L --column C --text "…" [--model PATH | --server URL] [--strategy S] [--max-tokens N] [--seed N] [--context definitions|none] [--json]', 'Replays typing the text one character per request through the editor\'s completion controller.'],
   pull: ['pull <preset|hf:URI|https URL> [--dir DIR] [--json]', 'Downloads a GGUF model (into ~/.tokentree/models without --dir).'],
   models: ['models [--json] [--cpu] [--timeout-ms N]', 'Lists the preset models and whether each fits this machine\'s memory.'],
   gpu: ['gpu status [--server URL] [--json] | gpu install cuda|vulkan [--registry URL] [--json]', 'Shows what the GPU path finds, or installs node-llama-cpp\'s prebuilt CUDA or Vulkan binaries.'],

@@ -13,6 +13,8 @@ import { RequestGate } from '../providers/request-gate';
 import { hardwareStats, oneLine, readPosition, withBackend } from './complete';
 import { CliUsageError } from './errors';
 import { languageIdOf } from './language';
+import { cliDefinitionSource } from '../context/cli-definitions';
+import type { DefinitionSource } from '../providers/definition-snapshots';
 
 /** The editor's default `tokentree.maxTokens`. */
 const DEFAULT_MAX_TOKENS = 48;
@@ -32,6 +34,8 @@ export interface TypingOptions {
   readonly layout?: PromptOptions['layout'];
   readonly blockLines?: number;
   readonly settings?: Partial<ControllerSettings>;
+  /** Declarations of the names at the cursor, as the editor's language server gives them; absent: TypeScript's language service over the file (`path` from the working directory); false: none. */
+  readonly definitions?: DefinitionSource | false;
 }
 
 export interface TypingSegment {
@@ -145,7 +149,8 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
   const settings: ControllerSettings = { ...controllerSettings(DEFAULTS_ONLY), ...o.settings };
   const gate = new RequestGate(() => 0);
   let error: string | undefined;
-  const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines });
+  const definitions = o.definitions === false ? undefined : o.definitions ?? cliDefinitionSource(o.path);
+  const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines, definitions });
   const buffer = new TypingBuffer(o.text);
   const keystrokes: Keystroke[] = [];
   try {
@@ -188,6 +193,7 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
   } finally {
     controller.dispose();
     await gate.settled();
+    if (o.definitions === undefined) (definitions as ReturnType<typeof cliDefinitionSource>).dispose();
   }
   return { keystrokes, summary: summarize(keystrokes) };
 }
@@ -222,7 +228,7 @@ export async function runType(argv: readonly string[]): Promise<string> {
     info: m.info,
     report: await replayTyping(m, {
       text: p.text, path, languageId: languageIdOf(p.file), segments: [{ line, character, typed: p.flags.text as string }],
-      strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed,
+      strategy: p.strategy, maxTokens: p.maxTokens, seed: p.seed, ...(p.context === 'none' ? { definitions: false as const } : {}),
     }),
   }));
   if (p.json) {

@@ -1,4 +1,4 @@
-import type { ContextChunk, PromptParts } from '../decoding/prompt-parts';
+import type { ContextChunk, LineSource, PromptParts } from '../decoding/prompt-parts';
 import { loadTypescript } from '../syntax/typescript-oracle';
 import { selectQueries, type DefinitionQuery } from './cursor-identifiers';
 import type { DefinitionResolver, DefinitionTarget, ResolverDocument } from './definition-resolver';
@@ -28,6 +28,15 @@ export const definitionsBudget = (totalChars: number) => Math.floor((totalChars 
 export function windowLines(parts: Pick<PromptParts, 'blocks' | 'middle' | 'suffix'>, cursorLine: number): { first: number; last: number } {
   const suffixLines = (parts.suffix.match(/\n/g) ?? []).length;
   return { first: parts.blocks[0]?.line ?? cursorLine - (parts.middle.match(/\n/g) ?? []).length, last: cursorLine + suffixLines + 1 };
+}
+
+/** A document's text and the cursor's offset in it. */
+export function textAt(document: LineSource, line: number, character: number): { text: string; offset: number } {
+  const lines: string[] = [];
+  for (let i = 0; i < document.lineCount; i++) lines.push(document.lineAt(i));
+  let offset = character;
+  for (let i = 0; i < line; i++) offset += lines[i]!.length + 1;
+  return { text: lines.join('\n'), offset };
 }
 
 export const NO_DEFINITIONS: DefinitionContext = { chunks: [], used: [] };

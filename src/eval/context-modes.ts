@@ -3,6 +3,7 @@ import { maskCode, IDENTIFIER } from '../context/code-mask';
 import { lineStarts, position } from '../context/cursor-identifiers';
 import { definitionsBudget, gatherDefinitions, windowLines, type DefinitionContext } from '../context/definition-context';
 import { TsServiceResolver } from '../context/ts-service-resolver';
+import { CLI_DEADLINE_MS } from '../context/cli-definitions';
 import { partsFromText, textBeforeCursor, type ContextChunk, type PromptParts, type WindowOptions } from '../decoding/prompt-parts';
 import { ContextRing } from '../providers/context-ring';
 import { languageOf } from '../syntax/typescript-oracle';
@@ -26,8 +27,6 @@ export const CONTEXT_MODES: readonly ContextMode[] = ['none', 'ring', 'definitio
 /** The editor's default tokentree.context.budgetChars. */
 export const EVAL_BUDGET_CHARS = 3000;
 const RING_NEIGHBOURS = 8;
-/** Definitions in the CLI wait for the language service: it answers in process, and the deadline only guards a hung one. */
-const CLI_DEADLINE_MS = 10_000;
 
 export interface PositionContext {
   /** The prompt for the evaluated mode. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { gatherDefinitions, type DefinitionContext } from '../context/definition-context';
+import { gatherDefinitions, textAt, type DefinitionContext } from '../context/definition-context';
 import type { DefinitionQuery } from '../context/cursor-identifiers';
 import type { DefinitionResolver, DefinitionTarget, ResolverDocument } from '../context/definition-resolver';
 import type { DefinitionSource } from '../providers/definition-snapshots';
@@ -61,13 +61,10 @@ export function editorDefinitionSource(log: (line: string) => void, deadlineMs =
   const resolver = new EditorDefinitionResolver();
   return {
     async resolve(request, window, budgetChars): Promise<DefinitionContext> {
-      const lines: string[] = [];
-      for (let i = 0; i < request.document.lineCount; i++) lines.push(request.document.lineAt(i));
-      let offset = request.character;
-      for (let i = 0; i < request.line; i++) offset += lines[i]!.length + 1;
+      const { text, offset } = textAt(request.document, request.line, request.character);
       const t0 = Date.now();
       const found = await gatherDefinitions({
-        doc: { file: request.documentKey, text: lines.join('\n'), languageId: request.languageId }, offset, window, resolver, budgetChars, deadlineMs,
+        doc: { file: request.documentKey, text, languageId: request.languageId }, offset, window, resolver, budgetChars, deadlineMs,
       });
       if (found.used.length > 0) {
         const names = found.used.map((u) => `${u.symbol} (${u.path}:${u.firstLine + 1}-${u.lastLine + 1})`).join(', ');

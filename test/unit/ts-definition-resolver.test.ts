@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gatherDefinitions } from '../../src/context/definition-context';
 import { TsServiceResolver } from '../../src/context/ts-service-resolver';
+import { definitionsAt } from '../../src/context/cli-definitions';
 
 /** Writes a small project (file path → text) into a fresh folder. */
 function project(files: Record<string, string>): string {
@@ -48,6 +49,19 @@ describe('TypeScript language service resolver', () => {
     assert.equal(ctx.chunks[ctx.chunks.length - 1]!.path, 'src/model/types.ts');
     assert.ok(ctx.used.some((u) => u.symbol === 'order' && u.path === 'src/model/types.ts' && u.firstLine === 0 && u.lastLine === 5));
     assert.ok(ctx.chunks.some((c) => c.path === 'src/model/store.ts' && c.text.includes('export function loadOrder(id: string): Order')));
+  });
+
+  it('gives tokentree complete the same definitions for a cursor between a prefix and a suffix', async () => {
+    const root = project({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true } }),
+      'src/types.ts': 'export interface Order {\n  id: string;\n  unitPrice: number;\n}\n',
+      'src/main.ts': "import type { Order } from './types';\n\nexport function cost(order: Order): number {\n  return order.\n}\n",
+    });
+    roots.push(root);
+    const text = readFileSync(join(root, 'src/main.ts'), 'utf8');
+    const at = text.indexOf('order.\n') + 'order.'.length;
+    const chunks = await definitionsAt(join(root, 'src/main.ts'), 'typescript', text.slice(0, at), text.slice(at));
+    assert.deepEqual(chunks, [{ path: 'src/types.ts', text: 'export interface Order {\n  id: string;\n  unitPrice: number;\n}' }]);
   });
 
   it('resolves CommonJS require in plain JavaScript (no configuration: the package folder)', async () => {
