@@ -6,7 +6,8 @@
  * distribution is from a fresh evaluation.
  *
  *   npm run bench:typing -- [--models builtin,real-shape] [--strategies greedy,beam] [--max-tokens N]
- *                           [--positions N] [--legacy-keys N] [--anytime beam,mcts|none] [--anytime-keys N] [--json]
+ *                           [--positions N] [--legacy-keys N] [--anytime beam,mcts|none] [--anytime-keys N]
+ *                           [--definitions on|off] [--json]
  *
  * Files: commander's lib/command.js, picomatch's lib/parse.js and semver's classes/range.js
  * (MIT, MIT, ISC; all held out of the built-in model's training). At each position two real lines
@@ -166,6 +167,8 @@ async function runModel(name: string, path: string) {
             text: s.text, path: s.file, languageId: 'javascript', segments, strategy, maxTokens, seed: 1, layout,
             // The window before blocks: whole lines back from the cursor within the character budget.
             blockLines: layout === 'legacy' ? 1 : undefined,
+            // Declarations from TypeScript's language service, as the editor's default (--definitions off: none).
+            ...(benchFlag('definitions') === 'off' ? { definitions: false as const } : {}),
           });
           const perSegment = new Map<number, number>();
           runs[layout].push(...report.keystrokes.map((k) => {

@@ -36,6 +36,9 @@ export interface TypingOptions {
   readonly settings?: Partial<ControllerSettings>;
   /** Declarations of the names at the cursor, as the editor's language server gives them; absent: TypeScript's language service over the file (`path` from the working directory); false: none. */
   readonly definitions?: DefinitionSource | false;
+  /** A user who stops after the first key of each segment: this long a pause (the controller's idle time, `idleMs`, then its background work). */
+  readonly pauseAfterFirstKeyMs?: number;
+  readonly idleMs?: number;
 }
 
 export interface TypingSegment {
@@ -150,7 +153,7 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
   const gate = new RequestGate(() => 0);
   let error: string | undefined;
   const definitions = o.definitions === false ? undefined : o.definitions ?? cliDefinitionSource(o.path);
-  const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines, definitions });
+  const controller = new CompletionController(engine, () => settings, gate, { onError: (e) => (error = e instanceof Error ? e.message : String(e)) }, { blockLines: o.blockLines, definitions, ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}) });
   const buffer = new TypingBuffer(o.text);
   const keystrokes: Keystroke[] = [];
   try {
@@ -188,6 +191,10 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           suggestion: shown?.[0]?.text ?? null,
           ...(error === undefined ? {} : { error }),
         });
+        if (k === 0 && o.pauseAfterFirstKeyMs !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, o.pauseAfterFirstKeyMs));
+          await gate.settled();
+        }
       }
     }
   } finally {

@@ -198,7 +198,8 @@ function declaredIn(masked: string, lines: readonly number[], window: { first: n
   // Destructured and plain parameters of arrow functions and `function (a, b)`.
   for (const m of text.matchAll(/([\w$]*)\s*\(([^()]*)\)\s*(?::[^{;=]*)?(=>|\{)/g)) {
     if (m[3] === '{' && CONTROL.has(m[1]!)) continue;
-    for (const p of m[2]!.matchAll(IDENTIFIER)) names.add(p[0]);
+    // A parameter's name, not its type or default value.
+    for (const param of m[2]!.split(',')) for (const p of param.split(/[:=]/)[0]!.matchAll(IDENTIFIER)) names.add(p[0]);
   }
   for (const m of text.matchAll(/\b(?:for\s*\(\s*(?:const|let|var)\s*[[{]?)([^;=)]*?)\b(?:of|in)\b/g)) for (const p of m[1]!.matchAll(IDENTIFIER)) names.add(p[0]);
   return names;

@@ -46,8 +46,10 @@ export class DefinitionSnapshots {
     const block = this.blockOf(request);
     const old = this.entries.get(request.documentKey);
     if (old !== undefined && old.block === block && old.version !== undefined && old.version === request.version) return old.result;
-    // A server that fails costs the definitions, never the completion.
-    const result = this.source.resolve(request, window, budgetChars).catch(() => NO_DEFINITIONS);
+    // Started after the keystroke that asked is answered: a resolver that works in this thread
+    // (the CLI's TypeScript service) must not delay it. A server that fails costs the definitions only.
+    const source = this.source;
+    const result = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => source.resolve(request, window, budgetChars)).catch(() => NO_DEFINITIONS);
     this.entries.set(request.documentKey, { block, version: request.version, result });
     return result;
   }

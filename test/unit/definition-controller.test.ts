@@ -56,6 +56,7 @@ describe('definitions in the completion controller', () => {
     const head = 'import { load } from "./store";\nconst order = load();\n';
     let version = 1;
     for (const typed of ['o', 'or', 'ord', 'orde', 'order', 'order.']) await c.provide(request(head + typed, version++));
+    await sleep(5);
     assert.equal(source.calls.length, 1, 'one lookup on entering the block, none per keystroke');
     assert.ok(engine.requests.every((r) => paths(r).length === 0), 'typing keeps the prompt it started with');
     await sleep(120);

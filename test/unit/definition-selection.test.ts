@@ -48,6 +48,13 @@ describe('definition selection', () => {
     assert.ok(!q.includes('return'));
   });
 
+  it('asks about a parameter\'s type that only an import declares, not about the parameter', () => {
+    const { text, offset } = at("import type { Order } from './types';\n\nexport function cost(order: Order, n = LIMIT): number {\n  |\n}\n");
+    const q = selectQueries({ text, languageId: 'typescript', offset, window: whole }).map((x) => x.name);
+    assert.ok(q.includes('Order') && q.includes('LIMIT'), q.join());
+    assert.ok(!q.includes('order') && !q.includes('n'), q.join());
+  });
+
   it('ignores names in strings and comments', () => {
     const { text, offset } = at("function f() {\n  // uses Hidden\n  log('Secret');\n  |\n}\n");
     const q = selectQueries({ text, languageId: 'javascript', offset, window: whole }).map((x) => x.name);
