@@ -61,7 +61,13 @@ export async function runCalibrate(argv: readonly string[], root = process.cwd()
 }
 
 function readRecords(path: string): { model: string; positions: number; records: Record<string, GatingRecord[]> } {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as { model?: unknown; positions?: unknown; records?: unknown };
+  let data: { model?: unknown; positions?: unknown; records?: unknown };
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as typeof data;
+  } catch {
+    throw new CliUsageError(`${quoteText(path)} is not JSON (a tokentree eval --records file)`);
+  }
+  if (typeof data !== 'object' || data === null) throw new CliUsageError(`${quoteText(path)} is not a tokentree eval --records file`);
   if (typeof data.records !== 'object' || data.records === null || typeof data.positions !== 'number') throw new CliUsageError(`${quoteText(path)} is not a tokentree eval --records file`);
   return { model: String(data.model ?? ''), positions: data.positions, records: data.records as Record<string, GatingRecord[]> };
 }

@@ -81,6 +81,13 @@ describe('CLI input checks', function () {
     refused(run(['eval', '--positions', '99999999999999999999']), /--positions must be an integer/);
   });
 
+  it('calibrate refuses what it cannot fit from', () => {
+    refused(run(['calibrate', '--strategies', 'greedy,nope']), /unknown strategy "nope"/);
+    refused(run(['calibrate', '--model', '/nonexistent/m.gguf']), /--model: no file/);
+    refused(run(['calibrate', '--from-records', '/nonexistent/r.json']), /--from-records: no file/);
+    refused(run(['calibrate', '--from-records', __filename]), /is not JSON/);
+  });
+
   it('quoting helpers with literal values', () => {
     assert.equal(quoteText('a"b\u0007', 10), '"a\\"b\\u0007"');
     assert.equal(quoteText('abcdef', 3), '"abc…"');
