@@ -202,6 +202,18 @@ export function controllerSettings(source: SettingsSource, report: (p: SettingPr
   };
 }
 
+/**
+ * What the removed `tokentree.confidence.threshold` / `.mode` become at one settings level: a
+ * threshold with mode `cut` (its default) becomes `cutAtUncertain` unless that is set there
+ * already; mode `suppress` gives way to `tokentree.gate`, which only needs saying.
+ */
+export function confidenceMigration(threshold: unknown, mode: unknown, cutAtUncertain: unknown): { cutAtUncertain?: number; note?: string } {
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) return {};
+  if (mode === 'suppress') return { note: 'tokentree.confidence.mode "suppress" is replaced by tokentree.gate ("auto" by default): a predictor calibrated for the model decides which suggestions to show' };
+  if (cutAtUncertain !== undefined) return {};
+  return { cutAtUncertain: threshold, note: `tokentree.confidence.threshold ${threshold} (mode cut) is now tokentree.cutAtUncertain` };
+}
+
 /** A strategy setting's rule and default, resolved (an option's setting takes the option's rule and default). */
 export interface ResolvedSetting {
   readonly rule: NumberRule;

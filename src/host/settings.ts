@@ -3,7 +3,7 @@ import { isStrategyName } from '../decoding/strategies';
 import type { StrategyCall } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { ControllerSettings } from '../providers/controller-settings';
-import { checkSetting, controllerSettings, describeProblem, onceEach, strategyCallFromSettings, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
+import { checkSetting, confidenceMigration, controllerSettings, describeProblem, onceEach, strategyCallFromSettings, type SettingKey, type SettingProblem, type SettingsSource } from './setting-rules';
 
 const section = () => vscode.workspace.getConfiguration('tokentree');
 
@@ -106,13 +106,9 @@ export async function migrateConfidenceSettings(): Promise<string[]> {
     [vscode.ConfigurationTarget.WorkspaceFolder, 'workspaceFolderValue'],
   ] as const;
   for (const [target, field] of levels) {
-    const threshold = c.inspect('confidence.threshold')?.[field];
-    const mode = c.inspect('confidence.mode')?.[field];
-    if (typeof threshold !== 'number' || !(threshold > 0) || threshold > 1) continue;
-    if (mode === 'suppress') done.push('tokentree.confidence.mode "suppress" is replaced by tokentree.gate ("auto" by default): a predictor calibrated for the model decides which suggestions to show');
-    else if (c.inspect('cutAtUncertain')?.[field] === undefined) {
-      await c.update('cutAtUncertain', threshold, target).then(() => done.push(`tokentree.confidence.threshold ${threshold} (mode cut) is now tokentree.cutAtUncertain`), () => undefined);
-    }
+    const m = confidenceMigration(c.inspect('confidence.threshold')?.[field], c.inspect('confidence.mode')?.[field], c.inspect('cutAtUncertain')?.[field]);
+    if (m.cutAtUncertain !== undefined) await c.update('cutAtUncertain', m.cutAtUncertain, target).then(() => done.push(m.note!), () => undefined);
+    else if (m.note) done.push(m.note);
   }
   return done;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_WINDOW } from '../../src/decoding/prompt-parts';
 import { STRATEGY_NAMES, strategyOf } from '../../src/decoding/strategies';
 import { MAX_BEAM_WIDTH } from '../../src/decoding/strategies/beam';
 import {
-  allSettingRules, checkSetting, controllerSettings, DEFAULTS_ONLY, describeProblem, onceEach, SETTING_RULES, strategyCallFromSettings,
+  allSettingRules, checkSetting, confidenceMigration, controllerSettings, DEFAULTS_ONLY, describeProblem, onceEach, SETTING_RULES, strategyCallFromSettings,
   type SettingKey, type SettingProblem, type SettingsSource,
 } from '../../src/host/setting-rules';
 
@@ -130,6 +130,15 @@ describe('setting rules', () => {
     assert.equal(d.gate, properties['tokentree.gate']!.default);
     assert.equal(DEFAULT_WINDOW.prefixChars, properties['tokentree.context.prefixChars']!.default);
     assert.equal(DEFAULT_WINDOW.suffixChars, properties['tokentree.context.suffixChars']!.default);
+  });
+
+  it('the removed confidence settings migrate: cut → cutAtUncertain, suppress → the gate', () => {
+    assert.deepEqual(confidenceMigration(0.3, undefined, undefined), { cutAtUncertain: 0.3, note: 'tokentree.confidence.threshold 0.3 (mode cut) is now tokentree.cutAtUncertain' });
+    assert.deepEqual(confidenceMigration(0.3, 'cut', 0.1), {}, 'an explicit cutAtUncertain wins');
+    assert.match(confidenceMigration(0.3, 'suppress', undefined).note ?? '', /replaced by tokentree.gate/);
+    assert.equal(confidenceMigration(0.3, 'suppress', undefined).cutAtUncertain, undefined);
+    assert.deepEqual(confidenceMigration(0, 'cut', undefined), {}, 'threshold 0 was off');
+    assert.deepEqual(confidenceMigration('x', 'cut', undefined), {});
   });
 
   it('a workspace value never reaches settings that load files or pick hardware', () => {
