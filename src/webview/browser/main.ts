@@ -107,7 +107,7 @@ function contextList(state: PanelState): HTMLElement {
     open.addEventListener('click', () => vscode.postMessage({ type: 'openContext', requestId: state.requestId, index }));
     items.appendChild(el('li', {}, [open]));
   });
-  const details = el('details', { className: 'context-list' }, [el('summary', { text: `context: ${definitions} declaration${definitions === 1 ? '' : 's'}, ${entries.length - definitions} recent file chunk${entries.length - definitions === 1 ? '' : 's'}` }), items]);
+  const details = el('details', { className: 'context-list' }, [el('summary', { text: `context sent: ${definitions} declaration${definitions === 1 ? '' : 's'}, ${entries.length - definitions} recent file chunk${entries.length - definitions === 1 ? '' : 's'}` }), items]);
   details.setAttribute('open', '');
   return details;
 }
