@@ -45,7 +45,8 @@ describe('anytime completion (MCTS, built-in model)', () => {
     fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
     const saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
     // A search of a second or so: long enough to see the first suggestion before it ends.
-    const mcts = { 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 96, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 8000, 'tokentree.refine': 'replace' };
+    // The gate off: this is about the search replacing a suggestion, not about whether one is shown.
+    const mcts = { 'tokentree.gate': 'off', 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 96, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 8000, 'tokentree.refine': 'replace' };
     const write = (extra: object) => fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), ...mcts, ...extra }, null, 2));
     write({});
     try {
