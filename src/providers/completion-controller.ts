@@ -166,8 +166,10 @@ export class CompletionController {
     const now = this.options.where?.(r.request.documentKey);
     const here = this.options.where === undefined
       || (now !== undefined && now.version === r.request.version && now.line === r.request.line && now.character === r.request.character);
+    // A search's best that the gate keeps back does not take a shown suggestion's place.
+    const gated = final[0]?.gate?.suppressed === true && first[0]?.gate?.suppressed !== true;
     const kept: KeptReason | undefined = reason === undefined ? undefined
-      : this.refining?.accepting ? 'partial-accept' : !here ? 'moved' : s.refine === 'panel-only' ? 'panel-only' : undefined;
+      : this.refining?.accepting ? 'partial-accept' : !here ? 'moved' : s.refine === 'panel-only' ? 'panel-only' : gated ? 'gated' : undefined;
     const replaced = reason !== undefined && kept === undefined;
     if (replaced) {
       this.cache.store(r.at, final);

@@ -17,7 +17,7 @@ export const REFINE_MODES: readonly RefineMode[] = ['replace', 'panel-only', 'of
 export type RefineReason = 'higher-score' | 'search';
 
 /** Why a different suggestion did not replace the first one. */
-export type KeptReason = 'panel-only' | 'moved' | 'partial-accept';
+export type KeptReason = 'panel-only' | 'moved' | 'partial-accept' | 'gated';
 
 export const HIGHER_SCORE_MARGIN = 0.05;
 
@@ -59,6 +59,7 @@ export function describeRefinement(r: Refinement): string {
   const what = r.replaced ? 'replaced the first suggestion'
     : r.kept === 'panel-only' ? 'is offered here; the ghost text keeps the first suggestion'
       : r.kept === 'partial-accept' ? 'was not shown: part of the first suggestion was accepted'
+        : r.kept === 'gated' ? 'is offered here; the gate predicts it unlikely to be right, so the ghost text keeps the first suggestion'
         : 'was not shown: the cursor or the document changed';
   return `The search's suggestion ${what}: ${why}.`;
 }

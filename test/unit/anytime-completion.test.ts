@@ -6,7 +6,8 @@ import { PathMemo } from '../../src/decoding/shared-path';
 import { decode, parseStrategyCall } from '../../src/decoding/strategies';
 import type { StrategyName } from '../../src/decoding/strategy';
 import { CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
-import type { Refinement } from '../../src/providers/refinement';
+import { describeRefinement, type Refinement } from '../../src/providers/refinement';
+import type { GateCalibration, GatePredictor } from '../../src/decoding/gate/predictor';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
 import { forkModel, trapModel } from '../support/trap-models';
 import type { TableModel } from '../support/table-model';
@@ -67,18 +68,18 @@ const result = (strategy: StrategyName, text: string, meanLogprob: number): Comp
 class ScriptedEngine implements CompletionEngine {
   requests: EngineRequest[] = [];
   aborted = 0;
-  constructor(private readonly greedy: string, private readonly search: string, private readonly searchMs = 30) {}
+  constructor(private readonly greedy: string, private readonly search: string, private readonly searchMs = 30, private readonly logprobs = { greedy: -1, search: -0.2 }) {}
   async complete(request: EngineRequest, signal: AbortSignal, onFirst?: (r: CompletionResult) => void): Promise<CompletionResult> {
     this.requests.push(request);
     if (request.background) return result('mcts', this.search, -0.1);
-    if (request.firstSuggestionMs !== undefined) onFirst?.(result('greedy', this.greedy, -1));
+    if (request.firstSuggestionMs !== undefined) onFirst?.(result('greedy', this.greedy, this.logprobs.greedy));
     try {
       await abortableSleep(this.searchMs, signal);
     } catch (e) {
       this.aborted++;
       throw e;
     }
-    return result('mcts', this.search, -0.2);
+    return result('mcts', this.search, this.logprobs.search);
   }
   async warm(): Promise<void> {}
 }
@@ -122,6 +123,24 @@ describe('anytime completion in the controller (scripted model)', () => {
     assert.equal(r?.replaced, false);
     assert.equal(r?.kept, 'moved');
     assert.deepEqual((await c.provide(at('const x = ', 1)))?.map((s) => s.text), ['greedy();']);
+  });
+
+  it('a search\'s best that the gate keeps back does not replace a shown suggestion', async () => {
+    // A fake calibration for both: shown from a 50% chance, which a token probability of 0.5 gives.
+    const fit: GatePredictor = { intercept: 0, features: [{ name: 'meanProb', mean: 0.5, std: 0.1, weight: 3 }], threshold: 0.5, heldOut: { auroc: 0.7, precision: 0.3, recall: 0.8, baselinePrecision: 0.1, positions: 100 }, enabled: true };
+    const calibration: GateCalibration = { version: 1, useful: 'exact-line', model: 'fake', positions: 0, strategies: { greedy: fit, mcts: fit } };
+    // Greedy's tokens at p 0.9 (shown); the search's at p 0.08 (kept back).
+    const engine = new ScriptedEngine('greedy();', 'search();', 30, { greedy: -0.1, search: -2.5 });
+    const where = { version: 1, line: 0, character: 'const x = '.length };
+    const c = new CompletionController(engine, () => SETTINGS, new RequestGate(() => 0), {}, { idleMs: 60_000, prefetchDelayMs: 60_000, where: () => where, calibration: () => calibration });
+    const first = await c.provide(at('const x = ', 1));
+    assert.equal(first?.[0]?.gate?.suppressed, false);
+    const r = await c.refinement();
+    assert.equal(r?.final[0]?.gate?.suppressed, true);
+    assert.equal(r?.replaced, false);
+    assert.equal(r?.kept, 'gated');
+    assert.match(describeRefinement(r!), /the gate predicts it unlikely to be right/);
+    assert.deepEqual((await c.provide(at('const x = ', 1)))?.map((s) => s.text), ['greedy();'], 'the ghost text keeps greedy\'s');
   });
 
   it('a partial accept blocks the replacement', async () => {
