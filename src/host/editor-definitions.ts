@@ -63,14 +63,18 @@ export function editorDefinitionSource(log: (line: string) => void, deadlineMs =
     async resolve(request, window, budgetChars): Promise<DefinitionContext> {
       const { text, offset } = textAt(request.document, request.line, request.character);
       const t0 = Date.now();
-      const found = await gatherDefinitions({
-        doc: { file: request.documentKey, text, languageId: request.languageId }, offset, window, resolver, budgetChars, deadlineMs,
-      });
-      if (found.used.length > 0) {
+      const where = `${request.path ?? request.documentKey}:${request.line + 1}`;
+      try {
+        const found = await gatherDefinitions({
+          doc: { file: request.documentKey, text, languageId: request.languageId }, offset, window, resolver, budgetChars, deadlineMs,
+        });
         const names = found.used.map((u) => `${u.symbol} (${u.path}:${u.firstLine + 1}-${u.lastLine + 1})`).join(', ');
-        log(`Definitions for ${request.path ?? request.documentKey}:${request.line + 1} in ${Date.now() - t0} ms: ${names}`);
+        if (names) log(`Definitions for ${where} in ${Date.now() - t0} ms: ${names}`);
+        return found;
+      } catch (error) {
+        log(`Definitions for ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
       }
-      return found;
     },
   };
 }
