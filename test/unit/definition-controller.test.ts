@@ -71,6 +71,18 @@ describe('definitions in the completion controller', () => {
     c.dispose();
   });
 
+  it('shares the budget with the ring: definitions last, the ring in what they leave', async () => {
+    const engine = new Engine();
+    const big: DefinitionContext = { chunks: [{ path: 'types.ts', text: 'x'.repeat(1500) }], used: [] };
+    const c = new CompletionController(engine, () => SETTINGS, new RequestGate(() => 0), {}, { idleMs: 30, prefetchDelayMs: 60_000, definitions: new Source(async () => big) });
+    for (const name of ['a', 'b', 'c']) c.ring.add(`file:///${name}.ts`, `${name}.ts`, `export const ${name} = [\n${'  1,\n'.repeat(220)}];`);
+    await c.provide(request('order.', 1));
+    assert.deepEqual(paths(engine.requests[0]!), ['b.ts', 'c.ts'], 'before the lookup the ring has the whole budget');
+    await sleep(100);
+    assert.deepEqual(paths(engine.warmed[0]!), ['c.ts', 'types.ts']);
+    c.dispose();
+  });
+
   it('a language server that never answers leaves completions as they were', async () => {
     const engine = new Engine();
     const c = new CompletionController(engine, () => SETTINGS, new RequestGate(() => 0), {}, { idleMs: 20, prefetchDelayMs: 60_000, definitions: new Source(() => new Promise(() => undefined)) });
