@@ -3,18 +3,17 @@ import { cursorWindow, DEFAULT_BLOCK_LINES, textBeforeCursor, withInsertion, typ
 import { definitionsBudget, NO_DEFINITIONS, windowLines, type DefinitionContext } from '../context/definition-context';
 import { DefinitionSnapshots } from './definition-snapshots';
 import { CompletionCache, type CachePosition } from './completion-cache';
-import { confidentLength } from './confidence';
-import { gateDecision } from './gate-policy';
 import { ContextRing, lineComment, sameChunks } from './context-ring';
 import type { ControllerSettings } from './controller-settings';
 import type { RequestGate, Ticket } from './request-gate';
-import { finishCompletion, type StopContext } from '../decoding/stop-rules';
-import { healedLength } from '../decoding/token-healing';
-import { meanScoreOf, refineReason, type KeptReason, type Refinement } from './refinement';
+import type { StopContext } from '../decoding/stop-rules';
+import { decideRefinement, meanScoreOf, type Refinement } from './refinement';
+import { blockingSuffix, shapeSuggestions } from './suggestions';
 import type { CompletionEngine, ControllerEvents, ControllerOptions, CursorRequest, EngineRequest, Suggestion } from './controller-types';
 
 export type { ControllerSettings };
 export type { CompletionEngine, ControllerEvents, ControllerOptions, CursorRequest, EngineRequest, Suggestion } from './controller-types';
+export { blockingSuffix, shownInline } from './suggestions';
 
 /** A request resolved against the document and the settings. */
 interface Resolved {
@@ -114,7 +113,7 @@ export class CompletionController {
     let settle!: (refinement: Refinement | undefined) => void;
     const onFirst = mode === 'off' ? undefined : (result: CompletionResult) => {
       if (signal.aborted) return;
-      first = this.shape(result, r.stop, s);
+      first = shapeSuggestions(result, r.stop, s, this.options.calibration?.());
       this.cache.store(r.at, first);
       this.refining = {
         key: positionKey(r.at), documentKey: r.request.documentKey, abort, accepting: false,
@@ -131,7 +130,7 @@ export class CompletionController {
       try {
         const result = await this.engine.complete(request, signal, onFirst);
         if (signal.aborted) return undefined;
-        suggestions = this.shape(result, r.stop, s, first?.[0]?.text);
+        suggestions = shapeSuggestions(result, r.stop, s, this.options.calibration?.(), first?.[0]?.text);
         this.tops.set(r.request.documentKey, result.topLine);
         this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
         if (first === undefined) this.cache.store(r.at, suggestions);
@@ -162,15 +161,10 @@ export class CompletionController {
 
   /** Whether and how the search's suggestions replace the first ones (the cache gets them when they do). */
   private refined(r: Resolved, s: ControllerSettings, first: readonly Suggestion[], final: readonly Suggestion[]): Refinement {
-    const reason = refineReason(first[0], final[0]);
     const now = this.options.where?.(r.request.documentKey);
     const here = this.options.where === undefined
       || (now !== undefined && now.version === r.request.version && now.line === r.request.line && now.character === r.request.character);
-    // A search's best that the gate keeps back does not take a shown suggestion's place.
-    const gated = final[0]?.gate?.suppressed === true && first[0]?.gate?.suppressed !== true;
-    const kept: KeptReason | undefined = reason === undefined ? undefined
-      : this.refining?.accepting ? 'partial-accept' : !here ? 'moved' : s.refine === 'panel-only' ? 'panel-only' : gated ? 'gated' : undefined;
-    const replaced = reason !== undefined && kept === undefined;
+    const { reason, kept, replaced } = decideRefinement(first[0], final[0], { accepting: this.refining?.accepting === true, here, mode: s.refine ?? 'replace' });
     if (replaced) {
       this.cache.store(r.at, final);
       this.refreshed = positionKey(r.at);
@@ -265,7 +259,7 @@ export class CompletionController {
     if (blockingSuffix(next.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix || this.cache.lookup(next.at)) return;
     this.gate.background(positionKey(next.at), async (signal) => {
       const result = await this.engine.complete(this.engineRequest(next, s, true), signal);
-      if (!signal.aborted) this.cache.store(next.at, this.shape(result, next.stop, s));
+      if (!signal.aborted) this.cache.store(next.at, shapeSuggestions(result, next.stop, s, this.options.calibration?.()));
     });
   }
 
@@ -329,38 +323,6 @@ export class CompletionController {
       if (this.last === last) this.last = { resolved: last.resolved, shifted: false };
     });
   }
-
-  /**
-   * Candidates → suggestions: stop rules, the cut at the first uncertain token, no empties or
-   * duplicates, best first, each with the gate's verdict (`greedyText`: the first suggestion of
-   * an anytime completion, for the gate's "greedy agrees" signal).
-   */
-  private shape(result: CompletionResult, stop: StopContext, s: ControllerSettings, greedyText?: string): Suggestion[] {
-    const calibration = this.options.calibration?.();
-    const out: Suggestion[] = [];
-    const seen = new Set<string>();
-    result.candidates.forEach((c, i) => {
-      // Token texts include what token healing re-typed; the candidate's text does not.
-      const keep = Math.max(0, confidentLength(c.steps, s.cutAtUncertain) - healedLength(result));
-      // The engine applied the same stop rules to the whole candidate; only a confidence cut needs them again.
-      const text = c.shown && keep >= c.text.length ? c.shown.text : finishCompletion(c.text.slice(0, keep), stop);
-      if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
-      seen.add(text);
-      const gate = gateDecision(calibration, s.gate, result, i, greedyText);
-      out.push({ text, candidate: i, result, ...(gate ? { gate } : {}) });
-    });
-    return out;
-  }
 }
 
 const positionKey = (at: CachePosition) => `${at.documentKey}\n${at.line}:${at.character}\n${at.before.slice(-200)}\n${at.suffix.slice(0, 200)}`;
-
-/** The suggestions shown as ghost text: those the gate let through (the panel lists them all). */
-export function shownInline(suggestions: readonly Suggestion[]): Suggestion[] {
-  return suggestions.filter((s) => !s.gate?.suppressed);
-}
-
-/** Text right of the cursor that makes a suggestion awkward: closers and spaces don't count. */
-export function blockingSuffix(lineSuffix: string): string {
-  return lineSuffix.replace(/[\s)\]}'"`;,]/g, '');
-}

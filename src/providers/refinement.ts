@@ -50,6 +50,21 @@ export function refineReason(first: Suggestion | undefined, final: Suggestion | 
   return a !== undefined && b !== undefined && b >= a + HIGHER_SCORE_MARGIN ? 'higher-score' : 'search';
 }
 
+/**
+ * Whether the search's best replaces the shown first suggestion, and if not, why: never after part
+ * of it was accepted, once the cursor or document moved, under `panel-only`, or when the gate keeps
+ * the search's best back while the first was shown.
+ */
+export function decideRefinement(
+  first: Suggestion | undefined, final: Suggestion | undefined, at: { readonly accepting: boolean; readonly here: boolean; readonly mode: RefineMode },
+): { reason?: RefineReason; kept?: KeptReason; replaced: boolean } {
+  const reason = refineReason(first, final);
+  if (reason === undefined) return { replaced: false };
+  const gated = final?.gate?.suppressed === true && first?.gate?.suppressed !== true;
+  const kept: KeptReason | undefined = at.accepting ? 'partial-accept' : !at.here ? 'moved' : at.mode === 'panel-only' ? 'panel-only' : gated ? 'gated' : undefined;
+  return kept ? { reason, kept, replaced: false } : { reason, replaced: true };
+}
+
 /** A one-line account of a refinement, for the log and the panel. */
 export function describeRefinement(r: Refinement): string {
   if (r.reason === undefined) return 'The search ended with the same suggestion.';
