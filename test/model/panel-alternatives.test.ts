@@ -34,9 +34,11 @@ describe('the panel\'s alternatives are read only while it is shown', function (
   const request: EngineRequest = {
     parts: partsFromText(PREFIX, SUFFIX), languageId: 'typescript', stop: stopContextAt(PREFIX, SUFFIX, SUFFIX), timeBudgetMs: 60_000, background: false,
   };
+  // MCTS without its 3 s budget: on a loaded machine one run could be cut short and another not.
+  const optionsFor = (strategy: StrategyName) => ({ maxTokens: 12, seed: 3, ...(strategy === 'mcts' ? { maxMs: 86_400_000 } : {}) });
   const engineFor = (strategy: StrategyName) => {
     const session = localSession(model);
-    return new ModelEngine(async () => session, () => ({ call: { name: strategy, options: { maxTokens: 12, seed: 3 } } as never, codeAwareWeight: 0 }), 'stable', sink);
+    return new ModelEngine(async () => session, () => ({ call: { name: strategy, options: optionsFor(strategy) } as never, codeAwareWeight: 0 }), 'stable', sink);
   };
   const steps = (r: CompletionResult) => r.candidates.flatMap((c) => c.steps);
 
@@ -46,7 +48,7 @@ describe('the panel\'s alternatives are read only while it is shown', function (
       const shown = await engineFor(strategy).complete(request, new AbortController().signal);
       panel.open = false;
       const hidden = await engineFor(strategy).complete(request, new AbortController().signal);
-      const compared = await engineFor(strategy).completeWith({ name: strategy, options: { maxTokens: 12, seed: 3 } } as never, request, new AbortController().signal);
+      const compared = await engineFor(strategy).completeWith({ name: strategy, options: optionsFor(strategy) } as never, request, new AbortController().signal);
 
       assert.ok(shown.candidates.length > 0);
       assert.deepEqual(hidden.candidates.map((c) => [c.text, c.tokens]), shown.candidates.map((c) => [c.text, c.tokens]));
