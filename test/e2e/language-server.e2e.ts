@@ -1,3 +1,5 @@
+// Runs after extension.e2e.ts (mocha takes the files in name order): it clears the notifications,
+// the first-run notice among them, which that file checks.
 // Definitions from the language server in the editor: typing `order.` in main.ts, with the
 // Order interface declared in types.ts, puts the interface's outline in the prompt (the panel's
 // context list shows what the prompt held, a click opens it) and the log names the lookup.
