@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
+import { machineSettings } from './support/machine-settings';
 import { writeCorruptModel } from '../support/corrupt-models';
 
 /**
@@ -291,11 +292,8 @@ describe('TokenTree in VS Code (code-server)', () => {
     this.timeout(180_000);
     const wb = getWorkbench();
     // The Machine settings (code-server's remote settings) take effect at once, as the abort test's do.
-    const settingsFile = getServer().machineSettingsFile;
-    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-    const saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
-    const long = { 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 512, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 3000 };
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), ...long }, null, 2));
+    const settings = machineSettings(getServer().machineSettingsFile);
+    settings.set({ 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 512, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 3000 });
     try {
       await eventually('"mcts" in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('mcts'));
       const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
@@ -321,7 +319,7 @@ describe('TokenTree in VS Code (code-server)', () => {
       await eventually('the search ends: its result replaces the snapshot', async () => (await searching.count()) === 0 && (await frame.locator('header .strategy').count()) > 0, 60_000);
       assert.ok((await headers()).length >= 1);
     } finally {
-      fs.writeFileSync(settingsFile, saved);
+      settings.restore();
       await eventually('"beam" back in the status bar', async () => (await wb.statusBarItem('tokentree.status').innerText()).includes('beam'));
     }
   });

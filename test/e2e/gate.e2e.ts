@@ -1,10 +1,9 @@
 // The gate in the editor: with `tokentree.gate` at a probability no suggestion reaches, no ghost
 // text appears, and the candidates panel still shows the suggestion, marked as kept back.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
+import { machineSettings } from './support/machine-settings';
 
 describe('the gate (built-in model)', () => {
   it('keeps an unlikely suggestion out of the ghost text and shows it in the panel with its probability', async function () {
@@ -12,10 +11,8 @@ describe('the gate (built-in model)', () => {
     const wb = getWorkbench();
     const status = wb.statusBarItem('tokentree.status');
     await eventually('the built-in model to be ready (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
-    const settingsFile = getServer().machineSettingsFile;
-    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-    const saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), 'tokentree.strategy': 'greedy', 'tokentree.gate': 0.999999 }, null, 2));
+    const settings = machineSettings(getServer().machineSettingsFile);
+    settings.set({ 'tokentree.strategy': 'greedy', 'tokentree.gate': 0.999999 });
     try {
       await eventually('"greedy" in the status bar', async () => (await status.innerText()).includes('greedy'));
       const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
@@ -34,7 +31,7 @@ describe('the gate (built-in model)', () => {
       assert.equal(await wb.waitForGhostText(5_000).catch(() => ''), '', 'no ghost text');
       await wb.screenshot('40-gate-kept-back');
     } finally {
-      fs.writeFileSync(settingsFile, saved);
+      settings.restore();
       await wb.runCommand('File: Revert File').catch(() => undefined);
     }
   });

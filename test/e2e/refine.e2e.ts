@@ -1,10 +1,9 @@
 // Anytime completion in the editor: with MCTS, greedy's suggestion shows first, the search's
 // replaces it when it differs, and the panel shows both; with `panel-only` the ghost text stays.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
+import { machineSettings } from './support/machine-settings';
 
 type Wb = ReturnType<typeof getWorkbench>;
 type Frame = ReturnType<Wb['webviewFrame']>;
@@ -41,13 +40,11 @@ describe('anytime completion (MCTS, built-in model)', () => {
     const wb = getWorkbench();
     const status = wb.statusBarItem('tokentree.status');
     await eventually('the built-in model to be ready (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
-    const settingsFile = getServer().machineSettingsFile;
-    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-    const saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
+    const settings = machineSettings(getServer().machineSettingsFile);
     // A search of a second or so: long enough to see the first suggestion before it ends.
     // The gate off: this is about the search replacing a suggestion, not about whether one is shown.
     const mcts = { 'tokentree.gate': 'off', 'tokentree.strategy': 'mcts', 'tokentree.mcts.simulations': 96, 'tokentree.mcts.maxModelCalls': 100000, 'tokentree.timeBudgetMs': 8000, 'tokentree.refine': 'replace' };
-    const write = (extra: object) => fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), ...mcts, ...extra }, null, 2));
+    const write = (extra: object) => settings.set({ ...mcts, ...extra });
     write({});
     try {
       await eventually('"mcts" in the status bar', async () => (await status.innerText()).includes('mcts'));
@@ -82,7 +79,7 @@ describe('anytime completion (MCTS, built-in model)', () => {
       assert.equal(chars(kept.final), chars(kept.first), 'the ghost text did not change when the search ended');
       await wb.screenshot('31-refine-panel-only');
     } finally {
-      fs.writeFileSync(settingsFile, saved);
+      settings.restore();
       // The typing above stays unsaved: later tests find the file as it was.
       await wb.runCommand('File: Revert File').catch(() => undefined);
     }

@@ -2,34 +2,31 @@
 // machine settings, then ghost text, the candidates panel with its explored tree, and the status
 // bar naming the server; emptying the setting brings the built-in model back.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startLlamaServer, type RunningServer } from '../support/llama-server';
 import { eventually } from './support/eventually';
 import { getServer, getWorkbench } from './support/hooks';
+import { machineSettings } from './support/machine-settings';
 
 const builtinModel = path.join(__dirname, '..', '..', 'models', 'tokentree-code.gguf');
 
 describe('TokenTree on a llama-server (code-server)', function () {
   this.timeout(300_000);
   let llama: RunningServer;
-  let saved: string;
-  let settingsFile: string;
+  let settings: ReturnType<typeof machineSettings> | undefined;
 
   before(async () => {
     llama = await startLlamaServer({ model: builtinModel, slots: 4, contextPerSlot: 256 });
-    settingsFile = getServer().machineSettingsFile;
-    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-    saved = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : '{}';
+    settings = machineSettings(getServer().machineSettingsFile);
   });
   after(async () => {
-    if (settingsFile) fs.writeFileSync(settingsFile, saved);
+    settings?.restore();
     await llama?.stop();
   });
 
   it('completes through the server: ghost text, candidates and the explored tree in the panel, the server in the status bar', async () => {
     const wb = getWorkbench();
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), 'tokentree.server.url': llama.url, 'tokentree.strategy': 'beam' }, null, 2));
+    settings!.set({ 'tokentree.server.url': llama.url, 'tokentree.strategy': 'beam' });
     const status = wb.statusBarItem('tokentree.status');
     await eventually('the server ready (status bar)', async () => (await status.innerText()).includes('(server)'), 90_000);
     await wb.openFile('examples/stack.ts');
@@ -65,12 +62,12 @@ describe('TokenTree on a llama-server (code-server)', function () {
     const wb = getWorkbench();
     const status = wb.statusBarItem('tokentree.status');
     const dead = `http://127.0.0.1:${await freePort()}`;
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(saved), 'tokentree.server.url': dead }, null, 2));
+    settings!.set({ 'tokentree.server.url': dead });
     const shown = (await eventually('a notification naming the server', async () => (await wb.notifications()).find((n) => n.includes(dead)), 90_000))!;
     assert.match(shown, /No llama-server answers at/);
     assert.match(await status.innerText(), /model error/);
     await wb.screenshot('13-server-unreachable');
-    fs.writeFileSync(settingsFile, saved);
+    settings!.restore();
     await eventually('the built-in model again (status bar)', async () => (await status.innerText()).includes('built-in model'), 90_000);
   });
 });
