@@ -20,6 +20,8 @@ export class TableModel implements LanguageModel {
   readonly vocabSize: number;
   /** Every evaluate call, for assertions about batching and cancellation. */
   readonly calls: EvaluateRequest[][] = [];
+  /** Every position read, as the branch's whole token sequence, and how deep it was read. */
+  readonly reads: { tokens: number[]; topN: number }[] = [];
   /** fork() calls so far. */
   forks = 0;
   /** Longest token sequence any branch reached (tests check strategies stay within budget). */
@@ -93,6 +95,7 @@ export class TableModel implements LanguageModel {
       const state = this.state(r.branch);
       state.push(...r.tokens);
       this.longestBranch = Math.max(this.longestBranch, state.length);
+      this.reads.push({ tokens: [...state], topN: r.topN });
       return this.scores(state, r.topN);
     });
     await new Promise((resolve) => setImmediate(resolve));

@@ -4,6 +4,7 @@ import { decode, STRATEGY_NAMES, type StrategyCall } from '../../src/decoding/st
 import { classify, entropy } from '../../src/decoding/strategies/entropy';
 import type { StrategyName } from '../../src/decoding/strategy';
 import { forkModel, trapModel } from '../support/trap-models';
+import { randomTableModel } from '../support/random-table';
 import { TableModel } from '../support/table-model';
 
 /** Any strategy with options as a record: the tests set options of several strategies in one loop. */
@@ -93,6 +94,34 @@ describe('strategies on the in-memory model', () => {
     // decision (at ' b') tops those up to 16 instead of running 16 more (which would put ' y' past 20).
     assert.ok(b1.visits >= 8, `' b' has ${b1.visits} visits`);
     assert.ok(y.visits > 0 && y.visits <= 16, `' y' has ${y.visits} visits`);
+  });
+
+  it('MCTS reads each position once: the same search as reading every simulation afresh, in fewer reads', async () => {
+    // Literal results of the search that read every simulation's leaf and rollout afresh
+    // (first-level children: text, visits, mean value), and how many positions it read.
+    const before = [
+      { seed: 1, texts: [' w2 w3 w0 w4 w1 w5 w1 w4', ' w5 w1 w4', ' w1'], first: [[' w5', 7, -0.995211], [' w2', 8, -0.830759], [' w1', 1, -1.16007], [' w4', 0, 0]], reads: 140 },
+      { seed: 2, texts: [' w2 w3 w5 w2 w1 w3 w4 w3', ' w3 w2 w4', ' w0'], first: [[' w2', 8, -0.895431], [' w3', 7, -0.868237], [' w0', 1, -1.074269], [' w5', 0, 0]], reads: 128 },
+      { seed: 3, texts: [' w1 w1 w4 w5 w0 w5 w5 w5', ' w4 w5 w0 w5', ' w2 w0 w4', ' w5'], first: [[' w1', 6, -0.858767], [' w4', 5, -0.910746], [' w2', 4, -0.998802], [' w5', 1, -1.102745]], reads: 143 },
+    ];
+    for (const want of before) {
+      const model = randomTableModel(6, want.seed);
+      const { result } = await run('mcts', model, { simulations: 16, rolloutDepth: 3, parallel: 4, maxMs: 1e9 });
+      const tree = JSON.parse(JSON.stringify(result.tree));
+      assert.deepEqual(result.candidates.map((c) => c.text), want.texts);
+      assert.deepEqual(tree.root.children.map((c: { text: string; visits: number; value: number }) => [c.text, c.visits, +c.value.toFixed(6)]), want.first);
+      assert.ok(model.reads.length < want.reads, `${model.reads.length} reads`);
+      // A position is read again only deeper (a rollout's top token, then an expansion's top N), or
+      // on the committed branch, which must take the committed token in.
+      const committed = result.candidates[0]!.tokens;
+      const deepest = new Map<string, number>();
+      for (const r of model.reads) {
+        const key = r.tokens.join(',');
+        const seen = deepest.get(key);
+        if (seen !== undefined && r.topN <= seen) assert.deepEqual(r.tokens, committed.slice(0, r.tokens.length), `position ${key} read twice`);
+        deepest.set(key, Math.max(seen ?? 0, r.topN));
+      }
+    }
   });
 
   it('MCTS tree carries visits and values', async () => {

@@ -1,11 +1,9 @@
-import type { CandidateTree, TreeNode } from '../candidate-tree';
 import { Distribution } from '../distribution';
-import type { Branch, LanguageModel } from '../language-model';
-import type { MeteredModel } from '../metered-model';
 import { FUNCTION, int, num } from '../option-rules';
-import type { CommonOptions, FinishReason, Strategy, TokenStep } from '../strategy';
-import { logprobValue, type ValueFunction } from '../value';
-import { describeStep, isStopped, makeCandidate, meanLogprob, meteredDecode, topNFor } from './paths';
+import type { FinishReason, Strategy, TokenStep } from '../strategy';
+import type { ValueFunction } from '../value';
+import { canExpand, expand, mostVisited, mostVisitedPath, type Node, q, type Search, simulateBatch } from './mcts-search';
+import { makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
   /** Simulations before each committed token. */
@@ -25,31 +23,6 @@ export interface MctsOptions {
   readonly parallel: number;
   /** Value of a simulated completion; defaults to its mean log-probability. */
   readonly value?: ValueFunction;
-}
-
-interface Node {
-  readonly step?: TokenStep;
-  readonly prior: number;
-  visits: number;
-  total: number;
-  /** Distribution after this node's token; known once the node is expanded. */
-  dist?: Distribution;
-  children?: Node[];
-  terminal?: FinishReason;
-  view?: TreeNode;
-}
-
-const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
-
-/** What stays fixed through one completion's search. */
-interface Search {
-  readonly m: MeteredModel;
-  readonly model: LanguageModel;
-  readonly o: CommonOptions & MctsOptions;
-  readonly tree: CandidateTree;
-  readonly topN: number;
-  /** The committed path's branch; simulations fork from it. */
-  readonly branch: Branch;
 }
 
 /**
@@ -99,8 +72,11 @@ export const mcts: Strategy<MctsOptions> = {
       if (!best || finish === 'eog' || finish === 'budget') break;
       committed.push(best.step!);
       if (finish || committed.length >= o.maxTokens) break;
-      const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN }]);
-      best.dist ??= Distribution.fromScores(scores, topN);
+      // The committed token's distribution is usually known from the search: then the branch only
+      // needs the token, and its read is the cheapest there is.
+      const known = canExpand(search, best);
+      const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN: known ? 1 : topN }]);
+      if (!known) best.dist = Distribution.fromScores(scores, topN);
       if (!best.children) expand(search, best, committed);
       root = best;
     }
@@ -119,158 +95,3 @@ export const mcts: Strategy<MctsOptions> = {
     return out;
   }),
 };
-
-function mostVisited(node: Node): Node | undefined {
-  let best: Node | undefined;
-  for (const c of node.children ?? []) {
-    if (!best || c.visits > best.visits || (c.visits === best.visits && c.prior > best.prior)) best = c;
-  }
-  return best;
-}
-
-/** The most visited path below `node`, at most `max` tokens, stopping before an end of generation (other ends are leaves). */
-function mostVisitedPath(node: Node, max: number): TokenStep[] {
-  const steps: TokenStep[] = [];
-  for (let n = mostVisited(node); n && n.visits > 0 && n.terminal !== 'eog' && steps.length < max; n = mostVisited(n)) steps.push(n.step!);
-  return steps;
-}
-
-/** Creates the children of an expanded node: its top tokens with tempered, renormalised priors. */
-function expand({ model, o, tree }: Search, node: Node, pathSteps: readonly TokenStep[]): void {
-  const dist = node.dist!;
-  const k = Math.min(Math.max(1, o.expandTopK), dist.size);
-  const weights: number[] = [];
-  for (let i = 0; i < k; i++) weights.push(Math.exp(dist.logprobs[i] / Math.max(1e-6, o.priorTemperature)));
-  const total = weights.reduce((a, b) => a + b, 0);
-  node.children = [];
-  for (let i = 0; i < k; i++) {
-    if (!(dist.logprobs[i] > -Infinity)) break;
-    const token = dist.ids[i];
-    const step = describeStep(model, dist, token, o.alternatives);
-    const child: Node = { step, prior: weights[i] / total, visits: 0, total: 0 };
-    if (model.isEndOfGeneration(token)) child.terminal = 'eog';
-    else if (isStopped(model, o, [...pathSteps, step])) child.terminal = 'stop';
-    child.view = node.view && tree.child(node.view, step);
-    node.children.push(child);
-  }
-}
-
-function selectChild(node: Node, c: number): Node {
-  const sqrtN = Math.sqrt(Math.max(1, node.visits));
-  // Unvisited children start from the parent's mean value ("first play urgency").
-  const fpu = q(node);
-  let best = node.children![0];
-  let bestScore = -Infinity;
-  for (const child of node.children!) {
-    const score = (child.visits ? q(child) : fpu) + (c * child.prior * sqrtN) / (1 + child.visits);
-    if (score > bestScore) {
-      bestScore = score;
-      best = child;
-    }
-  }
-  return best;
-}
-
-/**
- * In-flight simulations count as a visit worth this much less than the node's mean value
- * (nats per token), so the rest of a batch looks elsewhere. Relative, because values are
- * mean log-probabilities whose scale depends on the model.
- */
-const VIRTUAL_LOSS = 1;
-
-interface Simulation {
-  readonly path: Node[];
-  /** The virtual loss added to each node of [root, ...path], to take back. */
-  readonly loss: number[];
-  readonly leaf: Node;
-  readonly rollout: TokenStep[];
-  fork?: Branch;
-  dist?: Distribution;
-  done: boolean;
-}
-
-/**
- * Up to `count` simulations at once: select by PUCT with a virtual loss on each chosen path
- * (so the next selection looks elsewhere), expand every new leaf in one model call, roll
- * them out greedily in one call per depth, then back up the real values. Returns how many
- * simulations ran (0 when the tree has nothing left to explore).
- */
-async function simulateBatch(search: Search, root: Node, committed: readonly TokenStep[], count: number): Promise<number> {
-  const { m, model, o, topN } = search;
-  const sims: Simulation[] = [];
-  for (let b = 0; b < count; b++) {
-    const path: Node[] = [];
-    let node = root;
-    // Never deeper than the token budget: the model's context has room for maxTokens only.
-    while (node.children && node.children.length > 0 && !node.terminal && committed.length + path.length < o.maxTokens) {
-      node = selectChild(node, o.cPuct);
-      path.push(node);
-    }
-    if (path.length === 0 || sims.some((x) => x.leaf === node)) break;
-    const atLimit = committed.length + path.length >= o.maxTokens;
-    const loss = [root, ...path].map((n) => {
-      const added = q(n) - VIRTUAL_LOSS;
-      n.visits++;
-      n.total += added;
-      return added;
-    });
-    sims.push({ path, loss, leaf: node, rollout: [], done: node.terminal !== undefined || (atLimit && node.children !== undefined) });
-  }
-  const expanding = sims.filter((x) => !x.done);
-  try {
-    if (expanding.length > 0) {
-      for (const x of expanding) x.fork = m.fork(search.branch);
-      const scores = await m.evaluate(expanding.map((x) => ({ branch: x.fork!, tokens: x.path.map((n) => n.step!.token), topN })));
-      expanding.forEach((x, i) => {
-        x.leaf.dist = Distribution.fromScores(scores[i], topN);
-        expand(search, x.leaf, [...committed, ...x.path.map((n) => n.step!)]);
-        x.dist = x.leaf.dist;
-      });
-    }
-    for (let depth = 0; ; depth++) {
-      const active: Simulation[] = [];
-      for (const x of expanding) {
-        if (x.done) continue;
-        const limit = Math.min(o.rolloutDepth, o.maxTokens - committed.length - x.path.length);
-        const token = x.dist!.ids[0];
-        if (depth >= limit || model.isEndOfGeneration(token)) {
-          x.done = true;
-          continue;
-        }
-        x.rollout.push(describeStep(model, x.dist!, token, 0));
-        if (depth + 1 >= limit || m.stats.modelCalls >= o.maxModelCalls) x.done = true;
-        else active.push(x);
-      }
-      if (active.length === 0) break;
-      const scores = await m.evaluate(active.map((x) => ({ branch: x.fork!, tokens: [x.rollout[x.rollout.length - 1].token], topN: 1 })));
-      active.forEach((x, i) => (x.dist = Distribution.fromScores(scores[i], 1)));
-    }
-  } finally {
-    for (const x of sims) {
-      if (x.fork) m.release(x.fork);
-      [root, ...x.path].forEach((n, i) => {
-        n.visits--;
-        n.total -= x.loss[i];
-      });
-    }
-  }
-  for (const x of sims) backUp(search, root, x, committed);
-  return sims.length;
-}
-
-/** Value of a simulated completion (path + rollout), added along the path. */
-function backUp({ model, o }: Search, root: Node, { path, rollout }: Simulation, committed: readonly TokenStep[]): void {
-  const scored = [...path.map((n) => n.step!), ...rollout];
-  const tokens = [...committed, ...scored].map((s) => s.token);
-  const value = (o.value ?? logprobValue)({ text: model.detokenize(tokens), tokens, meanLogprob: meanLogprob(scored) });
-  root.visits++;
-  root.total += value;
-  for (const n of path) {
-    n.visits++;
-    n.total += value;
-    if (n.view) {
-      n.view.visits = n.visits;
-      n.view.value = q(n);
-    }
-  }
-}
