@@ -13,7 +13,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { quoteText } from '../decoding/describe-value';
 import { targetLogLikelihood } from '../eval/likelihood';
 import { DEFAULT_MID_IDENTIFIER_SHARE, pickCloserPositions, pickPositions, type EvalFile, type EvalPosition } from '../eval/positions';
-import { DEFAULT_WINDOW, partsFromText, type PromptParts, type WindowOptions } from '../decoding/prompt-parts';
+import { DEFAULT_WINDOW, partsFromText, textBeforeCursor, type PromptParts, type WindowOptions } from '../decoding/prompt-parts';
 import { builtinModelPath } from '../model/builtin';
 import { loadModel } from '../model/load';
 import type { CompletionBackend } from '../model/backend';
@@ -243,12 +243,12 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
       layout: o.layout,
       healing: arm.healing,
     });
-    return { stop, request };
+    return { stop, request, window: textBeforeCursor(parts) };
   };
   for (const p of positions) {
     const oracle: SyntaxOracle | undefined = typescriptOracle(languageOf(p.file));
     const t0 = performance.now();
-    const { stop, request } = run(p);
+    const { stop, request, window } = run(p);
     const r = await request;
     ms.push(performance.now() - t0);
     calls += r.stats.modelCalls;
@@ -257,7 +257,7 @@ async function runArm(loaded: CompletionBackend, arm: Arm, positions: readonly E
     const score = scorePosition(p, shown, oracle);
     scores.push({ ...score, repeatsSuffix: repeatsSuffix(stop.linePrefix, shown, p.suffix), midIdentifier: p.midIdentifier, crossFile: o.contexts.get(p)?.crossFile ?? false });
     // The gate decides only where there is a suggestion to show.
-    if (shown.trim()) records.push({ file: p.file, signals: suggestionSignals(r, 0, greedy?.[shownTexts.length]), exactLine: score.exactLine, editSimilarity: score.editSimilarity });
+    if (shown.trim()) records.push({ file: p.file, signals: suggestionSignals(r, 0, greedy?.[shownTexts.length], { ...stop, window }), exactLine: score.exactLine, editSimilarity: score.editSimilarity });
     shownTexts.push(shown);
     // The best candidate as generated, before the stop rules: did it run into the text after the cursor?
     const rawBest = bestAsGenerated(r);

@@ -113,7 +113,7 @@ export class CompletionController {
     let settle!: (refinement: Refinement | undefined) => void;
     const onFirst = mode === 'off' ? undefined : (result: CompletionResult) => {
       if (signal.aborted) return;
-      first = shapeSuggestions(result, r.stop, s, this.options.calibration?.());
+      first = shapeSuggestions(result, { ...r.stop, window: textBeforeCursor(r.parts) }, s, this.options.calibration?.());
       this.cache.store(r.at, first);
       this.refining = {
         key: positionKey(r.at), documentKey: r.request.documentKey, abort, accepting: false,
@@ -130,7 +130,7 @@ export class CompletionController {
       try {
         const result = await this.engine.complete(request, signal, onFirst);
         if (signal.aborted) return undefined;
-        suggestions = shapeSuggestions(result, r.stop, s, this.options.calibration?.(), first?.[0]?.text);
+        suggestions = shapeSuggestions(result, { ...r.stop, window: textBeforeCursor(r.parts) }, s, this.options.calibration?.(), first?.[0]?.text);
         this.tops.set(r.request.documentKey, result.topLine);
         this.last = { resolved: r, shifted: result.promptTokensShifted > 0 };
         if (first === undefined) this.cache.store(r.at, suggestions);
@@ -259,7 +259,7 @@ export class CompletionController {
     if (blockingSuffix(next.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix || this.cache.lookup(next.at)) return;
     this.gate.background(positionKey(next.at), async (signal) => {
       const result = await this.engine.complete(this.engineRequest(next, s, true), signal);
-      if (!signal.aborted) this.cache.store(next.at, shapeSuggestions(result, next.stop, s, this.options.calibration?.()));
+      if (!signal.aborted) this.cache.store(next.at, shapeSuggestions(result, { ...next.stop, window: textBeforeCursor(next.parts) }, s, this.options.calibration?.()));
     });
   }
 

@@ -1,6 +1,6 @@
 import type { CompletionResult } from '../decoding/completion';
 import { predict, type GateCalibration } from '../decoding/gate/predictor';
-import { suggestionSignals, type SignalName } from '../decoding/gate/signals';
+import { suggestionSignals, type CursorContext, type SignalName } from '../decoding/gate/signals';
 
 /** `tokentree.gate`: the calibrated operating point, no gate, or a probability of your own. */
 export type GateSetting = 'auto' | 'off' | number;
@@ -19,12 +19,14 @@ export interface GateDecision {
  * the calibration has no predictor for the strategy, or `auto` and the predictor did not rank
  * well enough on held-out code to be trusted).
  */
-export function gateDecision(calibration: GateCalibration | undefined, setting: GateSetting, result: CompletionResult, index: number, greedyText?: string): GateDecision | undefined {
+export function gateDecision(
+  calibration: GateCalibration | undefined, setting: GateSetting, result: CompletionResult, index: number, greedyText?: string, at?: CursorContext,
+): GateDecision | undefined {
   if (setting === 'off' || !calibration) return undefined;
   const predictor = calibration.strategies[result.strategy];
   if (!predictor || (setting === 'auto' && !predictor.enabled)) return undefined;
   const threshold = setting === 'auto' ? predictor.threshold : setting;
-  const verdict = predict(predictor, suggestionSignals(result, index, greedyText));
+  const verdict = predict(predictor, suggestionSignals(result, index, greedyText, at));
   return { suppressed: verdict.probability < threshold, probability: verdict.probability, threshold, ...(verdict.weighedMost ? { weighedMost: verdict.weighedMost } : {}) };
 }
 
@@ -41,6 +43,10 @@ export const SIGNAL_WORDS: Readonly<Record<SignalName, string>> = {
   value: 'MCTS value',
   greedyAgrees: 'agreement with greedy',
   naturalEnd: 'ending at a natural boundary',
+  typedOnLine: 'how much of the line is typed',
+  midWord: 'the cursor inside a word',
+  restOfLine: 'text after the cursor on its line',
+  seenInWindow: 'the line repeating one above',
 };
 
 export function describeGate(d: GateDecision): string {

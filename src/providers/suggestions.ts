@@ -1,5 +1,6 @@
 import type { CompletionResult } from '../decoding/completion';
 import type { GateCalibration } from '../decoding/gate/predictor';
+import type { CursorContext } from '../decoding/gate/signals';
 import { finishCompletion, type StopContext } from '../decoding/stop-rules';
 import { healedLength } from '../decoding/token-healing';
 import { confidentLength } from './confidence';
@@ -10,10 +11,11 @@ import { gateDecision } from './gate-policy';
 /**
  * Candidates → suggestions: stop rules, the cut at the first uncertain token, no empties or
  * duplicates, best first, each with the gate's verdict (`greedyText`: the first suggestion of
- * an anytime completion, for the gate's "greedy agrees" signal).
+ * an anytime completion, for the gate's "greedy agrees" signal; `stop.window`: the prompt's text
+ * before the cursor, for its "seen in the window" signal).
  */
 export function shapeSuggestions(
-  result: CompletionResult, stop: StopContext, s: ControllerSettings, calibration: GateCalibration | undefined, greedyText?: string,
+  result: CompletionResult, stop: StopContext & CursorContext, s: ControllerSettings, calibration: GateCalibration | undefined, greedyText?: string,
 ): Suggestion[] {
   const out: Suggestion[] = [];
   const seen = new Set<string>();
@@ -24,7 +26,7 @@ export function shapeSuggestions(
     const text = c.shown && keep >= c.text.length ? c.shown.text : finishCompletion(c.text.slice(0, keep), stop);
     if (!text.trim() || seen.has(text) || out.length >= s.candidates) return;
     seen.add(text);
-    const gate = gateDecision(calibration, s.gate, result, i, greedyText);
+    const gate = gateDecision(calibration, s.gate, result, i, greedyText, stop);
     out.push({ text, candidate: i, result, ...(gate ? { gate } : {}) });
   });
   return out;

@@ -57,6 +57,21 @@ describe('gate signals', () => {
     assert.equal(suggestionSignals(result('beam', [best, second])).greedyAgrees, null, 'unknown without greedy');
     assert.equal(suggestionSignals(result('beam', [best, second])).visitShare, null);
   });
+  it('the cursor: what its line holds, and whether the line is one the window already has', () => {
+    const c = candidate([step('push(x);\nfoo', 0.5, 0.2)], { shown: { text: 'push(x);', cutAt: 8, reason: 'end-of-suggestion' } });
+    const window = 'const a = [];\n  this.items.push(x);\n';
+    const s = suggestionSignals(result('greedy', [c]), 0, undefined, { linePrefix: '  this.items.', lineSuffix: '', window });
+    close(s.typedOnLine, Math.log1p(11)); // "this.items." without the indentation
+    assert.equal(s.midWord, 0, 'after a dot');
+    assert.equal(s.restOfLine, 0);
+    assert.equal(s.seenInWindow, 1, '"this.items.push(x);" is the window\'s second line');
+    const other = suggestionSignals(result('greedy', [c]), 0, undefined, { linePrefix: '  this.ite', lineSuffix: ' )', window });
+    assert.equal(other.midWord, 1);
+    assert.equal(other.restOfLine, 1);
+    assert.equal(other.seenInWindow, 0, '"this.itepush(x);" is not in the window');
+    assert.equal(suggestionSignals(result('greedy', [c]), 0, undefined, { linePrefix: '', lineSuffix: '' }).seenInWindow, null, 'no window given');
+    assert.equal(suggestionSignals(result('greedy', [c])).typedOnLine, null, 'no cursor given');
+  });
 });
 
 describe('gate statistics', () => {
@@ -103,7 +118,7 @@ describe('gate statistics', () => {
 });
 
 describe('gate predictor', () => {
-  const none: Signals = { meanProb: null, minProb: null, firstEntropy: null, maxEntropy: null, sumLogprob: null, tokens: null, margin: null, visitShare: null, value: null, greedyAgrees: null, naturalEnd: null };
+  const none: Signals = { meanProb: null, minProb: null, firstEntropy: null, maxEntropy: null, sumLogprob: null, tokens: null, margin: null, visitShare: null, value: null, greedyAgrees: null, naturalEnd: null, typedOnLine: null, midWord: null, restOfLine: null, seenInWindow: null };
   const predictor = { intercept: 0, features: [{ name: 'meanProb', mean: 0.5, std: 0.1, weight: 2 }, { name: 'maxEntropy', mean: 1, std: 0.5, weight: -1 }] } as const;
   it('predicts with standardised signals and names the one that weighed most against', () => {
     const v = predict(predictor, { ...none, meanProb: 0.4, maxEntropy: 1.5 });

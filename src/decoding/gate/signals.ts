@@ -1,15 +1,19 @@
 import type { CompletionResult } from '../completion';
+import type { StopContext } from '../stop-rules';
 import type { Candidate, TokenStep } from '../strategy';
 
 /**
  * What the tree says about the suggestion a user would see, before anyone knows whether it is
  * right: the inputs of the gate that decides whether to show it. Every signal is computed over
  * the tokens of the suggestion as shown (after the stop rules cut it, token healing's re-typed
- * text included in its first token); null where the strategy has no such figure.
+ * text included in its first token); null where the strategy has no such figure. The cursor's
+ * signals (what the line already holds, whether the suggestion repeats a line of the window) are
+ * what a contextual filter reads: a line half typed is easier to finish than an empty one.
  */
 export const SIGNAL_NAMES = [
   'meanProb', 'minProb', 'firstEntropy', 'maxEntropy', 'sumLogprob', 'tokens',
   'margin', 'visitShare', 'value', 'greedyAgrees', 'naturalEnd',
+  'typedOnLine', 'midWord', 'restOfLine', 'seenInWindow',
 ] as const;
 
 export type SignalName = (typeof SIGNAL_NAMES)[number];
@@ -31,12 +35,27 @@ export function shownSteps(candidate: Candidate, healed = 0): readonly TokenStep
 
 const firstLine = (text: string) => text.split('\n', 1)[0]!.trimEnd();
 
+/** The cursor's line, and the prompt window's text before the cursor (for `seenInWindow`). */
+export type CursorContext = Pick<StopContext, 'linePrefix' | 'lineSuffix'> & { readonly window?: string };
+
+/** Non-blank characters before the cursor on its line, log-scaled (one more matters less on a long line). */
+const typed = (linePrefix: string) => Math.log1p(linePrefix.trim().length);
+
+/** Whether the suggestion's first line, with what the line already holds, is a whole line of the window's prefix. */
+function seenInWindow(text: string, at: CursorContext): number | null {
+  if (at.window === undefined) return null;
+  const line = (at.linePrefix + firstLine(text)).trim();
+  if (line.length < 4) return 0;
+  return Number(at.window.split('\n').some((l) => l.trim() === line));
+}
+
 /**
  * The signals of `result.candidates[index]`. `greedyText`: greedy's suggestion at the same
  * cursor where one was made (the editor's first suggestion, the evaluation's greedy run); its
- * first line agreeing with this one's is a vote of a second decoder.
+ * first line agreeing with this one's is a vote of a second decoder. `at`: the cursor's line and
+ * the prompt window's text before it (the cursor's signals are null without it).
  */
-export function suggestionSignals(result: CompletionResult, index = 0, greedyText?: string): Signals {
+export function suggestionSignals(result: CompletionResult, index = 0, greedyText?: string, at?: CursorContext): Signals {
   const c = result.candidates[index];
   if (!c) throw new RangeError(`suggestionSignals: no candidate ${index}`);
   const steps = shownSteps(c, result.healed?.length ?? 0);
@@ -58,5 +77,9 @@ export function suggestionSignals(result: CompletionResult, index = 0, greedyTex
     // Whole where the stop rules found its end (a statement or block closed, the text ahead met)
     // or the model ended it; cut off by the token limit or the time budget otherwise.
     naturalEnd: Number(c.shown?.reason !== undefined || c.finish === 'eog' || c.finish === 'stop'),
+    typedOnLine: at ? typed(at.linePrefix) : null,
+    midWord: at ? Number(/[\p{L}\p{N}_$]$/u.test(at.linePrefix)) : null,
+    restOfLine: at ? Number(at.lineSuffix.trim().length > 0) : null,
+    seenInWindow: at ? seenInWindow(text, at) : null,
   };
 }
