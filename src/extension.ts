@@ -24,6 +24,7 @@ import { describeRefinement, type Refinement } from './providers/refinement';
 import { describeGate } from './providers/gate-policy';
 import type { Suggestion } from './providers/controller-types';
 import { GateCalibrations } from './host/gate-calibrations';
+import { DEFAULT_CALIBRATIONS_DIR } from './gate/calibration-store';
 import { builtinModelPath } from './model/builtin';
 
 let models: ModelHost | undefined;
@@ -80,6 +81,11 @@ export function activate(context: vscode.ExtensionContext): void {
   // The panel's note on an anytime completion, by the result it is shown with.
   const refineNotes = new WeakMap<CompletionResult, { first: string; note: string }>();
   const gates = new GateCalibrations((message) => log.warn(message));
+  const refreshGate = () => {
+    const s = readModelSettings();
+    void gates.refresh(s.serverUrl ? undefined : s.modelPath || builtinModelPath()).then(() => log.info(`Gate calibration: ${gates.from === 'stored' ? 'fitted for this model' : 'shipped (built-in model)'}`));
+  };
+  const calibrations = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(DEFAULT_CALIBRATIONS_DIR), '*.json'));
   // Each completion that reached the editor, counted once: shown inline, or kept back by the gate.
   const gateCounts = { shown: 0, suppressed: 0 };
   const counted = new WeakSet<CompletionResult>();
@@ -160,11 +166,12 @@ export function activate(context: vscode.ExtensionContext): void {
     models.onDidChangeState((model) => {
       status.update({ model });
       // The gate's calibration follows the model: its own when `tokentree calibrate` stored one.
-      if (model.kind === 'ready') {
-        const s = readModelSettings();
-        void gates.refresh(s.serverUrl ? undefined : s.modelPath || builtinModelPath()).then(() => log.info(`Gate calibration: ${gates.from === 'stored' ? 'fitted for this model' : 'shipped (built-in model)'}`));
-      }
+      if (model.kind === 'ready') refreshGate();
     }),
+    calibrations,
+    // `tokentree calibrate` run while the editor is open: its calibration applies at once (and a
+    // deleted one gives way to the shipped one).
+    ...[calibrations.onDidCreate, calibrations.onDidChange, calibrations.onDidDelete].map((on) => on(() => models?.state.kind === 'ready' && refreshGate())),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     vscode.window.registerWebviewViewProvider(CandidatesView.viewId, panel),
     vscode.commands.registerCommand('tokentree.selectStrategy', pickStrategy),

@@ -82,7 +82,8 @@ export class ShownSuggestions {
   /** Accepts the suggestion at the cursor up to its first uncertain token. */
   async acceptUntilUncertain(editor: vscode.TextEditor, entropy: number): Promise<boolean> {
     const shown = this.latest;
-    const suggestion = shown?.suggestions[0];
+    // The suggestion on screen: one the gate kept back is in the panel only, not at the cursor.
+    const suggestion = shown?.suggestions.find((x) => !x.gate?.suppressed);
     const candidate = suggestion && shown?.result?.candidates[suggestion.candidate];
     if (!shown || !suggestion || !candidate || shown.uri !== editor.document.uri.toString()) return false;
     const cursor = editor.selection.active;
