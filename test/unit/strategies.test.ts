@@ -124,6 +124,18 @@ describe('strategies on the in-memory model', () => {
     }
   });
 
+  it('MCTS stops simulating once no other token can catch up with the most visited', async () => {
+    // The model is sure of each next word: "a" takes the first simulations, and once its lead
+    // exceeds the simulations left, the rest would not change the commit.
+    const model = new TableModel({ vocab: ['<eos>', 'a', 'b'], eos: '<eos>', rules: { '': { a: 0.97, b: 0.03 } } });
+    const { result } = await run('mcts', model, { simulations: 16, parallel: 1, maxTokens: 3 });
+    const tree = JSON.parse(JSON.stringify(result.tree));
+    const first = tree.root.children.map((c: { text: string; visits: number }) => [c.text, c.visits]);
+    assert.equal(result.candidates[0]!.text, ' a a a');
+    // 16 simulations would give " a" 16 visits; it stops at 9 against 0 with 7 left.
+    assert.deepEqual(first, [[' a', 9], [' b', 0]]);
+  });
+
   it('MCTS tree carries visits and values', async () => {
     const { result } = await run('mcts', trapModel(), { simulations: 8 });
     const json = JSON.parse(JSON.stringify(result.tree));

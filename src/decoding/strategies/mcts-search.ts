@@ -55,6 +55,19 @@ export function mostVisited(node: Node): Node | undefined {
   return best;
 }
 
+/**
+ * Whether the most visited child stays the most visited whatever `remaining` more simulations
+ * do (Leela Chess Zero's "smart pruning"): then the committed token is decided, and the
+ * simulations left would change only the visit counts below it.
+ */
+export function decided(node: Node, remaining: number): boolean {
+  const best = mostVisited(node);
+  if (!best) return false;
+  let second = 0;
+  for (const c of node.children!) if (c !== best) second = Math.max(second, c.visits);
+  return best.visits - second > remaining;
+}
+
 /** The most visited path below `node`, at most `max` tokens, stopping before an end of generation (other ends are leaves). */
 export function mostVisitedPath(node: Node, max: number): TokenStep[] {
   const steps: TokenStep[] = [];

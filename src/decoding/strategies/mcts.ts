@@ -2,7 +2,7 @@ import { Distribution } from '../distribution';
 import { FUNCTION, int, num } from '../option-rules';
 import type { FinishReason, Strategy, TokenStep } from '../strategy';
 import type { ValueFunction } from '../value';
-import { canExpand, expand, mostVisited, mostVisitedPath, type Node, q, type Search, simulateBatch } from './mcts-search';
+import { canExpand, decided, expand, mostVisited, mostVisitedPath, type Node, q, type Search, simulateBatch } from './mcts-search';
 import { makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
@@ -58,8 +58,9 @@ export const mcts: Strategy<MctsOptions> = {
 
     while (!finish && committed.length < o.maxTokens) {
       // The kept subtree's visits count: simulations that went through the committed token
-      // already searched below it, so only the rest are run (AlphaZero's tree reuse).
-      for (let s = Math.min(root.visits, o.simulations); s < o.simulations && inBudget(); ) {
+      // already searched below it, so only the rest are run (AlphaZero's tree reuse). None run
+      // once no other token can catch up: where the model is sure, a token costs few simulations.
+      for (let s = Math.min(root.visits, o.simulations); s < o.simulations && inBudget() && !decided(root, o.simulations - s); ) {
         const ran = await simulateBatch(search, root, committed, Math.min(Math.max(1, o.parallel), o.simulations - s));
         if (ran === 0) break;
         s += ran;
