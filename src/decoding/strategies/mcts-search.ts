@@ -22,6 +22,8 @@ export interface Node {
    * reach it use this.
    */
   dist?: Distribution;
+  /** Whether `dist` was read with the expansion's top N (a rollout reads the top token only). */
+  deep?: boolean;
   children?: Node[];
   /** Before expansion: the node a rollout reached through this node's most likely token. */
   greedyChild?: Node;
@@ -42,9 +44,12 @@ export interface Search {
   readonly branch: Branch;
 }
 
-/** Whether `node`'s distribution was read deep enough to expand it. */
-export function canExpand({ model, topN }: Search, node: Node): boolean {
-  return node.dist !== undefined && node.dist.size >= Math.min(topN, model.vocabSize);
+/**
+ * Whether `node`'s distribution was read deep enough to expand it. By how it was read, not by
+ * its size: a constrained step (token healing) may hold fewer than the top N.
+ */
+export function canExpand(node: Node): boolean {
+  return node.dist !== undefined && node.deep === true;
 }
 
 export function mostVisited(node: Node): Node | undefined {
@@ -95,6 +100,7 @@ export function expand({ model, o, tree }: Search, node: Node, pathSteps: readon
     const child: Node = { step, prior: weights[i] / total, visits: 0, total: 0 };
     if (known?.step!.token === token) {
       child.dist = known.dist;
+      child.deep = known.deep;
       child.greedyChild = known.greedyChild;
     }
     if (model.isEndOfGeneration(token)) child.terminal = 'eog';
@@ -188,7 +194,11 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
         x.fork ??= m.fork(search.branch);
         return { branch: x.fork, tokens, topN: x.at === x.leaf ? search.topN : 1 };
       }));
-      reading.forEach((x, i) => (x.at.dist = Distribution.fromScores(scores[i], x.at === x.leaf ? search.topN : 1)));
+      reading.forEach((x, i) => {
+        const deep = x.at === x.leaf;
+        x.at.dist = Distribution.fromScores(scores[i], deep ? search.topN : 1);
+        x.at.deep = deep;
+      });
     }
   } finally {
     for (const x of sims) {
@@ -210,7 +220,7 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
 function advance(search: Search, x: Simulation, committed: readonly TokenStep[]): boolean {
   const { m, model, o } = search;
   if (!x.leaf.children) {
-    if (!canExpand(search, x.leaf)) return true;
+    if (!canExpand(x.leaf)) return true;
     expand(search, x.leaf, [...committed, ...x.path.map((n) => n.step!)]);
   }
   const limit = Math.min(o.rolloutDepth, o.maxTokens - committed.length - x.path.length);

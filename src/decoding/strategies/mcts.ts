@@ -48,7 +48,7 @@ export const mcts: Strategy<MctsOptions> = {
     const committed: TokenStep[] = [];
     const branch = m.fork(prompt.branch);
     const search: Search = { m, model, o, tree, topN, branch };
-    let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), view: tree.root };
+    let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), deep: true, view: tree.root };
     expand(search, root, committed);
     const firstRoot = root;
     let firstShares: Map<Node, number> | undefined;
@@ -75,9 +75,12 @@ export const mcts: Strategy<MctsOptions> = {
       if (finish || committed.length >= o.maxTokens) break;
       // The committed token's distribution is usually known from the search: then the branch only
       // needs the token, and its read is the cheapest there is.
-      const known = canExpand(search, best);
+      const known = canExpand(best);
       const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN: known ? 1 : topN }]);
-      if (!known) best.dist = Distribution.fromScores(scores, topN);
+      if (!known) {
+        best.dist = Distribution.fromScores(scores, topN);
+        best.deep = true;
+      }
       if (!best.children) expand(search, best, committed);
       root = best;
     }
