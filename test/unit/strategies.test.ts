@@ -136,6 +136,17 @@ describe('strategies on the in-memory model', () => {
     assert.deepEqual(first, [[' a', 9], [' b', 0]]);
   });
 
+  it('MCTS ends when a read holds fewer than the top N it asked for (a constrained step)', async () => {
+    // A backend that returns two tokens whatever is asked, as a healing-constrained step may:
+    // the search must not read the same position again and again for the N it will never get.
+    const model = randomTableModel(6, 1);
+    const evaluate = model.evaluate.bind(model);
+    model.evaluate = async (requests, signal) => (await evaluate(requests, signal)).map((s) => ({ ids: s.ids.slice(0, 2), logits: s.logits.slice(0, 2), logNormalizer: s.logNormalizer }));
+    const { result } = await run('mcts', model, { simulations: 16, maxTokens: 4, maxMs: 1e9 });
+    assert.equal(result.candidates[0]!.tokens.length, 4);
+    assert.ok(model.reads.length < 100, `${model.reads.length} reads`);
+  });
+
   it('MCTS tree carries visits and values', async () => {
     const { result } = await run('mcts', trapModel(), { simulations: 8 });
     const json = JSON.parse(JSON.stringify(result.tree));
