@@ -26,7 +26,9 @@ describe('TokenTree on a llama-server (code-server)', function () {
 
   it('completes through the server: ghost text, candidates and the explored tree in the panel, the server in the status bar', async () => {
     const wb = getWorkbench();
-    settings!.set({ 'tokentree.server.url': llama.url, 'tokentree.strategy': 'beam' });
+    // The gate off: which keystroke first shows ghost text (where the comparison then runs) must
+    // not hang on a calibration fitted for another model; the gate has its own tests.
+    settings!.set({ 'tokentree.server.url': llama.url, 'tokentree.strategy': 'beam', 'tokentree.gate': 'off' });
     const status = wb.statusBarItem('tokentree.status');
     await eventually('the server ready (status bar)', async () => (await status.innerText()).includes('(server)'), 90_000);
     await wb.openFile('examples/stack.ts');
