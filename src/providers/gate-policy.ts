@@ -43,6 +43,8 @@ export const SIGNAL_WORDS: Readonly<Record<SignalName, string>> = {
   value: 'MCTS value',
   greedyAgrees: 'agreement with greedy',
   naturalEnd: 'ending at a natural boundary',
+  lineLogprob: "the first line's probability",
+  lineMinProb: 'least likely token of the first line',
   typedOnLine: 'how much of the line is typed',
   midWord: 'the cursor inside a word',
   restOfLine: 'text after the cursor on its line',

@@ -44,6 +44,20 @@ describe('gate signals', () => {
     assert.equal(shownSteps(c, 0).length, 1);
     assert.equal(shownSteps({ ...c, shown: { text: 'o+', cutAt: 2 } }, 2).length, 2);
   });
+  it("the first line's tokens: its Σ log p and least likely token", () => {
+    // "x" | " = 1" | "\n" | "y": the first line is "x = 1", spelled by the first two tokens.
+    const c = candidate([step('x', 0.5, 0), step(' = 1', 0.8, 0), step('\n', 0.9, 0), step('y', 0.1, 0)]);
+    const s = suggestionSignals(result('greedy', [c]));
+    close(s.lineLogprob, Math.log(0.5 * 0.8));
+    close(s.lineMinProb, 0.5);
+    close(s.minProb, 0.1);
+    // Healing re-typed "fo": the steps spell "foo\nz", the shown text is "o\nz"; its first line is the first token's.
+    const healed = candidate([step('foo', 0.5, 0), step('\n', 0.9, 0), step('z', 0.2, 0)], { text: 'o\nz' });
+    close(suggestionSignals(result('greedy', [healed], 'fo')).lineLogprob, Math.log(0.5));
+    // One line shown: the line is the whole suggestion.
+    const one = candidate([step('foo', 0.5, 0), step('(x', 0.25, 0), step(')\n', 0.8, 0)], { shown: { text: 'foo(x)', cutAt: 6, reason: 'end-of-suggestion' } });
+    close(suggestionSignals(result('greedy', [one])).lineLogprob, Math.log(0.5 * 0.25 * 0.8));
+  });
   it('margin, MCTS visit share and value, greedy agreement, a length cut', () => {
     const best = candidate([step('a = 1\nb', 0.9, 0.1)], { score: 0.75, visits: 30, value: -0.5, finish: 'length' });
     const second = candidate([step('a = 2', 0.05, 0.1)], { score: 0.25 });
@@ -118,7 +132,7 @@ describe('gate statistics', () => {
 });
 
 describe('gate predictor', () => {
-  const none: Signals = { meanProb: null, minProb: null, firstEntropy: null, maxEntropy: null, sumLogprob: null, tokens: null, margin: null, visitShare: null, value: null, greedyAgrees: null, naturalEnd: null, typedOnLine: null, midWord: null, restOfLine: null, seenInWindow: null };
+  const none: Signals = { meanProb: null, minProb: null, firstEntropy: null, maxEntropy: null, sumLogprob: null, tokens: null, margin: null, visitShare: null, value: null, greedyAgrees: null, naturalEnd: null, lineLogprob: null, lineMinProb: null, typedOnLine: null, midWord: null, restOfLine: null, seenInWindow: null };
   const predictor = { intercept: 0, features: [{ name: 'meanProb', mean: 0.5, std: 0.1, weight: 2 }, { name: 'maxEntropy', mean: 1, std: 0.5, weight: -1 }] } as const;
   it('predicts with standardised signals and names the one that weighed most against', () => {
     const v = predict(predictor, { ...none, meanProb: 0.4, maxEntropy: 1.5 });

@@ -8,29 +8,34 @@ import type { Candidate, TokenStep } from '../strategy';
  * the tokens of the suggestion as shown (after the stop rules cut it, token healing's re-typed
  * text included in its first token); null where the strategy has no such figure. The cursor's
  * signals (what the line already holds, whether the suggestion repeats a line of the window) are
- * what a contextual filter reads: a line half typed is easier to finish than an empty one.
+ * what a contextual filter reads: a line half typed is easier to finish than an empty one. The
+ * line's signals read only the tokens of the suggestion's first line, which is what "useful" is
+ * judged by: Σ log p there is the model's own probability that the line is right.
  */
 export const SIGNAL_NAMES = [
   'meanProb', 'minProb', 'firstEntropy', 'maxEntropy', 'sumLogprob', 'tokens',
   'margin', 'visitShare', 'value', 'greedyAgrees', 'naturalEnd',
-  'typedOnLine', 'midWord', 'restOfLine', 'seenInWindow',
+  'lineLogprob', 'lineMinProb', 'typedOnLine', 'midWord', 'restOfLine', 'seenInWindow',
 ] as const;
 
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 export type Signals = Readonly<Record<SignalName, number | null>>;
 
-/** The steps that make up the suggestion shown: those starting before the shown text's end. */
-export function shownSteps(candidate: Candidate, healed = 0): readonly TokenStep[] {
-  if (!candidate.shown) return candidate.steps;
-  const end = healed + candidate.shown.cutAt;
+/** The steps that start before character `end` of their text (at least one). */
+function stepsBefore(steps: readonly TokenStep[], end: number): readonly TokenStep[] {
   const out: TokenStep[] = [];
   let at = 0;
-  for (const s of candidate.steps) {
+  for (const s of steps) {
     if (at >= end && out.length > 0) break;
     out.push(s);
     at += s.text.length;
   }
   return out;
+}
+
+/** The steps that make up the suggestion shown: those starting before the shown text's end. */
+export function shownSteps(candidate: Candidate, healed = 0): readonly TokenStep[] {
+  return candidate.shown ? stepsBefore(candidate.steps, healed + candidate.shown.cutAt) : candidate.steps;
 }
 
 const firstLine = (text: string) => text.split('\n', 1)[0]!.trimEnd();
@@ -63,6 +68,8 @@ export function suggestionSignals(result: CompletionResult, index = 0, greedyTex
   const entropies = steps.map((s) => s.entropy);
   const next = result.candidates[index + 1];
   const text = c.shown?.text ?? c.text;
+  const newline = text.indexOf('\n');
+  const line = newline < 0 ? steps : stepsBefore(steps, (result.healed?.length ?? 0) + newline);
   return {
     meanProb: probs.length ? probs.reduce((a, p) => a + p, 0) / probs.length : null,
     minProb: probs.length ? Math.min(...probs) : null,
@@ -77,6 +84,8 @@ export function suggestionSignals(result: CompletionResult, index = 0, greedyTex
     // Whole where the stop rules found its end (a statement or block closed, the text ahead met)
     // or the model ended it; cut off by the token limit or the time budget otherwise.
     naturalEnd: Number(c.shown?.reason !== undefined || c.finish === 'eog' || c.finish === 'stop'),
+    lineLogprob: line.length ? line.reduce((a, s) => a + s.logprob, 0) : null,
+    lineMinProb: line.length ? Math.min(...line.map((s) => Math.exp(s.logprob))) : null,
     typedOnLine: at ? typed(at.linePrefix) : null,
     midWord: at ? Number(/[\p{L}\p{N}_$]$/u.test(at.linePrefix)) : null,
     restOfLine: at ? Number(at.lineSuffix.trim().length > 0) : null,
