@@ -74,21 +74,53 @@ function floors(nativeMs: number, llama: { oneMs: number; fourMs: number }, step
   };
 }
 
+/**
+ * What MCTS's search costs at the price of its parts, per committed token, against greedy: every
+ * position it reads decoded at llama.cpp's own price (a quarter of its 4-sequence step), then also
+ * read through node-llama-cpp 3.22.1 (a top-1 read is the Σ exp read, a deeper one both, at the
+ * share of their cost left when a step's reads run together). Below it only by reading fewer positions.
+ */
+function mctsFloor(row: StrategyRow, greedyMs: number, llama: { fourMs: number }, step: StepBreakdown) {
+  const positions = row.topOneReadsPerToken + row.deepReadsPerToken;
+  const decodeMs = positions * (llama.fourMs / 4);
+  const together = step.readsTogetherMs / step.readsInTurnMs;
+  const readsMs = (row.topOneReadsPerToken * step.normalizerCallMs + row.deepReadsPerToken * (step.normalizerCallMs + step.topCallMs)) * together;
+  return { positionsPerToken: positions, decodeOnlyVsGreedy: decodeMs / greedyMs, throughApiVsGreedy: (decodeMs + readsMs) / greedyMs };
+}
+
 /** A distinct first line per run: every run evaluates its whole prompt, as a new position does. */
 const cold = (run: number, side: string) => partsFromText(`// branch ${side} ${run}\n${prefix}`, suffix);
 
-interface StrategyRow { strategy: string; decodeMsPerCommittedToken: number; msPerStep: number; modelCalls: number; committedTokens: number }
+interface StrategyRow {
+  strategy: string; decodeMsPerCommittedToken: number; msPerStep: number; modelCalls: number; committedTokens: number;
+  /** Per committed token: tokens sent to llama_decode, forks, and forks that only erased a released branch's tail. */
+  decodedPerToken: number; forksPerToken: number; trimmedForksPerToken: number;
+  /** Per committed token: positions read for their top token only, and for more. */
+  topOneReadsPerToken: number; deepReadsPerToken: number;
+}
 
 async function strategyRow(m: LoadedModel, name: string, strategy: StrategyName, options: Record<string, unknown>): Promise<StrategyRow> {
   const rows: StrategyRow[] = [];
   await completeAt(m, { parts: cold(-1, name), strategy, options: { maxTokens, seed: 1, ...options } });
   for (let run = 0; run < runs; run++) {
+    const before = m.stats;
     const r = await completeAt(m, { parts: cold(run, name), strategy, options: { maxTokens, seed: 1, ...options } });
+    const after = m.stats;
     const tokens = Math.max(1, r.candidates[0]?.tokens.length ?? 1);
-    rows.push({ strategy: name, decodeMsPerCommittedToken: r.stats.ms / tokens, msPerStep: r.stats.ms / Math.max(1, r.stats.modelCalls), modelCalls: r.stats.modelCalls, committedTokens: tokens });
+    // The prompt's own tokens are not the strategy's: counted from the first committed token on.
+    const decoded = after.tokensEvaluated - before.tokensEvaluated - r.promptTokensEvaluated;
+    rows.push({
+      strategy: name, decodeMsPerCommittedToken: r.stats.ms / tokens, msPerStep: r.stats.ms / Math.max(1, r.stats.modelCalls), modelCalls: r.stats.modelCalls, committedTokens: tokens,
+      decodedPerToken: decoded / tokens, forksPerToken: (after.forks - before.forks) / tokens, trimmedForksPerToken: (after.forksTrimmed - before.forksTrimmed) / tokens,
+      topOneReadsPerToken: (r.stats.topOneReads ?? 0) / tokens, deepReadsPerToken: (r.stats.deepReads ?? 0) / tokens,
+    });
   }
   const med = (k: keyof Omit<StrategyRow, 'strategy'>) => median(rows.map((x) => x[k]));
-  return { strategy: name, decodeMsPerCommittedToken: med('decodeMsPerCommittedToken'), msPerStep: med('msPerStep'), modelCalls: med('modelCalls'), committedTokens: med('committedTokens') };
+  return {
+    strategy: name, decodeMsPerCommittedToken: med('decodeMsPerCommittedToken'), msPerStep: med('msPerStep'), modelCalls: med('modelCalls'), committedTokens: med('committedTokens'),
+    decodedPerToken: med('decodedPerToken'), forksPerToken: med('forksPerToken'), trimmedForksPerToken: med('trimmedForksPerToken'),
+    topOneReadsPerToken: med('topOneReadsPerToken'), deepReadsPerToken: med('deepReadsPerToken'),
+  };
 }
 
 async function benchModel(name: string, path: string) {
@@ -142,7 +174,7 @@ async function benchModel(name: string, path: string) {
       },
       step,
       bookkeeping,
-      floors: floors(median(native), llama, step, proto),
+      floors: { ...floors(median(native), llama, step, proto), mcts: mctsFloor(by('mcts'), greedy, llama, step) },
     };
   } finally {
     await m.dispose();
@@ -170,9 +202,9 @@ async function main() {
     console.log(`\n${r.model} (${r.path}): vocabulary ${r.vocabSize}, ${r.threads} thread, ${maxTokens} tokens, median of ${runs}`);
     console.log(`llama.cpp batched decode: 1 sequence ${f(r.llamaCpp.oneSequenceStepMs)} ms/step, 4 sequences ${f(r.llamaCpp.fourSequenceStepMs)} ms/step`);
     console.log(`node-llama-cpp greedy ${f(r.nodeLlamaCppGreedyMsPerToken)} ms/token; TokenTree greedy, panel closed ${f(r.greedyMsPerTokenPanelClosed)} ms/token`);
-    console.log(`${'strategy'.padEnd(16)}${'ms/committed tok'.padStart(18)}${'ms/step'.padStart(10)}${'calls'.padStart(8)}${'tokens'.padStart(8)}${'x greedy'.padStart(10)}`);
+    console.log(`${'strategy'.padEnd(16)}${'ms/committed tok'.padStart(18)}${'ms/step'.padStart(10)}${'calls'.padStart(8)}${'tokens'.padStart(8)}${'x greedy'.padStart(10)}${'decoded/tok'.padStart(13)}${'forks/tok (trimmed)'.padStart(22)}`);
     for (const s of r.strategies) {
-      console.log(`${s.strategy.padEnd(16)}${f(s.decodeMsPerCommittedToken).padStart(18)}${f(s.msPerStep).padStart(10)}${String(s.modelCalls).padStart(8)}${String(s.committedTokens).padStart(8)}${f(s.decodeMsPerCommittedToken / r.strategies[0]!.decodeMsPerCommittedToken).padStart(10)}`);
+      console.log(`${s.strategy.padEnd(16)}${f(s.decodeMsPerCommittedToken).padStart(18)}${f(s.msPerStep).padStart(10)}${String(s.modelCalls).padStart(8)}${String(s.committedTokens).padStart(8)}${f(s.decodeMsPerCommittedToken / r.strategies[0]!.decodeMsPerCommittedToken).padStart(10)}${f(s.decodedPerToken).padStart(13)}${`${f(s.forksPerToken)} (${f(s.trimmedForksPerToken)})`.padStart(22)}`);
     }
     const q = r.ratios;
     console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);
@@ -182,6 +214,8 @@ async function main() {
     console.log(`per branch-token besides the model, at ${b.tokens} tokens: step record ${f(b.stepRecordUs)} µs · stop rule ${f(b.stopRuleUs)} µs (the whole path detokenized and scanned at every token: ${f(b.stopRuleWholePathUs)} µs) · tree node ${f(b.treeNodeUs)} µs`);
     const fl = r.floors;
     console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}`);
+    const mc = r.strategies.find((x) => x.strategy === 'mcts')!;
+    console.log(`MCTS's search: ${f(fl.mcts.positionsPerToken)} positions read per committed token (${f(mc.topOneReadsPerToken)} top-1, ${f(mc.deepReadsPerToken)} deeper); those positions at llama.cpp's batched price ${f(fl.mcts.decodeOnlyVsGreedy)}x greedy, and read through node-llama-cpp ${f(fl.mcts.throughApiVsGreedy)}x (goal ≤ 8 heavy, ≤ 5 real-shape)`);
     console.log(`fused-read prototype (${fl.fusedPrototype.readMs.toFixed(3)} ms a position, against today's ${fl.fusedPrototype.todayNormalizerReadMs.toFixed(3)} + ${fl.fusedPrototype.todayTopReadMs.toFixed(3)} ms in C++): greedy/node-llama-cpp ${f(fl.fusedPrototype.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.fusedPrototype.beam4StepVsLlamaCpp4Step)}`);
   }
 }

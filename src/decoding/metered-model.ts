@@ -7,7 +7,7 @@ import type { DecodeStats } from './strategy';
  * releases every branch it forked when the strategy finishes, even on error.
  */
 export class MeteredModel {
-  readonly stats: DecodeStats = { modelCalls: 0, tokensEvaluated: 0, ms: 0 };
+  readonly stats: Required<DecodeStats> = { modelCalls: 0, tokensEvaluated: 0, ms: 0, topOneReads: 0, deepReads: 0 };
   private readonly started = performance.now();
   private readonly owned = new Set<Branch>();
   /** Runs before each model call (the live tree's snapshots). */
@@ -49,7 +49,11 @@ export class MeteredModel {
     if (requests.length === 0) return [];
     this.beforeCall?.();
     this.stats.modelCalls++;
-    for (const r of requests) this.stats.tokensEvaluated += r.tokens.length;
+    for (const r of requests) {
+      this.stats.tokensEvaluated += r.tokens.length;
+      if (r.topN <= 1) this.stats.topOneReads++;
+      else this.stats.deepReads++;
+    }
     const out = await this.model.evaluate(requests, this.signal);
     throwIfAborted(this.signal);
     return out;

@@ -29,6 +29,9 @@ export interface DecodeStats {
   modelCalls: number;
   tokensEvaluated: number;
   ms: number;
+  /** Positions whose next-token scores were read: the top token only, and more (benchmarks price them). */
+  topOneReads?: number;
+  deepReads?: number;
 }
 
 export interface DecodeResult {

@@ -14,7 +14,7 @@ import type { BatchCounters } from './batching';
 import { findHeadDrop } from './kv-shift';
 import type { SequenceDriver } from './llama-internals';
 import { scoresDepth, sliceScores } from './scores';
-import { commonPrefixLength, SlotTable, type Slot } from './slots';
+import { commonPrefixLength, holdsPrefixOf, SlotTable, type Slot } from './slots';
 
 export interface BackendStats {
   /** Tokens sent to llama_decode: prompts, appended tokens and fork replays. */
@@ -33,6 +33,8 @@ export interface BackendStats {
   /** Most branches (sequences) seen in one llama_decode batch. */
   maxBatchSequences: number;
   forks: number;
+  /** Forks onto a slot that already held the source's tokens: its tail erased instead of a copy. */
+  forksTrimmed: number;
   /** Tokens re-evaluated because a native KV copy was unavailable. */
   forkReplayedTokens: number;
 }
@@ -67,7 +69,7 @@ export class LlamaLanguageModel implements LanguageModel {
   readonly maxBranches: number;
   private readonly table: SlotTable;
   private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
-  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
+  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forksTrimmed: 0, forkReplayedTokens: 0 };
   private nextId = 1;
   private closed = false;
 
@@ -149,11 +151,13 @@ export class LlamaLanguageModel implements LanguageModel {
     this.ensureOpen();
     const source = this.slotOf(branch);
     const child = new LlamaBranch(this.nextId++, this);
-    const target = this.table.claimForFork(child);
+    const target = this.table.claimForFork(child, undefined, source);
     this.slotOfBranch.set(child, target);
     this.counts.forks++;
-    // copyInto records a failure on the target, where the child's next evaluate() reports it.
-    this.table.exclusive([source, target], () => this.copyInto(target, source)).catch(() => undefined);
+    // Both record a failure on the target, where the child's next evaluate() reports it. Checked
+    // when the source's queued work is done: a slot holding its tokens and more needs only its
+    // tail erased.
+    this.table.exclusive([source, target], () => (holdsPrefixOf(target, source) ? this.trimInto(target, source) : this.copyInto(target, source))).catch(() => undefined);
     return child;
   }
 
@@ -295,6 +299,18 @@ export class LlamaLanguageModel implements LanguageModel {
       return { scores: scores!, evaluated: tokens.length - keep, shifted };
     } catch (err) {
       this.resync(slot);
+      throw err;
+    }
+  }
+
+  /** A fork onto a slot that holds the source's tokens and more: its tail erased, no copy. */
+  private async trimInto(target: Slot, source: Slot): Promise<void> {
+    try {
+      await this.truncate(target, source.tokens.length, source.scores);
+      this.counts.forksTrimmed++;
+    } catch (err) {
+      target.error = err;
+      this.resync(target);
       throw err;
     }
   }

@@ -111,6 +111,8 @@ describe('strategies on the in-memory model', () => {
       assert.deepEqual(result.candidates.map((c) => c.text), want.texts);
       assert.deepEqual(tree.root.children.map((c: { text: string; visits: number; value: number }) => [c.text, c.visits, +c.value.toFixed(6)]), want.first);
       assert.ok(model.reads.length < want.reads, `${model.reads.length} reads`);
+      assert.equal(result.stats.topOneReads! + result.stats.deepReads!, model.reads.length, 'the stats count every read');
+      assert.equal(result.stats.deepReads, model.reads.filter((r) => r.topN > 1).length);
       // A position is read again only deeper (a rollout's top token, then an expansion's top N), or
       // on the committed branch, which must take the committed token in.
       const committed = result.candidates[0]!.tokens;
