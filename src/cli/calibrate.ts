@@ -84,6 +84,6 @@ function formatCalibration(where: string, identity: string | undefined, figures:
   return [
     `calibration written to ${where}${identity ? ` (model identity ${identity})` : ''}`,
     ...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')),
-    'useful = first line exact; fitted on half the files, AUROC, precision and recall measured on the other half at the threshold that keeps 80% of the fit half\'s useful suggestions',
+    'useful = first line exact; signals, ridge and threshold chosen on half the files (the threshold keeps 80% of its useful suggestions, plus one standard error); AUROC, precision and recall measured on the other half',
   ].join('\n');
 }

@@ -210,7 +210,7 @@ export async function runEval(argv: readonly string[], root = process.cwd()): Pr
     `${(100 * midIdentifierShare).toFixed(0)}% of positions cut inside an identifier; scores on the suggestion shown (the editor's stop rules)`,
     `true text after the prompt (${layout} layout): ${targetBitsPerByte.toFixed(3)} bits per byte`,
     ...context.lines,
-    'gate: "useful" = first line exact; signal AUROCs over every shown suggestion, the predictor fitted on half the files and measured on the other half at the threshold that keeps 80% of the fit half\'s useful suggestions',
+    'gate: "useful" = first line exact; signal AUROCs over every shown suggestion, the predictor (its signals chosen by forward selection) fitted on half the files and measured on the other half at the threshold that keeps 80% of the fit half\'s useful suggestions plus one standard error',
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
-import { SIGNAL_NAMES, type Signals } from '../decoding/gate/signals';
+import { SIGNAL_NAMES, type SignalName, type Signals } from '../decoding/gate/signals';
 import type { GatePredictor } from '../decoding/gate/predictor';
 import { predict } from '../decoding/gate/predictor';
 import { auroc, groupsByFile, precisionRecallAt, precisionRecallCurve, splitByFile, thresholdForRecall, type PrPoint } from './auroc';
@@ -21,39 +21,76 @@ export type UsefulKind = keyof typeof USEFUL;
 
 /** The share of useful suggestions the default operating point keeps. */
 export const KEEP_USEFUL = 0.8;
+
+/**
+ * The share to keep among the `useful` suggestions a threshold is read from, so that new code
+ * keeps KEEP_USEFUL: one standard error more (about 0.09 for 20 useful suggestions, 0.03 for
+ * 200). Read at exactly 80%, a threshold from a score of useful suggestions keeps as few as 60%
+ * on the next score's half of the time.
+ */
+export function recallTarget(useful: number): number {
+  return Math.min(1, KEEP_USEFUL + Math.sqrt((KEEP_USEFUL * (1 - KEEP_USEFUL)) / Math.max(1, useful)));
+}
 /** A predictor that ranks no better than this on held-out positions does not gate. */
 export const MIN_AUROC = 0.6;
 /** Ridge penalties tried, strongest first (a tie keeps the simpler model), and the folds that choose among them. */
 const RIDGES = [100, 30, 10, 3, 1, 0.3];
 const FOLDS = 5;
+/** A signal joins the predictor only if it raises the out-of-fold AUROC by this much. */
+const MIN_GAIN = 0.005;
 
 const rowOf = (r: GatingRecord) => SIGNAL_NAMES.map((n) => r.signals[n]);
+/** The row with only `columns` kept: the others missing, which fitLogistic leaves out. */
+const keep = (row: readonly (number | null)[], columns: ReadonlySet<number>) => row.map((x, j) => (columns.has(j) ? x : null));
+
+/** Out-of-fold predictions: each fold's positions predicted by a model fitted on the other folds. */
+function outOfFold(rows: readonly (readonly (number | null)[])[], labels: readonly boolean[], folds: readonly number[], ridge: number): number[] {
+  const oof = new Array<number>(rows.length).fill(0);
+  for (let k = 0; k < FOLDS; k++) {
+    const train = rows.map((_, i) => i).filter((i) => folds[i] !== k);
+    if (train.length === rows.length) continue;
+    const model = fitLogistic(train.map((i) => rows[i]!), train.map((i) => labels[i]!), ridge);
+    rows.forEach((row, i) => {
+      if (folds[i] === k) oof[i] = probability(model, row);
+    });
+  }
+  return oof;
+}
 
 /**
- * Within the fit half only: the ridge penalty whose out-of-fold predictions (5 folds by file) rank
- * best, and the threshold that keeps KEEP_USEFUL of the useful suggestions among those out-of-fold
- * predictions. A threshold read off the model's own training predictions keeps fewer of the useful
- * ones on new code: a dozen signals over a hundred-odd positions fit their noise.
+ * Within the fit half only: which signals, which ridge penalty and which threshold. Signals are
+ * added one at a time (forward selection), each time the one whose out-of-fold predictions (5
+ * folds by file) rank best, while that adds at least MIN_GAIN of AUROC; the threshold keeps
+ * recallTarget() of the useful suggestions among the chosen model's out-of-fold predictions. With a
+ * hundred-odd positions, every signal at once fits their noise: held out it ranked below the best
+ * single signal. A threshold read off the model's own training predictions keeps fewer of the
+ * useful ones on new code for the same reason.
  */
-export function crossValidate(fit: readonly GatingRecord[], isUseful: (r: GatingRecord) => boolean): { ridge: number; threshold: number; auroc: number | null } {
+export function crossValidate(fit: readonly GatingRecord[], isUseful: (r: GatingRecord) => boolean): { ridge: number; threshold: number; auroc: number | null; signals: SignalName[] } {
   const folds = groupsByFile(fit.map((r) => r.file), FOLDS);
   const rows = fit.map(rowOf);
   const labels = fit.map(isUseful);
-  let best: { ridge: number; auroc: number | null; oof: number[] } | undefined;
-  for (const ridge of RIDGES) {
-    const oof = new Array<number>(fit.length).fill(0);
-    for (let k = 0; k < FOLDS; k++) {
-      const train = rows.map((_, i) => i).filter((i) => folds[i] !== k);
-      if (train.length === rows.length) continue;
-      const model = fitLogistic(train.map((i) => rows[i]!), train.map((i) => labels[i]!), ridge);
-      rows.forEach((row, i) => {
-        if (folds[i] === k) oof[i] = probability(model, row);
-      });
+  let best: { columns: Set<number>; ridge: number; auroc: number; oof: number[] } | undefined;
+  for (;;) {
+    let step: typeof best;
+    for (let j = 0; j < SIGNAL_NAMES.length; j++) {
+      if (best?.columns.has(j)) continue;
+      const columns = new Set([...(best?.columns ?? []), j]);
+      const masked = rows.map((r) => keep(r, columns));
+      for (const ridge of RIDGES) {
+        const oof = outOfFold(masked, labels, folds, ridge);
+        const a = auroc(oof, labels) ?? 0;
+        if (!step || a > step.auroc + 1e-9) step = { columns, ridge, auroc: a, oof };
+      }
     }
-    const a = auroc(oof, labels);
-    if (!best || (a ?? 0) > (best.auroc ?? 0) + 1e-9) best = { ridge, auroc: a, oof };
+    if (!step || (best && step.auroc < best.auroc + MIN_GAIN)) break;
+    best = step;
   }
-  return { ridge: best!.ridge, threshold: thresholdForRecall(best!.oof, labels, KEEP_USEFUL), auroc: best!.auroc };
+  if (!best) return { ridge: RIDGES[0]!, threshold: 0, auroc: null, signals: [] };
+  return {
+    ridge: best.ridge, threshold: thresholdForRecall(best.oof, labels, recallTarget(labels.filter(Boolean).length)), auroc: best.auroc,
+    signals: SIGNAL_NAMES.filter((_, j) => best.columns.has(j)),
+  };
 }
 
 export interface GatingFigures {
@@ -75,7 +112,8 @@ export interface GatingFigures {
     readonly baselinePrecision: number;
     readonly fitPositions: number;
     readonly testPositions: number;
-    /** Chosen within the fit half: the ridge penalty, and its out-of-fold AUROC there. */
+    /** Chosen within the fit half: the signals, the ridge penalty, and their out-of-fold AUROC there. */
+    readonly signals: readonly SignalName[];
     readonly ridge: number;
     readonly crossValidatedAuroc: number | null;
     /** Held-out precision-recall curve (at most 20 points, highest threshold first). */
@@ -104,7 +142,8 @@ export function gatingFigures(records: readonly GatingRecord[], kind: UsefulKind
   const fit = records.filter((_, i) => halves[i] === 'fit');
   const test = records.filter((_, i) => halves[i] === 'test');
   const cv = crossValidate(fit, isUseful);
-  const model = fitLogistic(fit.map(rowOf), fit.map(isUseful), cv.ridge);
+  const chosen = new Set(cv.signals.map((n) => SIGNAL_NAMES.indexOf(n)));
+  const model = fitLogistic(fit.map((r) => keep(rowOf(r), chosen)), fit.map(isUseful), cv.ridge);
   const features = SIGNAL_NAMES.map((name, j) => ({ name, ...model.columns[j]! })).filter((f) => f.weight !== 0);
   const score = (r: GatingRecord) => predict({ intercept: model.intercept, features }, r.signals).probability;
   const threshold = cv.threshold;
@@ -132,7 +171,7 @@ export function gatingFigures(records: readonly GatingRecord[], kind: UsefulKind
       bestSignal: best,
       predictor: {
         auroc: testAuroc, threshold, precision: at.precision, recall: at.recall, baselinePrecision,
-        fitPositions: fit.length, testPositions: test.length, ridge: cv.ridge, crossValidatedAuroc: cv.auroc,
+        fitPositions: fit.length, testPositions: test.length, signals: cv.signals, ridge: cv.ridge, crossValidatedAuroc: cv.auroc,
         curve: curve.filter((_, i) => i % step === 0),
       },
     },

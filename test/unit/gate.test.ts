@@ -147,10 +147,12 @@ describe('gate predictor', () => {
     assert.throws(() => parseCalibration({ version: 1, strategies: { greedy: { intercept: 0, threshold: 0.1, enabled: true, features: [{ name: 'nope', mean: 0, std: 1, weight: 1 }] } } }), /feature/);
   });
   it('chooses the threshold within the fit half from out-of-fold predictions', () => {
-    // One file per position; useful exactly when meanProb > 0.6, so out-of-fold predictions rank perfectly.
-    const records: GatingRecord[] = Array.from({ length: 50 }, (_, i) => ({ file: `g${i}.ts`, signals: { ...none, meanProb: i / 50 }, exactLine: i / 50 > 0.6, editSimilarity: 0 }));
+    // One file per position; useful exactly when meanProb > 0.6, so out-of-fold predictions rank
+    // perfectly; `tokens` is noise, which forward selection leaves out.
+    const records: GatingRecord[] = Array.from({ length: 50 }, (_, i) => ({ file: `g${i}.ts`, signals: { ...none, meanProb: i / 50, tokens: (i * 7919) % 13 }, exactLine: i / 50 > 0.6, editSimilarity: 0 }));
     const cv = crossValidate(records, (r) => r.exactLine);
     close(cv.auroc, 1);
+    assert.deepEqual(cv.signals, ['meanProb']);
     // 19 useful (0.62 … 0.98): keeping 80% needs the 16th highest useful, meanProb 0.68; the threshold is its predicted probability.
     const kept = records.filter((r) => r.exactLine && r.signals.meanProb! >= 0.68).length;
     assert.equal(kept, 16);
