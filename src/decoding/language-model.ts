@@ -95,6 +95,14 @@ export interface LanguageModel {
   /** Frees a branch's state; using it afterwards is an error. */
   release(branch: Branch): void;
   /**
+   * Drops a branch's tokens after its first `length` (the prompt's included), so that a search
+   * can send a branch that went down one path down another sharing its start, instead of forking
+   * and decoding that start again. Optional; false where the backend cannot (the caller forks).
+   * The scores after the kept tokens are not known: the next evaluate() should append a token (an
+   * empty one re-reads, at the cost of decoding the last token again).
+   */
+  truncate?(branch: Branch, length: number): boolean;
+  /**
    * Appends tokens to each branch and returns the next-token scores for each, in request
    * order. Implementations should evaluate all requests in one batch: strategies put every
    * branch of a step into one call.

@@ -44,6 +44,12 @@ export class MeteredModel {
     if (this.owned.delete(branch)) this.model.release(branch);
   }
 
+  /** LanguageModel.truncate on a branch this strategy forked; false where the backend has none. */
+  truncate(branch: Branch, length: number): boolean {
+    throwIfAborted(this.signal);
+    return this.owned.has(branch) && (this.model.truncate?.(branch, length) ?? false);
+  }
+
   async evaluate(requests: readonly EvaluateRequest[]): Promise<NextTokenScores[]> {
     throwIfAborted(this.signal);
     if (requests.length === 0) return [];

@@ -132,6 +132,11 @@ export const HEALING_TOP_N = 1024;
  */
 export class HealingModel implements LanguageModel {
   private readonly remaining = new Map<number, string>();
+  /**
+   * Per branch: its length in tokens, and from which length on it types freely (the removed text
+   * re-typed); truncate() keeps a branch only as far back as that.
+   */
+  private readonly lengths = new Map<number, { length: number; freeFrom: number }>();
   private readonly index: VocabularyIndex;
 
   constructor(private readonly base: LanguageModel, private removed: string) {
@@ -168,9 +173,11 @@ export class HealingModel implements LanguageModel {
     const next = await this.constrain(state.branch, state.next, this.removed, signal);
     if (!next) {
       this.removed = ''; // nothing can re-type it (cannot happen for a text that was one token): generate freely
+      this.lengths.set(state.branch.id, { length: tokens.length, freeFrom: tokens.length });
       return state;
     }
     this.remaining.set(state.branch.id, this.removed);
+    this.lengths.set(state.branch.id, { length: tokens.length, freeFrom: Infinity });
     return { ...state, next };
   }
 
@@ -188,12 +195,24 @@ export class HealingModel implements LanguageModel {
     const forked = this.base.fork(branch);
     const left = this.remaining.get(branch.id);
     if (left !== undefined) this.remaining.set(forked.id, left);
+    const length = this.lengths.get(branch.id);
+    if (length) this.lengths.set(forked.id, { ...length });
     return forked;
   }
 
   release(branch: Branch): void {
     this.remaining.delete(branch.id);
+    this.lengths.delete(branch.id);
     this.base.release(branch);
+  }
+
+  /** Only back to where the branch types freely: before it, what is left to re-type is not kept. */
+  truncate(branch: Branch, length: number): boolean {
+    const at = this.lengths.get(branch.id);
+    if (!this.base.truncate || !at || this.remaining.has(branch.id) || length < at.freeFrom) return false;
+    if (!this.base.truncate(branch, length)) return false;
+    at.length = Math.min(at.length, length);
+    return true;
   }
 
   /** The base model's own generation, once the branch has re-typed the removed text (it is unconstrained from then on). */
@@ -202,7 +221,11 @@ export class HealingModel implements LanguageModel {
     const before = this.remaining.get(request.branch.id);
     if (before !== undefined && remainingAfter(before, this.base.detokenize(request.tokens)) !== undefined) return undefined;
     const stream = this.base.generate(request, signal);
-    if (stream) this.remaining.delete(request.branch.id);
+    if (stream) {
+      this.remaining.delete(request.branch.id);
+      // Its length is the generation's from now on: not kept track of, so never truncated.
+      this.lengths.delete(request.branch.id);
+    }
     return stream;
   }
 
@@ -214,14 +237,20 @@ export class HealingModel implements LanguageModel {
     const scores = await this.base.evaluate(requests.map((r, i) => (left[i] === undefined ? r : { ...r, topN: Math.max(r.topN, HEALING_TOP_N) })), signal);
     return Promise.all(scores.map(async (s, i) => {
       const branch = requests[i]!.branch;
+      const at = this.lengths.get(branch.id);
+      if (at) at.length += requests[i]!.tokens.length;
       const rest = left[i];
-      if (rest === undefined) {
+      const free = () => {
         this.remaining.delete(branch.id);
+        if (at && at.freeFrom === Infinity) at.freeFrom = at.length;
+      };
+      if (rest === undefined) {
+        free();
         return s;
       }
       const constrained = await this.constrain(branch, s, rest, signal);
       if (constrained) this.remaining.set(branch.id, rest);
-      else this.remaining.delete(branch.id);
+      else free();
       return constrained ?? s;
     }));
   }

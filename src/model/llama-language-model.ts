@@ -167,6 +167,23 @@ export class LlamaLanguageModel implements LanguageModel {
     this.table.release(slot);
   }
 
+  truncate(branch: Branch, length: number): boolean {
+    this.ensureOpen();
+    const slot = this.slotOf(branch);
+    if (!Number.isInteger(length) || length < 1) throw new RangeError(`truncate: a branch keeps at least one token, not ${length}`);
+    // Queued like a fork; a failure is recorded on the slot, where the branch's next evaluate() reports it.
+    this.table.exclusive([slot], async () => {
+      if (slot.tokens.length <= length) return;
+      try {
+        await this.cut(slot, length, undefined);
+      } catch (err) {
+        slot.error = err;
+        this.resync(slot);
+      }
+    }).catch(() => undefined);
+    return true;
+  }
+
   async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
     this.ensureOpen();
     throwIfAborted(signal);
@@ -194,7 +211,7 @@ export class LlamaLanguageModel implements LanguageModel {
       const settled = await Promise.allSettled(issued);
       if (signal?.aborted) {
         // A cancelled step leaves every branch as it was, so callers need not guess what it appended.
-        await Promise.all(slots.map((s, i) => this.truncate(s, before[i]!.length, before[i]!.scores)));
+        await Promise.all(slots.map((s, i) => this.cut(s, before[i]!.length, before[i]!.scores)));
         throw new AbortError();
       }
       return settled;
@@ -204,7 +221,7 @@ export class LlamaLanguageModel implements LanguageModel {
     return results.map((r, i) => sliceScores((r as PromiseFulfilledResult<NextTokenScores>).value, requests[i]!.topN));
   }
 
-  private async truncate(slot: Slot, length: number, scores: NextTokenScores | undefined): Promise<void> {
+  private async cut(slot: Slot, length: number, scores: NextTokenScores | undefined): Promise<void> {
     if (slot.tokens.length > length) await slot.seq.eraseContextTokenRanges([{ start: length, end: slot.tokens.length }]);
     this.table.truncated(slot, length, scores);
   }
@@ -306,7 +323,7 @@ export class LlamaLanguageModel implements LanguageModel {
   /** A fork onto a slot that holds the source's tokens and more: its tail erased, no copy. */
   private async trimInto(target: Slot, source: Slot): Promise<void> {
     try {
-      await this.truncate(target, source.tokens.length, source.scores);
+      await this.cut(target, source.tokens.length, source.scores);
       this.counts.forksTrimmed++;
     } catch (err) {
       target.error = err;

@@ -158,6 +158,28 @@ describe('llama.cpp backend', function () {
     for (const x of [s.branch, c]) lm.release(x);
   });
 
+  it('truncate() drops a branch\'s last tokens: the next token scores as on a branch that never had them', async () => {
+    const lm = m.languageModel;
+    const s = await lm.start(prompt, 8);
+    const a = lm.fork(s.branch);
+    const [one] = await lm.evaluate([{ branch: a, tokens: [s.next.ids[0]!], topN: 8 }]);
+    await lm.evaluate([{ branch: a, tokens: [one!.ids[0]!, one!.ids[1]!], topN: 8 }]);
+    assert.equal(lm.truncate(a, prompt.length + 1), true);
+    const before = m.stats;
+    const [other] = await lm.evaluate([{ branch: a, tokens: [one!.ids[1]!], topN: 8 }]);
+    assert.equal(m.stats.tokensEvaluated - before.tokensEvaluated, 1, 'only the new token');
+    const b = lm.fork(s.branch);
+    const [ref] = await lm.evaluate([{ branch: b, tokens: [s.next.ids[0]!, one!.ids[1]!], topN: 8 }]);
+    assert.deepEqual([...other!.ids], [...ref!.ids]);
+    assert.ok(maxAbsDiff(logProbs(other!), logProbs(ref!)) < 1e-4);
+    // An empty evaluate after a truncation re-reads the last kept token.
+    assert.equal(lm.truncate(a, prompt.length + 1), true);
+    const [reread] = await lm.evaluate([{ branch: a, tokens: [], topN: 8 }]);
+    assert.deepEqual([...reread!.ids], [...one!.ids]);
+    assert.throws(() => lm.truncate(a, 0), /at least one token/);
+    for (const x of [s.branch, a, b]) lm.release(x);
+  });
+
   it('forks fall back to replaying tokens when the native copy is off, with the same scores', async () => {
     const replay = await loadTestModel({ stateCopy: 'replay', maxBranches: 3 });
     try {

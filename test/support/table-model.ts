@@ -84,6 +84,17 @@ export class TableModel implements LanguageModel {
     return this.newBranch([...this.state(branch)]);
   }
 
+  /** truncate() calls so far. */
+  truncations = 0;
+
+  truncate(branch: Branch, length: number): boolean {
+    const state = this.state(branch);
+    if (length < 0) throw new RangeError(`truncate to ${length}`);
+    this.truncations++;
+    state.length = Math.min(state.length, length);
+    return true;
+  }
+
   release(branch: Branch): void {
     if (!this.branches.delete(branch.id)) throw new Error(`branch ${branch.id} released twice or unknown`);
   }

@@ -126,6 +126,28 @@ describe('strategies on the in-memory model', () => {
     }
   });
 
+  it('MCTS sends a finished simulation\'s branch down the next path that starts the same way: the same search, fewer tokens decoded and forks', async () => {
+    const decoded = (m: TableModel) => m.calls.flat().reduce((a, r) => a + r.tokens.length, 0);
+    // Per seed: tokens decoded, forks and model calls with held branches, then forking each simulation.
+    const want: Record<number, number[]> = { 1: [171, 213, 21, 54, 41, 47], 2: [148, 194, 18, 50, 36, 42], 3: [159, 203, 22, 55, 39, 46] };
+    for (const seed of [1, 2, 3]) {
+      const options = { simulations: 16, rolloutDepth: 3, parallel: 4, maxMs: 1e9 };
+      const forking = randomTableModel(6, seed);
+      Object.defineProperty(forking, 'truncate', { value: undefined }); // a backend without truncate()
+      const a = await run('mcts', forking, options);
+      const held = randomTableModel(6, seed);
+      const b = await run('mcts', held, options);
+      assert.deepEqual(b.result.candidates.map((c) => c.text), a.result.candidates.map((c) => c.text));
+      assert.deepEqual(JSON.parse(JSON.stringify(b.result.tree)), JSON.parse(JSON.stringify(a.result.tree)));
+      assert.equal(forking.truncations, 0);
+      assert.ok(held.truncations > 0);
+      // Fewer calls too: the commit takes a simulation's branch through the token instead of decoding it.
+      assert.deepEqual([decoded(held), decoded(forking), held.forks, forking.forks, held.calls.length, forking.calls.length], want[seed]);
+      // Every read is of the state its branch should hold: the positions read are the same.
+      assert.deepEqual(new Set(held.reads.map((r) => r.tokens.join(','))), new Set(forking.reads.map((r) => r.tokens.join(','))));
+    }
+  });
+
   it('MCTS stops simulating once no other token can catch up with the most visited', async () => {
     // The model is sure of each next word: "a" takes the first simulations, and once its lead
     // exceeds the simulations left, the rest would not change the commit.

@@ -43,6 +43,22 @@ describe('token healing', () => {
     assert.equal(m.liveBranches, 0);
   });
 
+  it('truncates a branch only back to where it types freely: before that, what is left to re-type would be lost', async () => {
+    const m = model();
+    const healing = new HealingModel(m, ' return');
+    const state = await healing.start(m.ids('x'), 64);
+    const child = healing.fork(state.branch);
+    assert.equal(healing.truncate(child, 1), false, 'still re-typing " return"');
+    await healing.evaluate([{ branch: child, tokens: m.ids('return'), topN: 8 }]);
+    await healing.evaluate([{ branch: child, tokens: m.ids('value'), topN: 8 }]);
+    assert.equal(healing.truncate(child, 1), false, 'back into the re-typed text');
+    assert.equal(healing.truncate(child, 2), true, 'right after " return": free from there');
+    const [again] = await healing.evaluate([{ branch: child, tokens: m.ids('this'), topN: 8 }]);
+    assert.equal(m.tokenText(again!.ids[0]!), ' ;', 'the branch is "x return this" now, unconstrained');
+    assert.equal(again!.logits[0]! - again!.logNormalizer, 0);
+    for (const b of [state.branch, child]) healing.release(b);
+  });
+
   it('a removed text that is a first part of a token, or longer than one, is re-typed piece by piece', () => {
     const m = new TableModel({ vocab: ['re', 'ret', 'return', 't', 'x'], rules: {} });
     const index = new VocabularyIndex({ vocabSize: m.vocabSize, isEndOfGeneration: () => false, detokenize: (ids) => ids.map((id) => (id === 3 ? 't' : m.tokenText(id))).join('') });

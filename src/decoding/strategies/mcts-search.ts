@@ -33,15 +33,30 @@ export interface Node {
 
 export const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
 
-/** What stays fixed through one completion's search. */
+/** A finished simulation's branch, kept for the next simulation whose path starts the same way. */
+export interface HeldBranch {
+  readonly branch: Branch;
+  /** Its tokens after the prompt: the committed path's, then the simulation's path and rollout. */
+  readonly tokens: number[];
+}
+
+/** One completion's search. */
 export interface Search {
   readonly m: MeteredModel;
   readonly model: LanguageModel;
   readonly o: CommonOptions & MctsOptions;
   readonly tree: CandidateTree;
   readonly topN: number;
-  /** The committed path's branch; simulations fork from it. */
-  readonly branch: Branch;
+  /** The prompt's length in tokens: where every branch's own tokens start. */
+  readonly promptLength: number;
+  /** The committed path's branch; simulations fork from it (or take a held branch). */
+  branch: Branch;
+  /**
+   * Finished simulations' branches (at most `parallel` + 1 more). A new simulation truncates the
+   * one that shares the longest start with its path instead of forking the committed branch and
+   * decoding the path again; the commit takes one through the committed token instead of decoding it.
+   */
+  readonly held: HeldBranch[];
 }
 
 /**
@@ -149,10 +164,71 @@ interface Simulation {
   readonly rollout: TokenStep[];
   /** The node whose distribution the simulation reads next (the leaf, then the rollout's nodes). */
   at: Node;
-  fork?: Branch;
+  fork?: HeldBranch;
   /** Tokens of the path and rollout not yet in `fork`: decoded by the next read, together. */
   pending: number[];
   done: boolean;
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * A branch for a simulation about to read after `committed` and its pending tokens: the held
+ * branch that already holds the longest start of them (all the committed tokens at least),
+ * truncated there, else a fork of the committed branch. The pending tokens become what it lacks.
+ */
+function branchFor(search: Search, x: Simulation, committed: readonly number[]): HeldBranch {
+  const want = [...committed, ...x.pending];
+  let best = -1;
+  let shared = committed.length - 1;
+  search.held.forEach((h, i) => {
+    const n = commonPrefix(h.tokens, want);
+    if (n > shared) [best, shared] = [i, n];
+  });
+  if (best >= 0 && search.m.truncate(search.held[best]!.branch, search.promptLength + shared)) {
+    const [h] = search.held.splice(best, 1);
+    h!.tokens.length = shared;
+    x.pending = want.slice(shared);
+    return h!;
+  }
+  return { branch: search.m.fork(search.branch), tokens: [...committed] };
+}
+
+/** Keeps a finished simulation's branch for the next ones, releasing the longest-held beyond the cap. */
+function hold(search: Search, h: HeldBranch): void {
+  search.held.push(h);
+  while (search.held.length > Math.max(1, search.o.parallel) + 1) search.m.release(search.held.shift()!.branch);
+}
+
+/**
+ * After a commit: held branches that went elsewhere are released; and when `adopt`, one that went
+ * through the committed token, truncated after it, becomes the committed branch (no decode). False
+ * when none did, or not asked (the caller decodes the token).
+ */
+export function commitHeld(search: Search, committed: readonly number[], adopt: boolean): boolean {
+  const n = committed.length;
+  for (let i = search.held.length - 1; i >= 0; i--) {
+    const h = search.held[i]!;
+    if (h.tokens.length >= n && commonPrefix(h.tokens, committed) === n) continue;
+    search.m.release(h.branch);
+    search.held.splice(i, 1);
+  }
+  const i = adopt ? search.held.findIndex((h) => h.tokens.length >= n) : -1;
+  if (i < 0 || !search.m.truncate(search.held[i]!.branch, search.promptLength + n)) return false;
+  const [h] = search.held.splice(i, 1);
+  search.m.release(search.branch);
+  search.branch = h!.branch;
+  return true;
+}
+
+/** Releases every held branch (the search is over). */
+export function releaseHeld(search: Search): void {
+  for (const h of search.held.splice(0)) search.m.release(h.branch);
 }
 
 /**
@@ -184,15 +260,18 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
     const done = node.terminal !== undefined || (atLimit && node.children !== undefined);
     sims.push({ path, loss, leaf: node, rollout: [], at: node, pending: path.map((n) => n.step!.token), done });
   }
+  const committedTokens = committed.map((c) => c.token);
+  let finished = false;
   try {
     for (;;) {
       const reading = sims.filter((x) => !x.done && advance(search, x, committed));
       if (reading.length === 0) break;
       const scores = await m.evaluate(reading.map((x) => {
+        x.fork ??= branchFor(search, x, committedTokens);
         const tokens = x.pending;
         x.pending = [];
-        x.fork ??= m.fork(search.branch);
-        return { branch: x.fork, tokens, topN: x.at === x.leaf ? search.topN : 1 };
+        x.fork.tokens.push(...tokens);
+        return { branch: x.fork.branch, tokens, topN: x.at === x.leaf ? search.topN : 1 };
       }));
       reading.forEach((x, i) => {
         const deep = x.at === x.leaf;
@@ -200,9 +279,14 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
         x.at.deep = deep;
       });
     }
+    finished = true;
   } finally {
     for (const x of sims) {
-      if (x.fork) m.release(x.fork);
+      // A branch whose step failed or was cancelled holds what no one knows: released, not kept.
+      if (x.fork) {
+        if (finished) hold(search, x.fork);
+        else m.release(x.fork.branch);
+      }
       [root, ...x.path].forEach((n, i) => {
         n.visits--;
         n.total -= x.loss[i];

@@ -2,7 +2,7 @@ import { Distribution } from '../distribution';
 import { FUNCTION, int, num } from '../option-rules';
 import type { FinishReason, Strategy, TokenStep } from '../strategy';
 import type { ValueFunction } from '../value';
-import { canExpand, decided, expand, mostVisited, mostVisitedPath, type Node, q, type Search, simulateBatch } from './mcts-search';
+import { canExpand, commitHeld, decided, expand, mostVisited, mostVisitedPath, type Node, q, releaseHeld, type Search, simulateBatch } from './mcts-search';
 import { makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
@@ -46,8 +46,7 @@ export const mcts: Strategy<MctsOptions> = {
   decode: meteredDecode('mcts', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, o.expandTopK);
     const committed: TokenStep[] = [];
-    const branch = m.fork(prompt.branch);
-    const search: Search = { m, model, o, tree, topN, branch };
+    const search: Search = { m, model, o, tree, topN, promptLength: prompt.tokens.length, branch: m.fork(prompt.branch), held: [] };
     let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), deep: true, view: tree.root };
     expand(search, root, committed);
     const firstRoot = root;
@@ -76,17 +75,21 @@ export const mcts: Strategy<MctsOptions> = {
       // The committed token's distribution is usually known from the search: then the branch only
       // needs the token, and its read is the cheapest there is.
       const known = canExpand(best);
-      const [scores] = await m.evaluate([{ branch, tokens: [best.step!.token], topN: known ? 1 : topN }]);
-      if (!known) {
-        best.dist = Distribution.fromScores(scores, topN);
-        best.deep = true;
+      // A simulation's branch went through the token: it becomes the committed branch, no decode.
+      if (!commitHeld(search, committed.map((c) => c.token), known)) {
+        const [scores] = await m.evaluate([{ branch: search.branch, tokens: [best.step!.token], topN: known ? 1 : topN }]);
+        if (!known) {
+          best.dist = Distribution.fromScores(scores, topN);
+          best.deep = true;
+        }
       }
       if (!best.children) expand(search, best, committed);
       root = best;
     }
     // When the budget ends the search, extend with the most visited path found so far.
     const tail = finish === 'budget' ? mostVisitedPath(root, o.maxTokens - committed.length) : [];
-    m.release(branch);
+    releaseHeld(search);
+    m.release(search.branch);
     // Score: the share of root visits a candidate's first token got (final choice is by visits).
     const candidate = (first: Node | undefined, steps: TokenStep[], end: FinishReason) =>
       makeCandidate(model, steps, end, first ? (firstShares?.get(first) ?? 0) : 0, { visits: first?.visits, value: first && q(first) });
