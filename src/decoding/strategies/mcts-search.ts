@@ -5,6 +5,7 @@ import type { MeteredModel } from '../metered-model';
 import type { CommonOptions, FinishReason, TokenStep } from '../strategy';
 import { logprobValue } from '../value';
 import type { MctsOptions } from './mcts';
+import { branchFor, hold, type HeldBranch } from './mcts-branches';
 import { describeStep, isStopped, meanLogprob } from './paths';
 
 /**
@@ -32,13 +33,6 @@ export interface Node {
 }
 
 export const q = (n: Node) => (n.visits ? n.total / n.visits : 0);
-
-/** A finished simulation's branch, kept for the next simulation whose path starts the same way. */
-export interface HeldBranch {
-  readonly branch: Branch;
-  /** Its tokens after the prompt: the committed path's, then the simulation's path and rollout. */
-  readonly tokens: number[];
-}
 
 /** One completion's search. */
 export interface Search {
@@ -170,67 +164,6 @@ interface Simulation {
   done: boolean;
 }
 
-function commonPrefix(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
-/**
- * A branch for a simulation about to read after `committed` and its pending tokens: the held
- * branch that already holds the longest start of them (all the committed tokens at least),
- * truncated there, else a fork of the committed branch. The pending tokens become what it lacks.
- */
-function branchFor(search: Search, x: Simulation, committed: readonly number[]): HeldBranch {
-  const want = [...committed, ...x.pending];
-  let best = -1;
-  let shared = committed.length - 1;
-  search.held.forEach((h, i) => {
-    const n = commonPrefix(h.tokens, want);
-    if (n > shared) [best, shared] = [i, n];
-  });
-  if (best >= 0 && search.m.truncate(search.held[best]!.branch, search.promptLength + shared)) {
-    const [h] = search.held.splice(best, 1);
-    h!.tokens.length = shared;
-    x.pending = want.slice(shared);
-    return h!;
-  }
-  return { branch: search.m.fork(search.branch), tokens: [...committed] };
-}
-
-/** Keeps a finished simulation's branch for the next ones, releasing the longest-held beyond the cap. */
-function hold(search: Search, h: HeldBranch): void {
-  search.held.push(h);
-  while (search.held.length > Math.max(1, search.o.parallel) + 1) search.m.release(search.held.shift()!.branch);
-}
-
-/**
- * After a commit: held branches that went elsewhere are released; and when `adopt`, one that went
- * through the committed token, truncated after it, becomes the committed branch (no decode). False
- * when none did, or not asked (the caller decodes the token).
- */
-export function commitHeld(search: Search, committed: readonly number[], adopt: boolean): boolean {
-  const n = committed.length;
-  for (let i = search.held.length - 1; i >= 0; i--) {
-    const h = search.held[i]!;
-    if (h.tokens.length >= n && commonPrefix(h.tokens, committed) === n) continue;
-    search.m.release(h.branch);
-    search.held.splice(i, 1);
-  }
-  const i = adopt ? search.held.findIndex((h) => h.tokens.length >= n) : -1;
-  if (i < 0 || !search.m.truncate(search.held[i]!.branch, search.promptLength + n)) return false;
-  const [h] = search.held.splice(i, 1);
-  search.m.release(search.branch);
-  search.branch = h!.branch;
-  return true;
-}
-
-/** Releases every held branch (the search is over). */
-export function releaseHeld(search: Search): void {
-  for (const h of search.held.splice(0)) search.m.release(h.branch);
-}
-
 /**
  * Up to `count` simulations at once: select by PUCT with a virtual loss on each chosen path
  * (so the next selection looks elsewhere), expand every new leaf, roll them out greedily, then
@@ -267,7 +200,7 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
       const reading = sims.filter((x) => !x.done && advance(search, x, committed));
       if (reading.length === 0) break;
       const scores = await m.evaluate(reading.map((x) => {
-        x.fork ??= branchFor(search, x, committedTokens);
+        if (!x.fork) [x.fork, x.pending] = branchFor(search, committedTokens, x.pending);
         const tokens = x.pending;
         x.pending = [];
         x.fork.tokens.push(...tokens);

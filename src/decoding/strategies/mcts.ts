@@ -2,7 +2,8 @@ import { Distribution } from '../distribution';
 import { FUNCTION, int, num } from '../option-rules';
 import type { FinishReason, Strategy, TokenStep } from '../strategy';
 import type { ValueFunction } from '../value';
-import { canExpand, commitHeld, decided, expand, mostVisited, mostVisitedPath, type Node, q, releaseHeld, type Search, simulateBatch } from './mcts-search';
+import { commitHeld, releaseHeld } from './mcts-branches';
+import { canExpand, decided, expand, mostVisited, mostVisitedPath, type Node, q, type Search, simulateBatch } from './mcts-search';
 import { makeCandidate, meteredDecode, topNFor } from './paths';
 
 export interface MctsOptions {
