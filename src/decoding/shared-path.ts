@@ -102,6 +102,7 @@ export class PathMemo {
     const memo = this.scores;
     const inner = this.model;
     interface Virtual { readonly real: Branch; pending: number[]; path: number[] }
+    const promptLength = this.prompt.tokens.length;
     const branches = new Map<number, Virtual>([[this.prompt.branch.id, { real: this.prompt.branch, pending: [], path: [] }]]);
     const get = (b: Branch): Virtual => {
       const v = branches.get(b.id);
@@ -127,6 +128,23 @@ export class PathMemo {
         branches.delete(branch.id);
         inner.release(branch);
       },
+      // Waiting tokens are dropped from the record; the real branch is truncated only below them.
+      ...(inner.truncate ? {
+        truncate(branch: Branch, length: number) {
+          const v = get(branch);
+          const keep = length - promptLength;
+          const inReal = v.path.length - v.pending.length;
+          if (keep < 0 || v.path[0] === -1) return false; // after generate(), the path is not known
+          if (keep < inReal) {
+            if (!inner.truncate!(v.real, length)) return false;
+            v.pending = [];
+          } else {
+            v.pending = v.pending.slice(0, keep - inReal);
+          }
+          v.path = v.path.slice(0, keep);
+          return true;
+        },
+      } : {}),
       async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal) {
         const out: NextTokenScores[] = new Array(requests.length);
         const misses: { index: number; request: EvaluateRequest }[] = [];

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import type { GeneratedToken, GenerationEnd, LanguageModel } from '../../src/decoding/language-model';
 import { PathMemo } from '../../src/decoding/shared-path';
+import { TableModel } from '../support/table-model';
 
 describe('PathMemo', () => {
   it('ends the backend\'s stream when the first pass stops reading early', async () => {
@@ -35,5 +36,33 @@ describe('PathMemo', () => {
     assert.equal(closed, false);
     await stream.return(undefined as never);
     assert.equal(closed, true, 'the backend\'s stream was left open');
+  });
+
+  it('the search\'s truncate() drops tokens still waiting on the record, and truncates the real branch only below them', async () => {
+    const m = new TableModel({ vocab: ['a', 'b', 'c'], rules: { '': { a: 0.6, b: 0.4 }, a: { b: 0.7, c: 0.3 }, b: { c: 1 }, c: { a: 1 } } });
+    const prompt = await m.start([], 4);
+    const memo = new PathMemo(m, prompt);
+    const rec = memo.recording();
+    const first = rec.fork(prompt.branch);
+    await rec.evaluate([{ branch: first, tokens: m.ids('a'), topN: 2 }]);
+    await rec.evaluate([{ branch: first, tokens: m.ids('b'), topN: 2 }]);
+    rec.release(first);
+    const search = memo.replaying();
+    const branch = search.fork(prompt.branch);
+    const calls = m.calls.length;
+    // "a b" is on the record: read from it, its tokens wait on the branch.
+    await search.evaluate([{ branch, tokens: m.ids('a b'), topN: 2 }]);
+    assert.equal(m.calls.length, calls);
+    assert.equal(search.truncate!(branch, 1), true);
+    assert.equal(m.truncations, 0, 'only waiting tokens were dropped');
+    // Off the record: "a" waits, "c" is new; the real branch gets both.
+    const [afterAC] = await search.evaluate([{ branch, tokens: m.ids('c'), topN: 2 }]);
+    assert.deepEqual(m.calls.at(-1)!.map((r) => r.tokens), [m.ids('a c')]);
+    assert.equal(m.tokenText(afterAC!.ids[0]!), ' a');
+    assert.equal(search.truncate!(branch, 0), true);
+    assert.equal(m.truncations, 1, 'below what the real branch holds: truncated there');
+    const [afterB] = await search.evaluate([{ branch, tokens: m.ids('b'), topN: 2 }]);
+    assert.equal(m.tokenText(afterB!.ids[0]!), ' c');
+    search.release(branch);
   });
 });
