@@ -184,8 +184,13 @@ export async function simulateBatch(search: Search, root: Node, committed: reado
     }
     if (path.length === 0 || sims.some((x) => x.leaf === node)) break;
     const atLimit = committed.length + path.length >= o.maxTokens;
-    const loss = [root, ...path].map((n) => {
-      const added = q(n) - VIRTUAL_LOSS;
+    // Below the value selection saw: an unvisited node's is its parent's (first play urgency),
+    // not the 0 of no visits, which is above any mean log-probability and drew the next selection
+    // back to the same leaf.
+    const chain = [root, ...path];
+    const seen = chain.map((n, i) => (n.visits || i === 0 ? q(n) : q(chain[i - 1]!)));
+    const loss = chain.map((n, i) => {
+      const added = seen[i]! - VIRTUAL_LOSS;
       n.visits++;
       n.total += added;
       return added;
