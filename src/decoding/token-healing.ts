@@ -18,6 +18,8 @@ export class VocabularyIndex {
   private readonly ids: number[] = [];
   private readonly byText = new Map<string, number[]>();
   private readonly typeable = new Map<string, boolean>();
+  /** Each token's text, where it can type anything (undefined: an end, a control token, a UTF-8 piece). */
+  private readonly textOf: (string | undefined)[] = [];
 
   constructor(model: Pick<LanguageModel, 'vocabSize' | 'detokenize' | 'isEndOfGeneration'>) {
     const entries: [string, number][] = [];
@@ -27,6 +29,7 @@ export class VocabularyIndex {
       const text = model.detokenize([id]);
       if (text === '' || text.includes('\uFFFD')) continue;
       entries.push([text, id]);
+      this.textOf[id] = text;
       const same = this.byText.get(text);
       if (same) same.push(id);
       else this.byText.set(text, [id]);
@@ -49,6 +52,17 @@ export class VocabularyIndex {
       if (part && this.canType(remaining.slice(k))) out.push(...part);
     }
     return out;
+  }
+
+  /**
+   * Whether `id` is among allowed(remaining), without listing them: a step's top slice is checked
+   * token by token, where listing the tokens that type a space lists half a vocabulary.
+   */
+  allows(remaining: string, id: number): boolean {
+    const text = this.textOf[id];
+    if (text === undefined) return false;
+    if (text.startsWith(remaining)) return true;
+    return text.length < remaining.length && remaining.startsWith(text) && this.canType(remaining.slice(text.length));
   }
 
   /** Tokens whose text starts with `text`. */
@@ -98,7 +112,20 @@ export function remainingAfter(remaining: string, typed: string): string | undef
 /** Scores over the allowed tokens only, renormalised over them (exact log-probabilities within the set). */
 export function constrainScores(scores: NextTokenScores, allowed: readonly number[]): NextTokenScores | undefined {
   const logitOf = scores.full ? (id: number) => scores.full![id]! : sliceLookup(scores);
-  const kept = allowed.map((id) => ({ id, logit: logitOf(id) })).filter((t) => Number.isFinite(t.logit));
+  return renormalised(allowed.map((id) => ({ id, logit: logitOf(id) })));
+}
+
+/** The same over a top slice, with the allowed tokens given by a test: the slice is walked, not the allowed set. */
+export function constrainSlice(scores: NextTokenScores, allows: (id: number) => boolean): NextTokenScores | undefined {
+  const kept: { id: number; logit: number }[] = [];
+  scores.ids.forEach((id, i) => {
+    if (allows(id)) kept.push({ id, logit: scores.logits[i]! });
+  });
+  return renormalised(kept);
+}
+
+function renormalised(candidates: readonly { id: number; logit: number }[]): NextTokenScores | undefined {
+  const kept = candidates.filter((t) => Number.isFinite(t.logit));
   if (kept.length === 0) return undefined;
   kept.sort((a, b) => b.logit - a.logit || a.id - b.id);
   const max = kept[0]!.logit;
@@ -183,9 +210,9 @@ export class HealingModel implements LanguageModel {
 
   /** Scores over the tokens that may type `remaining` next: from the top slice, else from the whole vocabulary. */
   private async constrain(branch: Branch, scores: NextTokenScores, remaining: string, signal?: AbortSignal): Promise<NextTokenScores | undefined> {
-    const allowed = this.index.allowed(remaining);
-    const fromTop = constrainScores(scores, allowed);
+    const fromTop = scores.full ? constrainScores(scores, this.index.allowed(remaining)) : constrainSlice(scores, (id) => this.index.allows(remaining, id));
     if (fromTop) return fromTop;
+    const allowed = this.index.allowed(remaining);
     if (this.base.scoresWithin) return this.base.scoresWithin(branch, allowed, signal);
     const [all] = await this.base.evaluate([{ branch, tokens: [], topN: Number.POSITIVE_INFINITY }], signal);
     return constrainScores(all!, allowed);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { decode, STRATEGY_NAMES, type StrategyCall } from '../../src/decoding/strategies';
 import type { StrategyName } from '../../src/decoding/strategy';
-import { constrainScores, HealingModel, remainingAfter, VocabularyIndex } from '../../src/decoding/token-healing';
+import { constrainScores, constrainSlice, HealingModel, remainingAfter, VocabularyIndex } from '../../src/decoding/token-healing';
 import { TableModel } from '../support/table-model';
 
 /**
@@ -67,6 +67,11 @@ describe('token healing', () => {
     // Tokens that type all of " ret" and more, and " re", a first part of it: "t" (a token) is left to type.
     assert.deepEqual(texts(index.allowed(' ret')), [' re', ' ret', ' return']);
     assert.deepEqual(texts(index.allowed(' retu')), [' return'], '" re" would leave "tu", which no token types');
+    // allows() answers for one token what allowed() lists: the editor's first step checks its top slice so.
+    for (const remaining of [' re', ' ret', ' retu', ' r', 't', ' return', ' x']) {
+      const listed = index.allowed(remaining).sort((a, b) => a - b);
+      assert.deepEqual([...Array(m.vocabSize).keys()].filter((id) => index.allows(remaining, id)), listed, remaining);
+    }
     assert.equal(remainingAfter(' ret', ' re'), 't');
     assert.equal(remainingAfter(' ret', ' return'), undefined, 'typed past it: healed');
     assert.equal(remainingAfter(' ret', ' ret'), undefined);
@@ -78,6 +83,11 @@ describe('token healing', () => {
     assert.deepEqual([...c.ids], [2, 7]);
     assert.ok(Math.abs(c.logits[0] - c.logNormalizer - Math.log(0.6)) < 1e-6);
     assert.equal(constrainScores(scores, [9]), undefined, 'nothing allowed is scored');
+    const walked = constrainSlice(scores, (id) => [2, 7, 9].includes(id))!;
+    assert.deepEqual([...walked.ids], [...c.ids]);
+    assert.deepEqual([...walked.logits], [...c.logits]);
+    assert.equal(walked.logNormalizer, c.logNormalizer);
+    assert.equal(constrainSlice(scores, (id) => id === 9), undefined);
   });
 
   it('candidates leave the re-typed text out, so nothing the user typed is inserted twice', async () => {
