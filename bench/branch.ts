@@ -93,8 +93,8 @@ const cold = (run: number, side: string) => partsFromText(`// branch ${side} ${r
 
 interface StrategyRow {
   strategy: string; decodeMsPerCommittedToken: number; msPerStep: number; modelCalls: number; committedTokens: number;
-  /** Per committed token: tokens sent to llama_decode, forks, and forks that only erased a released branch's tail. */
-  decodedPerToken: number; forksPerToken: number; trimmedForksPerToken: number;
+  /** Per committed token: tokens sent to llama_decode, and forks. */
+  decodedPerToken: number; forksPerToken: number;
   /** Per committed token: positions read for their top token only, and for more. */
   topOneReadsPerToken: number; deepReadsPerToken: number;
 }
@@ -111,14 +111,14 @@ async function strategyRow(m: LoadedModel, name: string, strategy: StrategyName,
     const decoded = after.tokensEvaluated - before.tokensEvaluated - r.promptTokensEvaluated;
     rows.push({
       strategy: name, decodeMsPerCommittedToken: r.stats.ms / tokens, msPerStep: r.stats.ms / Math.max(1, r.stats.modelCalls), modelCalls: r.stats.modelCalls, committedTokens: tokens,
-      decodedPerToken: decoded / tokens, forksPerToken: (after.forks - before.forks) / tokens, trimmedForksPerToken: (after.forksTrimmed - before.forksTrimmed) / tokens,
+      decodedPerToken: decoded / tokens, forksPerToken: (after.forks - before.forks) / tokens,
       topOneReadsPerToken: (r.stats.topOneReads ?? 0) / tokens, deepReadsPerToken: (r.stats.deepReads ?? 0) / tokens,
     });
   }
   const med = (k: keyof Omit<StrategyRow, 'strategy'>) => median(rows.map((x) => x[k]));
   return {
     strategy: name, decodeMsPerCommittedToken: med('decodeMsPerCommittedToken'), msPerStep: med('msPerStep'), modelCalls: med('modelCalls'), committedTokens: med('committedTokens'),
-    decodedPerToken: med('decodedPerToken'), forksPerToken: med('forksPerToken'), trimmedForksPerToken: med('trimmedForksPerToken'),
+    decodedPerToken: med('decodedPerToken'), forksPerToken: med('forksPerToken'),
     topOneReadsPerToken: med('topOneReadsPerToken'), deepReadsPerToken: med('deepReadsPerToken'),
   };
 }
@@ -202,9 +202,9 @@ async function main() {
     console.log(`\n${r.model} (${r.path}): vocabulary ${r.vocabSize}, ${r.threads} thread, ${maxTokens} tokens, median of ${runs}`);
     console.log(`llama.cpp batched decode: 1 sequence ${f(r.llamaCpp.oneSequenceStepMs)} ms/step, 4 sequences ${f(r.llamaCpp.fourSequenceStepMs)} ms/step`);
     console.log(`node-llama-cpp greedy ${f(r.nodeLlamaCppGreedyMsPerToken)} ms/token; TokenTree greedy, panel closed ${f(r.greedyMsPerTokenPanelClosed)} ms/token`);
-    console.log(`${'strategy'.padEnd(16)}${'ms/committed tok'.padStart(18)}${'ms/step'.padStart(10)}${'calls'.padStart(8)}${'tokens'.padStart(8)}${'x greedy'.padStart(10)}${'decoded/tok'.padStart(13)}${'forks/tok (trimmed)'.padStart(22)}`);
+    console.log(`${'strategy'.padEnd(16)}${'ms/committed tok'.padStart(18)}${'ms/step'.padStart(10)}${'calls'.padStart(8)}${'tokens'.padStart(8)}${'x greedy'.padStart(10)}${'decoded/tok'.padStart(13)}${'forks/tok'.padStart(11)}`);
     for (const s of r.strategies) {
-      console.log(`${s.strategy.padEnd(16)}${f(s.decodeMsPerCommittedToken).padStart(18)}${f(s.msPerStep).padStart(10)}${String(s.modelCalls).padStart(8)}${String(s.committedTokens).padStart(8)}${f(s.decodeMsPerCommittedToken / r.strategies[0]!.decodeMsPerCommittedToken).padStart(10)}${f(s.decodedPerToken).padStart(13)}${`${f(s.forksPerToken)} (${f(s.trimmedForksPerToken)})`.padStart(22)}`);
+      console.log(`${s.strategy.padEnd(16)}${f(s.decodeMsPerCommittedToken).padStart(18)}${f(s.msPerStep).padStart(10)}${String(s.modelCalls).padStart(8)}${String(s.committedTokens).padStart(8)}${f(s.decodeMsPerCommittedToken / r.strategies[0]!.decodeMsPerCommittedToken).padStart(10)}${f(s.decodedPerToken).padStart(13)}${f(s.forksPerToken).padStart(11)}`);
     }
     const q = r.ratios;
     console.log(`ratios: greedy/node-llama-cpp ${f(q.greedyVsNodeLlamaCpp)} (goal ≤ 1.10) · beam-4 step/llama.cpp 4-seq step ${f(q.beam4StepVsLlamaCpp4Step)} (goal ≤ 2.0) · mcts/greedy ${f(q.mctsVsGreedy)} · entropy/greedy ${f(q.entropyVsGreedy)} (goal ≤ 1.2)`);

@@ -25,8 +25,8 @@ export const KEEP_USEFUL = 0.8;
 /**
  * The share to keep among the `useful` suggestions a threshold is read from, so that new code
  * keeps KEEP_USEFUL: one standard error more (about 0.09 for 20 useful suggestions, 0.03 for
- * 200). Read at exactly 80%, a threshold from a score of useful suggestions keeps as few as 60%
- * on the next score's half of the time.
+ * 200). Read at exactly 80% off twenty-odd useful suggestions, a threshold kept 58-96% of another
+ * half's.
  */
 export function recallTarget(useful: number): number {
   return Math.min(1, KEEP_USEFUL + Math.sqrt((KEEP_USEFUL * (1 - KEEP_USEFUL)) / Math.max(1, useful)));

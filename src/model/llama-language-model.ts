@@ -14,7 +14,8 @@ import type { BatchCounters } from './batching';
 import { findHeadDrop } from './kv-shift';
 import type { SequenceDriver } from './llama-internals';
 import { scoresDepth, sliceScores } from './scores';
-import { commonPrefixLength, holdsPrefixOf, SlotTable, type Slot } from './slots';
+import { commonPrefixLength } from '../decoding/common-prefix';
+import { SlotTable, type Slot } from './slots';
 
 export interface BackendStats {
   /** Tokens sent to llama_decode: prompts, appended tokens and fork replays. */
@@ -33,8 +34,6 @@ export interface BackendStats {
   /** Most branches (sequences) seen in one llama_decode batch. */
   maxBatchSequences: number;
   forks: number;
-  /** Forks onto a slot that already held the source's tokens: its tail erased instead of a copy. */
-  forksTrimmed: number;
   /** Tokens re-evaluated because a native KV copy was unavailable. */
   forkReplayedTokens: number;
 }
@@ -69,7 +68,7 @@ export class LlamaLanguageModel implements LanguageModel {
   readonly maxBranches: number;
   private readonly table: SlotTable;
   private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
-  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forksTrimmed: 0, forkReplayedTokens: 0 };
+  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
   private nextId = 1;
   private closed = false;
 
@@ -151,13 +150,11 @@ export class LlamaLanguageModel implements LanguageModel {
     this.ensureOpen();
     const source = this.slotOf(branch);
     const child = new LlamaBranch(this.nextId++, this);
-    const target = this.table.claimForFork(child, undefined, source);
+    const target = this.table.claimForFork(child);
     this.slotOfBranch.set(child, target);
     this.counts.forks++;
-    // Both record a failure on the target, where the child's next evaluate() reports it. Checked
-    // when the source's queued work is done: a slot holding its tokens and more needs only its
-    // tail erased.
-    this.table.exclusive([source, target], () => (holdsPrefixOf(target, source) ? this.trimInto(target, source) : this.copyInto(target, source))).catch(() => undefined);
+    // copyInto records a failure on the target, where the child's next evaluate() reports it.
+    this.table.exclusive([source, target], () => this.copyInto(target, source)).catch(() => undefined);
     return child;
   }
 
@@ -316,18 +313,6 @@ export class LlamaLanguageModel implements LanguageModel {
       return { scores: scores!, evaluated: tokens.length - keep, shifted };
     } catch (err) {
       this.resync(slot);
-      throw err;
-    }
-  }
-
-  /** A fork onto a slot that holds the source's tokens and more: its tail erased, no copy. */
-  private async trimInto(target: Slot, source: Slot): Promise<void> {
-    try {
-      await this.cut(target, source.tokens.length, source.scores);
-      this.counts.forksTrimmed++;
-    } catch (err) {
-      target.error = err;
-      this.resync(target);
       throw err;
     }
   }

@@ -5,6 +5,7 @@
  */
 
 import type { LlamaContextSequence } from 'node-llama-cpp';
+import { commonPrefixLength } from '../decoding/common-prefix';
 import type { Branch, NextTokenScores, StartOptions } from '../decoding/language-model';
 import { BranchLimitError } from './errors';
 import { findHeadDrop } from './kv-shift';
@@ -38,26 +39,6 @@ const RETOKENIZED_TAIL = 2;
 /** 1 for a slot whose cache is exact, 0 for one holding a shifted stretch. */
 const exactness = (s: Slot) => (s.approximateFrom === undefined ? 1 : 0);
 
-export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
-/**
- * Whether erasing `slot`'s tail would leave exactly `source`'s state: the same tokens, none of
- * them in error, and the same exactness (a KV-shifted stretch in one and not the other differs).
- */
-export function holdsPrefixOf(slot: Slot, source: Slot): boolean {
-  const n = source.tokens.length;
-  if (slot === source || slot.error !== undefined || source.error !== undefined || slot.tokens.length < n) return false;
-  const approximate = slot.approximateFrom !== undefined && slot.approximateFrom < n ? slot.approximateFrom : undefined;
-  if (approximate !== source.approximateFrom) return false;
-  for (let i = n - 1; i >= 0; i--) if (slot.tokens[i] !== source.tokens[i]) return false;
-  return true;
-}
-
 export class SlotTable {
   readonly slots: Slot[];
   /** The slot that evaluated the latest prompt; kept free of forks while another slot is free. */
@@ -75,13 +56,8 @@ export class SlotTable {
     return this.slots.filter((s) => s.owner === undefined).length;
   }
 
-  /**
-   * A free slot for a fork of `source`: the least recently released, sparing the prompt caches;
-   * but a slot that already holds the source's tokens and more (a search's released branch, as
-   * the next simulation forks from the same root) when it is as close to the live branches: that
-   * fork only erases the slot's tail instead of copying a whole KV stream.
-   */
-  claimForFork(owner: Branch, spare?: Slot, source?: Slot): Slot {
+  /** A free slot for a fork: the least recently released, sparing the prompt caches. */
+  claimForFork(owner: Branch, spare?: Slot): Slot {
     const free = this.slots.filter((s) => s.owner === undefined && s !== spare);
     const others = free.filter((s) => s !== this.promptSlot && s !== this.foregroundSlot);
     const pool = others.length > 0 ? others : free;
@@ -96,10 +72,7 @@ export class SlotTable {
     const lo = Math.min(...live, spare?.index ?? Infinity);
     const hi = Math.max(...live, spare?.index ?? -Infinity);
     const spread = (s: Slot) => (live.length === 0 && spare === undefined ? 0 : Math.max(hi, s.index) - Math.min(lo, s.index));
-    const nearest = (slots: Slot[]) => slots.reduce((a, b) => (spread(b) < spread(a) || (spread(b) === spread(a) && b.releasedAt < a.releasedAt) ? b : a));
-    let slot = nearest(pool);
-    const holders = source ? pool.filter((s) => holdsPrefixOf(s, source)) : [];
-    if (holders.length > 0 && spread(nearest(holders)) <= spread(slot)) slot = nearest(holders);
+    const slot = pool.reduce((a, b) => (spread(b) < spread(a) || (spread(b) === spread(a) && b.releasedAt < a.releasedAt) ? b : a));
     if (slot === this.promptSlot) this.promptSlot = undefined;
     if (slot === this.foregroundSlot) this.foregroundSlot = undefined;
     return this.claim(slot, owner);

@@ -131,33 +131,6 @@ describe('llama.cpp backend', function () {
     }
   });
 
-  it('a fork onto a released branch that holds the source\'s tokens erases its tail instead of copying, with the same scores', async () => {
-    const lm = m.languageModel;
-    const s = await lm.start(prompt, 8);
-    const a = lm.fork(s.branch);
-    const [first] = await lm.evaluate([{ branch: a, tokens: [s.next.ids[0]!, s.next.ids[1]!], topN: 8 }]);
-    lm.release(a);
-    const before = m.stats;
-    // A search's next simulation: a fork of the same root lands on the released branch, trimmed.
-    const b = lm.fork(s.branch);
-    const [reread] = await lm.evaluate([{ branch: b, tokens: [], topN: 8 }]);
-    assert.equal(m.stats.forksTrimmed - before.forksTrimmed, 1);
-    assert.equal(m.stats.tokensEvaluated, before.tokensEvaluated, 'the root\'s scores came with the fork');
-    assert.deepEqual([...reread!.ids], [...s.next.ids]);
-    const [again] = await lm.evaluate([{ branch: b, tokens: [s.next.ids[0]!, s.next.ids[1]!], topN: 8 }]);
-    assert.deepEqual([...again!.ids], [...first!.ids]);
-    assert.ok(maxAbsDiff(logProbs(again!), logProbs(first!)) < 1e-4);
-    // The root moves on by a token the released branch does not hold: that fork copies.
-    const [next] = await lm.evaluate([{ branch: s.branch, tokens: [s.next.ids[2]!], topN: 8 }]);
-    lm.release(b);
-    const mid = m.stats;
-    const c = lm.fork(s.branch);
-    const [copied] = await lm.evaluate([{ branch: c, tokens: [], topN: 8 }]);
-    assert.equal(m.stats.forksTrimmed, mid.forksTrimmed);
-    assert.deepEqual([...copied!.ids], [...next!.ids]);
-    for (const x of [s.branch, c]) lm.release(x);
-  });
-
   it('truncate() drops a branch\'s last tokens: the next token scores as on a branch that never had them', async () => {
     const lm = m.languageModel;
     const s = await lm.start(prompt, 8);

@@ -149,6 +149,17 @@ describe('strategies on the in-memory model', () => {
     }
   });
 
+  it('MCTS holds a bounded number of branches where the backend refuses to truncate', async () => {
+    // Token healing refuses to truncate a branch back into the text it re-types: then every
+    // simulation forks, and held branches beyond parallel + 1 are released instead of piling up.
+    const model = randomTableModel(6, 1);
+    Object.defineProperty(model, 'truncate', { value: () => false });
+    let most = 0;
+    model.onEvaluate = () => (most = Math.max(most, model.liveBranches));
+    await run('mcts', model, { simulations: 16, rolloutDepth: 3, parallel: 4, maxMs: 1e9 });
+    assert.ok(most <= 2 + 4 + 5, `${most} branches live: the prompt's, the committed one, 4 simulations and 5 held at most`);
+  });
+
   it('MCTS\'s in-flight simulations spread out: an unvisited leaf\'s virtual loss starts from its parent\'s value', async () => {
     // Every step uniform over 20 words: values are about -3 nats, so a virtual loss from an
     // unvisited leaf's 0 made it look better than its siblings, and the next selection of a batch

@@ -1,3 +1,4 @@
+import { commonPrefixLength } from '../common-prefix';
 import type { Branch } from '../language-model';
 import type { Search } from './mcts-search';
 
@@ -15,35 +16,34 @@ export interface HeldBranch {
   readonly tokens: number[];
 }
 
-function commonPrefix(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
 /**
  * A branch for a simulation about to read after `committed` and its `pending` tokens: the held
  * branch that already holds the longest start of them (all the committed tokens at least),
- * truncated there, else a fork of the committed branch; and the tokens it still lacks.
+ * truncated there, else a fork of the committed branch; and the tokens it still lacks. A branch
+ * the backend will not truncate there (token healing, before the removed text is re-typed) is
+ * passed over.
  */
 export function branchFor(search: Search, committed: readonly number[], pending: readonly number[]): [HeldBranch, number[]] {
   const want = [...committed, ...pending];
-  let best = -1;
-  let shared = committed.length - 1;
-  search.held.forEach((h, i) => {
-    const n = commonPrefix(h.tokens, want);
-    if (n > shared) [best, shared] = [i, n];
-  });
-  if (best >= 0 && search.m.truncate(search.held[best]!.branch, search.promptLength + shared)) {
-    const [h] = search.held.splice(best, 1);
-    h!.tokens.length = shared;
-    return [h!, want.slice(shared)];
+  const ranked = search.held
+    .map((h) => ({ h, shared: commonPrefixLength(h.tokens, want) }))
+    .filter((x) => x.shared >= committed.length)
+    .sort((a, b) => b.shared - a.shared);
+  for (const { h, shared } of ranked) {
+    if (!search.m.truncate(h.branch, search.promptLength + shared)) continue;
+    search.held.splice(search.held.indexOf(h), 1);
+    h.tokens.length = shared;
+    return [h, want.slice(shared)];
   }
   return [{ branch: search.m.fork(search.branch), tokens: [...committed] }, [...pending]];
 }
 
-/** Keeps a finished simulation's branch for the next ones, releasing the longest-held beyond the cap. */
+/**
+ * Keeps a finished simulation's branch for the next ones. Where every held branch can serve, a
+ * simulation forks only when none is held; but where the backend refuses a truncation (token
+ * healing's first token), simulations fork while branches are held: beyond `parallel` + 1, the
+ * longest held is released.
+ */
 export function hold(search: Search, h: HeldBranch): void {
   search.held.push(h);
   while (search.held.length > Math.max(1, search.o.parallel) + 1) search.m.release(search.held.shift()!.branch);
@@ -58,7 +58,7 @@ export function commitHeld(search: Search, committed: readonly number[], adopt: 
   const n = committed.length;
   for (let i = search.held.length - 1; i >= 0; i--) {
     const h = search.held[i]!;
-    if (h.tokens.length >= n && commonPrefix(h.tokens, committed) === n) continue;
+    if (h.tokens.length >= n && commonPrefixLength(h.tokens, committed) === n) continue;
     search.m.release(h.branch);
     search.held.splice(i, 1);
   }

@@ -46,9 +46,10 @@ export interface Search {
   /** The committed path's branch; simulations fork from it (or take a held branch). */
   branch: Branch;
   /**
-   * Finished simulations' branches (at most `parallel` + 1 more). A new simulation truncates the
-   * one that shares the longest start with its path instead of forking the committed branch and
-   * decoding the path again; the commit takes one through the committed token instead of decoding it.
+   * Finished simulations' branches. A new simulation truncates the one that shares the longest
+   * start with its path instead of forking the committed branch and decoding the path again; the
+   * commit takes one through the committed token instead of decoding it. At most `parallel` + 1
+   * (hold()).
    */
   readonly held: HeldBranch[];
 }
