@@ -21,7 +21,7 @@ async function main() {
   const request: SessionRequest = {
     parts: partsFromText(prefix, suffix),
     strategy: 'mcts',
-    options: { maxTokens: Number(benchFlag('tokens') ?? 24), simulations: Number(benchFlag('simulations') ?? 64), maxModelCalls: 100_000, maxMs: 600_000, seed: 1 },
+    options: { maxTokens: Number(benchFlag('tokens') ?? 24), simulations: Number(benchFlag('simulations') ?? 64), rolloutDepth: 3, maxModelCalls: 100_000, maxMs: 600_000, seed: 1 },
   };
   const proc = new ModelProcess({ worker: { script: join(__dirname, '..', '..', 'dist', 'model-worker.js'), execArgv: [] } });
   const session = await proc.load({ modelPath, threads: 1 });

@@ -14,7 +14,7 @@ describe('live snapshots of the explored tree (model process)', function () {
   let process: ModelProcess;
   let session: RemoteSession;
   const parts = partsFromText('export function sum(xs: number[]): number {\n  let total = 0;\n  for (const x of xs) ', '\n  return total;\n}\n');
-  const mcts: SessionRequest = { parts, strategy: 'mcts', options: { maxTokens: 24, simulations: 64, maxModelCalls: 100_000, maxMs: 60_000, seed: 3 } };
+  const mcts: SessionRequest = { parts, strategy: 'mcts', options: { maxTokens: 24, simulations: 64, rolloutDepth: 3, maxModelCalls: 100_000, maxMs: 60_000, seed: 3 } };
 
   before(async () => {
     requireTestModel();

@@ -53,7 +53,7 @@ describe('setting rules', () => {
     const { options } = strategyCallFromSettings(source({ 'topP.p': 1.5, 'topP.temperature': Number.NaN, 'sampling.samples': 2, maxTokens: 30 }), 'top-p', (p) => seen.push(p));
     assert.deepEqual(options, { maxTokens: 30, seed: 0, samples: 2, chain: [{ type: 'top_k', k: 40 }, { type: 'top_p', p: 1 }, { type: 'temperature', t: 0.7 }] });
     assert.deepEqual(seen.map((p) => [p.key, p.used, p.why]), [['tokentree.topP.p', 1, 'it is outside 0..1'], ['tokentree.topP.temperature', 0.7, 'it is not a number']]);
-    assert.deepEqual(strategyCallFromSettings(DEFAULTS_ONLY, 'mcts').options, { maxTokens: 48, seed: 0, simulations: 12, cPuct: 1.5, rolloutDepth: 3, maxModelCalls: 400 });
+    assert.deepEqual(strategyCallFromSettings(DEFAULTS_ONLY, 'mcts').options, { maxTokens: 48, seed: 0, simulations: 6, cPuct: 1.5, rolloutDepth: 1, maxModelCalls: 400 });
     assert.deepEqual(strategyCallFromSettings(DEFAULTS_ONLY, 'greedy').options, { maxTokens: 48, seed: 0 });
   });
 
