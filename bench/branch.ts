@@ -57,13 +57,17 @@ function fusedRead(vocab: number, topN: number): { plainReadMs: number; normaliz
  * and its reads, nothing of ours), and with the prototype's fused read in their place (its time
  * plus what a read costs beyond its work: the call, the pool, the promise).
  */
-function floors(nativeMs: number, llama: { oneMs: number; fourMs: number }, step: StepBreakdown, proto: ReturnType<typeof fusedRead>) {
+function floors(nativeMs: number, llama: { oneMs: number; fourMs: number }, step: StepBreakdown, proto: ReturnType<typeof fusedRead>, beam: StrategyRow) {
   const callOverhead = Math.max(0, step.plainCallMs - proto.plainReadMs);
   const fusedCall = callOverhead + proto.fusedReadMs;
+  // A beam that splits forks, and node-llama-cpp 3.22.1 (no kv_unified) copies the fork's whole
+  // KV stream: beam's own forks per step at the measured price of one.
+  const forksPerStep = (beam.forksPerToken * beam.committedTokens) / Math.max(1, beam.modelCalls);
   return {
     api: {
       greedyVsNodeLlamaCpp: (nativeMs + step.normalizerCallMs - step.plainCallMs) / nativeMs,
       beam4StepVsLlamaCpp4Step: (step.decodeMs + step.readsTogetherMs) / llama.fourMs,
+      beam4StepWithForksVsLlamaCpp4Step: (step.decodeMs + step.readsTogetherMs + forksPerStep * step.forkCopyMs) / llama.fourMs,
     },
     fusedPrototype: {
       readMs: proto.fusedReadMs, todayNormalizerReadMs: proto.normalizerReadMs, todayTopReadMs: proto.topReadMs,
@@ -174,7 +178,7 @@ async function benchModel(name: string, path: string) {
       },
       step,
       bookkeeping,
-      floors: { ...floors(median(native), llama, step, proto), mcts: mctsFloor(by('mcts'), greedy, llama, step) },
+      floors: { ...floors(median(native), llama, step, proto, by('beam-4')), mcts: mctsFloor(by('mcts'), greedy, llama, step) },
     };
   } finally {
     await m.dispose();
@@ -213,7 +217,7 @@ async function main() {
     const b = r.bookkeeping;
     console.log(`per branch-token besides the model, at ${b.tokens} tokens: step record ${f(b.stepRecordUs)} µs · stop rule ${f(b.stopRuleUs)} µs (the whole path detokenized and scanned at every token: ${f(b.stopRuleWholePathUs)} µs) · tree node ${f(b.treeNodeUs)} µs`);
     const fl = r.floors;
-    console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}`);
+    console.log(`floor through node-llama-cpp 3.22.1's reads: greedy/node-llama-cpp ${f(fl.api.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.api.beam4StepVsLlamaCpp4Step)}, with beam's forks copying whole streams ${f(fl.api.beam4StepWithForksVsLlamaCpp4Step)}`);
     const mc = r.strategies.find((x) => x.strategy === 'mcts')!;
     console.log(`MCTS's search: ${f(fl.mcts.positionsPerToken)} positions read per committed token (${f(mc.topOneReadsPerToken)} top-1, ${f(mc.deepReadsPerToken)} deeper); those positions at llama.cpp's batched price ${f(fl.mcts.decodeOnlyVsGreedy)}x greedy, and read through node-llama-cpp ${f(fl.mcts.throughApiVsGreedy)}x (goal ≤ 8 heavy, ≤ 5 real-shape)`);
     console.log(`fused-read prototype (${fl.fusedPrototype.readMs.toFixed(3)} ms a position, against today's ${fl.fusedPrototype.todayNormalizerReadMs.toFixed(3)} + ${fl.fusedPrototype.todayTopReadMs.toFixed(3)} ms in C++): greedy/node-llama-cpp ${f(fl.fusedPrototype.greedyVsNodeLlamaCpp)} · beam-4 step/llama.cpp 4-seq ${f(fl.fusedPrototype.beam4StepVsLlamaCpp4Step)}`);
