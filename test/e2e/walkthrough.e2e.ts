@@ -30,7 +30,7 @@ describe('the walkthrough', () => {
     await wb.screenshot('21-walkthrough-strategy-picker');
     // The walkthrough marks the step done and moves on, which can take the focus (and the picker)
     // away: the picture is of the picker opened from the palette.
-    await wb.page.keyboard.press('Escape');
+    await wb.closeQuickInput();
     await wb.runCommand('TokenTree: Select Decoding Strategy', { opensQuickPick: true });
     await wb.elementPicture(wb.page.locator('.quick-input-widget:visible').first(), 'strategy', shots);
     await wb.closeQuickInput();

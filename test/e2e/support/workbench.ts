@@ -61,13 +61,25 @@ export class Workbench {
     return this.quickInput.locator('.quick-input-list .monaco-list-row');
   }
 
-  /** F1 opens the palette; Ctrl+Shift+P can be taken by the browser. */
+  /**
+   * F1 opens the palette; Ctrl+Shift+P can be taken by the browser. A palette that something
+   * else closes while it opens (a walkthrough moving on takes the focus) is left inert and then
+   * hidden: it is opened again, at most twice more.
+   */
   private async openQuickInput(text: string): Promise<void> {
-    await this.page.locator('.monaco-workbench').focus();
-    await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(text);
+    for (let attempt = 0; ; attempt++) {
+      await this.page.locator('.monaco-workbench').focus();
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible' });
+        await input.fill(text, { timeout: attempt < 2 ? 5_000 : 30_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        if (await this.quickInput.isVisible()) await this.page.keyboard.press('Escape');
+      }
+    }
   }
 
   async closeQuickInput(): Promise<void> {
