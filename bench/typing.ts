@@ -7,7 +7,7 @@
  *
  *   npm run bench:typing -- [--models builtin,real-shape] [--strategies greedy,beam] [--max-tokens N]
  *                           [--positions N] [--legacy-keys N] [--anytime beam,mcts|none] [--anytime-keys N]
- *                           [--definitions on|off] [--json]
+ *                           [--draft on|off] [--draft-keys N] [--definitions on|off] [--json]
  *
  * Files: commander's lib/command.js, picomatch's lib/parse.js and semver's classes/range.js
  * (MIT, MIT, ISC; all held out of the built-in model's training). At each position two real lines
@@ -17,6 +17,9 @@
  *
  * Anytime completion (typing-anytime.ts): the same positions, each segment typing at most
  * --anytime-keys characters, with greedy and with each --anytime strategy refined and not.
+ *
+ * Prompt-lookup drafts (typing-draft.ts): the same positions, each segment typing at most
+ * --draft-keys characters, with greedy on the model as loaded and on the same file with drafting off.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +31,7 @@ import { realShapeModel } from '../tools/model/real-shape';
 import { shiftDistance, type ShiftDistance } from './shift-distance';
 import { repoRoot, benchFlag } from './position';
 import { anytimeRows, printAnytime } from './typing-anytime';
+import { draftRows, printDraft } from './typing-draft';
 import type { StrategyName } from '../src/decoding/strategy';
 
 const args = process.argv.slice(2);
@@ -203,6 +207,15 @@ async function runModel(name: string, path: string) {
       const anytimeKeys = Number(benchFlag('anytime-keys') ?? (name === 'builtin' ? 1000 : 8));
       result.anytime = await anytimeRows(model, all.map((s) => ({ text: s.text, path: s.file, languageId: 'javascript', segments: segmentsOf(s, anytimeKeys), maxTokens, seed: 1 })), anytime);
     }
+    if (benchFlag('draft') !== 'off') {
+      const draftKeys = Number(benchFlag('draft-keys') ?? (name === 'builtin' ? 1000 : 8));
+      const off = await loadModel({ modelPath: path, draftTokens: 0 });
+      try {
+        result.draft = await draftRows(model, off, all.map((s) => ({ text: s.text, path: s.file, languageId: 'javascript', segments: segmentsOf(s, draftKeys), maxTokens, seed: 1 })));
+      } finally {
+        await off.dispose();
+      }
+    }
     result.shift = await shiftSamples(model, path, name === 'builtin' ? 12 : 4);
   } finally {
     await model.dispose();
@@ -243,6 +256,7 @@ function print(r: Record<string, unknown>): void {
     console.log(`    legacy ÷ stable* (stable* = the same ${row.ratio.keystrokes} keystrokes): prompt tokens per in-line key ${row.ratio.inline.toFixed(1)}×, per jump ${row.ratio.jump.toFixed(2)}×; p50 ${row.ratio.p50Ms.toFixed(2)}×, p95 ${row.ratio.p95Ms.toFixed(2)}×`);
   }
   if (r.anytime) printAnytime(r.anytime as Parameters<typeof printAnytime>[0]);
+  if (r.draft) printDraft(r.draft as Parameters<typeof printDraft>[0]);
   const s = r.shift as ShiftDistance;
   console.log(`  KV shift vs fresh evaluation (${s.samples} shifted prompts of ${s.pairs}, ${s.medianShiftedTokens} tokens kept by the shift, median): KL median ${s.klMedian.toExponential(2)} max ${s.klMax.toExponential(2)} nats; same top token ${(100 * s.top1Agreement).toFixed(0)}%; greedy ${s.continuationTokens} tokens identical ${(100 * s.continuationAgreement).toFixed(0)}%; noise floor (exact re-evaluation vs fresh) KL max ${s.exactKlMax.toExponential(2)}`);
 }

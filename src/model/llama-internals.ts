@@ -10,6 +10,8 @@
  *   and for a top-N a top-k one whose partial sort returns the top N (O(V log N)).
  *   The public `controlledEvaluate` reads each position once, and its top list sorts the whole
  *   vocabulary at every step. Fallback: `controlledEvaluate` with that full sort (correct, slower).
+ *   The same pair reads the positions of a drafted continuation one after another in node-llama-cpp's
+ *   mapper chain, stopping at the first refused draft (decodeEach); the fallback reads them all.
  *   See bench/branch.ts and tools/bench-backend.ts for the measured costs.
  */
 
@@ -49,6 +51,12 @@ const noContextShift: ContextShift = {
   },
 };
 
+/** What SequenceDriver.decodeEach read, and how long the decode itself took. */
+export interface DecodedEach {
+  readonly read: NextTokenScores[];
+  readonly decodeMs: number;
+}
+
 export interface SequenceDriver {
   /** 'direct': two native samplers per position; 'public': controlledEvaluate. */
   readonly scoring: 'direct' | 'public';
@@ -56,6 +64,14 @@ export interface SequenceDriver {
   readonly copying: 'native' | 'replay';
   /** Appends tokens; scores for the next token when topN > 0 (Infinity or ≥ vocabulary: all logits). */
   decode(seq: LlamaContextSequence, tokens: readonly number[], topN: number): Promise<NextTokenScores | undefined>;
+  /**
+   * Appends tokens in one decode and reads the scores after each of them from index `from` on, in
+   * order, while `more` answers true for what was read (a drafted continuation checked against the
+   * model's own picks): the scores read, at least one. The direct path reads no position after the
+   * first refused; the public one reads them all and returns the same. `decodeMs`: the decode's own
+   * time, reads excluded where the path can tell them apart (the direct one).
+   */
+  decodeEach(seq: LlamaContextSequence, tokens: readonly number[], topN: number, from: number, more: (scores: NextTokenScores) => boolean): Promise<DecodedEach>;
   /** Makes `target` hold `source`'s state; returns how many tokens were re-evaluated (0 when copied). */
   copy(target: LlamaContextSequence, source: LlamaContextSequence): Promise<number>;
   dispose(): void;
@@ -79,6 +95,9 @@ export function createDriver(
     decode: (seq, tokens, topN) => (pool
       ? decodeDirect(seq, internals._ctx!, pool, tokens, topN, vocabSize)
       : decodePublic(seq, tokens, topN, vocabSize)),
+    decodeEach: (seq, tokens, topN, from, more) => (pool
+      ? decodeEachDirect(seq, internals._ctx!, pool, tokens, topN, from, more, vocabSize)
+      : decodeEachPublic(seq, tokens, topN, from, more, vocabSize)),
     copy: (target, source) => copyState(target, source, canCopy),
     dispose: () => pool?.dispose(),
   };
@@ -194,13 +213,78 @@ async function decodeDirect(
   return unwrap(out[last]);
 }
 
-async function decodePublic(seq: LlamaContextSequence, tokens: readonly number[], topN: number, vocabSize: number): Promise<NextTokenScores | undefined> {
-  const last = tokens.length - 1;
-  const all = topN >= vocabSize;
+async function decodeEachDirect(
+  seq: LlamaContextSequence, ctx: AddonContext, pool: SamplerPool, tokens: readonly number[], topN: number, from: number,
+  more: (scores: NextTokenScores) => boolean, vocabSize: number,
+): Promise<DecodedEach> {
+  const internals = seq as unknown as SequenceInternals;
+  const read: NextTokenScores[] = [];
+  const began = performance.now();
+  let decodeMs = NaN;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  // node-llama-cpp runs one sequence's mappers one after another, in token order, before the next
+  // decode: a position after a refused one is skipped without a native read.
+  const mapper = async (index: number): Promise<undefined> => {
+    if (Number.isNaN(decodeMs)) decodeMs = performance.now() - began;
+    if (stopped) return undefined;
+    try {
+      const scores = await scoreAt(ctx, pool, index, topN, vocabSize);
+      read.push(scores);
+      stopped = !more(scores);
+    } catch (err) {
+      // A rejected mapper would leave node-llama-cpp's decode promise pending forever: keep it.
+      failure = { error: err };
+      stopped = true;
+    }
+    return undefined;
+  };
+  await internals._decodeTokens!([...tokens], tokens.map((_, i) => i >= from), 5, internals._tokenMeter, noContextShift, mapper);
+  if (failure !== undefined) throw translate(failure.error);
+  if (read.length === 0) throw new ModelError('llama.cpp returned no logits for the drafted tokens');
+  return { read, decodeMs };
+}
+
+async function decodeEachPublic(
+  seq: LlamaContextSequence, tokens: readonly number[], topN: number, from: number, more: (scores: NextTokenScores) => boolean, vocabSize: number,
+): Promise<DecodedEach> {
+  const generateNext = publicRead(topN, vocabSize);
+  const began = performance.now();
+  const input = tokens.map((t, i): ControlledEvaluateInputItem => (i >= from ? [t as Token, { generateNext }] : t as Token));
+  let out;
+  try {
+    out = await seq.controlledEvaluate(input, { contextShift: noContextShift });
+  } catch (err) {
+    throw translate(err);
+  }
+  const read: NextTokenScores[] = [];
+  for (let i = from; i < tokens.length; i++) {
+    const scores = publicScores(out[i]?.next, topN, vocabSize);
+    read.push(scores);
+    if (!more(scores)) break;
+  }
+  return { read, decodeMs: performance.now() - began };
+}
+
+/** What controlledEvaluate reads at a position for a top N. */
+function publicRead(topN: number, vocabSize: number) {
   const n = Math.max(1, Math.floor(topN));
   // With the default greedy sampler a top list sorts the whole vocabulary; a top-1 can avoid it.
   const filter = n === 1 ? { tokens: [] as Token[], includeSelected: true } : { tokens: [] as Token[], includeTop: n };
-  const generateNext = { token: true, totalLogitWeight: true, options: { temperature: 0 }, logits: all ? true : { filter } };
+  return { token: true, totalLogitWeight: true, options: { temperature: 0 }, logits: topN >= vocabSize ? true : { filter } } as const;
+}
+
+function publicScores(next: { logits?: Iterable<[Token, number]>; totalLogitWeight?: number } | undefined, topN: number, vocabSize: number): NextTokenScores {
+  if (next?.logits === undefined) throw new ModelError('llama.cpp returned no logits for the last token');
+  const flat: number[] = [];
+  for (const [id, logit] of next.logits) flat.push(id, logit);
+  if (topN >= vocabSize) return scoresFromFull(flat, vocabSize);
+  return scoresFromTop(flat, flat[1] ?? NaN, next.totalLogitWeight ?? NaN);
+}
+
+async function decodePublic(seq: LlamaContextSequence, tokens: readonly number[], topN: number, vocabSize: number): Promise<NextTokenScores | undefined> {
+  const last = tokens.length - 1;
+  const generateNext = publicRead(topN, vocabSize);
   const input = tokens.map((t, i): ControlledEvaluateInputItem => (topN > 0 && i === last ? [t as Token, { generateNext }] : t as Token));
   let out;
   try {
@@ -209,12 +293,7 @@ async function decodePublic(seq: LlamaContextSequence, tokens: readonly number[]
     throw translate(err);
   }
   if (topN <= 0) return undefined;
-  const next = out[last]?.next;
-  if (next?.logits === undefined) throw new ModelError('llama.cpp returned no logits for the last token');
-  const flat: number[] = [];
-  for (const [id, logit] of next.logits) flat.push(id, logit);
-  if (all) return scoresFromFull(flat, vocabSize);
-  return scoresFromTop(flat, flat[1] ?? NaN, next.totalLogitWeight ?? NaN);
+  return publicScores(out[last]?.next, topN, vocabSize);
 }
 
 function unwrap(value: unknown): NextTokenScores {

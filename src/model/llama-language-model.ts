@@ -7,8 +7,11 @@
 import type { LlamaModel } from 'node-llama-cpp';
 import {
   AbortError, throwIfAborted,
-  type Branch, type EvaluateRequest, type LanguageModel, type NextTokenScores, type PromptState, type StartOptions,
+  type Branch, type EvaluateRequest, type GeneratedToken, type GenerateRequest, type GenerationEnd, type LanguageModel, type NextTokenScores,
+  type PromptState, type StartOptions,
 } from '../decoding/language-model';
+import { DraftPolicy } from '../decoding/draft-policy';
+import { draftedGreedy, type DraftTarget } from './drafted-greedy';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError, ModelError } from './errors';
 import type { BatchCounters } from './batching';
 import { findHeadDrop } from './kv-shift';
@@ -36,6 +39,10 @@ export interface BackendStats {
   forks: number;
   /** Tokens re-evaluated because a native KV copy was unavailable. */
   forkReplayedTokens: number;
+  /** Decodes of greedy's generation (drafted or not), the tokens drafted into them, and how many of those were kept. */
+  draftDecodes: number;
+  draftedTokens: number;
+  draftedTokensAccepted: number;
 }
 
 /** One request of an evaluate() call, planned: the tokens to decode, or scores already known. */
@@ -60,6 +67,8 @@ export interface LlamaLanguageModelOptions {
   readonly endTokens: ReadonlySet<number>;
   /** Prompt tokens per llama_decode in start(); the abort signal is checked between chunks. */
   readonly promptChunk: number;
+  /** Most prompt-lookup tokens drafted per decode of greedy's generation; 0: no generate(), greedy steps through evaluate(). */
+  readonly draftTokens: number;
 }
 
 export class LlamaLanguageModel implements LanguageModel {
@@ -68,9 +77,12 @@ export class LlamaLanguageModel implements LanguageModel {
   readonly maxBranches: number;
   private readonly table: SlotTable;
   private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
-  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0 };
+  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0,
+    draftDecodes: 0, draftedTokens: 0, draftedTokensAccepted: 0 };
   private nextId = 1;
   private closed = false;
+  /** What drafts cost and earn on this model and machine, learnt across completions. */
+  private readonly draftPolicy = new DraftPolicy();
 
   constructor(
     private readonly model: LlamaModel,
@@ -170,7 +182,11 @@ export class LlamaLanguageModel implements LanguageModel {
     if (!Number.isInteger(length) || length < 1) throw new RangeError(`truncate: a branch keeps at least one token, not ${length}`);
     // Queued like a fork; a failure is recorded on the slot, where the branch's next evaluate() reports it.
     this.table.exclusive([slot], async () => {
-      if (slot.tokens.length <= length) return;
+      if (slot.tokens.length + slot.owed.length <= length) return;
+      if (slot.tokens.length <= length) {
+        this.table.truncated(slot, length, slot.scores);
+        return;
+      }
       try {
         await this.cut(slot, length, undefined);
       } catch (err) {
@@ -179,6 +195,52 @@ export class LlamaLanguageModel implements LanguageModel {
       }
     }).catch(() => undefined);
     return true;
+  }
+
+  /**
+   * Greedy generation with prompt-lookup drafts (drafted-greedy.ts): the same tokens and scores as
+   * greedy's steps through evaluate(), in fewer decodes where the code repeats what the prompt
+   * holds. Undefined for sampling, with drafting off, or with no token to append.
+   */
+  generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined {
+    this.ensureOpen();
+    if (request.sampling !== undefined || this.options.draftTokens < 1 || request.tokens.length === 0) return undefined;
+    const slot = this.slotOf(request.branch);
+    this.checkTokens(request.tokens);
+    return draftedGreedy(this.draftTarget(slot), request, { maxDraft: this.options.draftTokens, policy: this.draftPolicy }, signal);
+  }
+
+  private draftTarget(slot: Slot): DraftTarget {
+    return {
+      settled: () => this.table.exclusive([slot], async () => {
+        if (slot.error !== undefined) throw slot.error;
+      }),
+      tokens: () => slot.tokens,
+      room: () => this.contextSize - 1 - slot.tokens.length - slot.owed.length,
+      decodeEach: (tokens, topN, from, more) => this.table.exclusive([slot], async () => {
+        if (slot.error !== undefined) throw slot.error;
+        this.ensureOpen();
+        slot.scores = undefined;
+        try {
+          const decoded = await this.driver.decodeEach(slot.seq, tokens, Math.max(1, topN), from, more);
+          slot.tokens.push(...tokens);
+          this.counts.tokensEvaluated += tokens.length;
+          return decoded;
+        } catch (err) {
+          this.resync(slot);
+          throw err;
+        }
+      }),
+      cut: (length) => this.table.exclusive([slot], () => this.cut(slot, length, undefined)),
+      owe: (tokens) => slot.owed.push(...tokens),
+      takeOwed: () => slot.owed.splice(0),
+      isEndOfGeneration: (token) => this.isEndOfGeneration(token),
+      count: (drafted, accepted) => {
+        this.counts.draftDecodes++;
+        this.counts.draftedTokens += drafted;
+        this.counts.draftedTokensAccepted += accepted;
+      },
+    };
   }
 
   async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
@@ -192,7 +254,7 @@ export class LlamaLanguageModel implements LanguageModel {
       for (const s of slots) if (s.error !== undefined) throw s.error;
       requests.forEach((r, i) => this.checkRoom(slots[i]!, r.tokens.length));
       throwIfAborted(signal);
-      const before = slots.map((s) => ({ length: s.tokens.length, scores: s.scores }));
+      const before = slots.map((s) => ({ length: s.tokens.length, scores: s.scores, owed: [...s.owed] }));
       const planned = requests.map((r, i) => this.plan(slots[i]!, r));
       // Only a re-read waits (it erases a token first); then every decode still goes out in one tick.
       const jobs = planned.some((p) => p instanceof Promise) ? await Promise.all(planned) : (planned as Job[]);
@@ -209,6 +271,7 @@ export class LlamaLanguageModel implements LanguageModel {
       if (signal?.aborted) {
         // A cancelled step leaves every branch as it was, so callers need not guess what it appended.
         await Promise.all(slots.map((s, i) => this.cut(s, before[i]!.length, before[i]!.scores)));
+        slots.forEach((s, i) => (s.owed = before[i]!.owed));
         throw new AbortError();
       }
       return settled;
@@ -232,14 +295,15 @@ export class LlamaLanguageModel implements LanguageModel {
   }
 
   private checkRoom(slot: Slot, adding: number): void {
-    if (slot.tokens.length + adding > this.contextSize - 1) {
-      throw new ContextOverflowError(`A branch of ${slot.tokens.length} tokens cannot take ${adding} more: the context holds ${this.contextSize - 1}.`);
+    if (slot.tokens.length + slot.owed.length + adding > this.contextSize - 1) {
+      throw new ContextOverflowError(`A branch of ${slot.tokens.length + slot.owed.length} tokens cannot take ${adding} more: the context holds ${this.contextSize - 1}.`);
     }
   }
 
   /** What a request decodes; synchronous unless the branch's scores must be re-read (the usual step awaits nothing). */
   private plan(slot: Slot, r: EvaluateRequest): Job | Promise<Job> {
-    if (r.tokens.length > 0) return { slot, tokens: [...r.tokens], topN: r.topN };
+    // A generation's last pick is not in the KV cache yet: it goes first.
+    if (slot.owed.length > 0 || r.tokens.length > 0) return { slot, tokens: [...slot.owed.splice(0), ...r.tokens], topN: r.topN };
     if (slot.scores !== undefined && this.depth(slot.scores) >= r.topN) return { slot, tokens: [], topN: r.topN, cached: slot.scores };
     // Scores were not kept (or not deep enough): evaluate the last token again.
     if (slot.tokens.length === 0) throw new ModelError('An empty branch has no next-token scores');
@@ -324,6 +388,7 @@ export class LlamaLanguageModel implements LanguageModel {
       this.counts.forkReplayedTokens += replayed;
       this.counts.tokensEvaluated += replayed;
       target.tokens = source.tokens.slice();
+      target.owed = source.owed.slice();
       target.scores = source.scores;
       target.approximateFrom = source.approximateFrom;
     } catch (err) {

@@ -36,6 +36,11 @@ export interface LoadModelOptions {
   readonly batchSize?: number;
   /** Prompt tokens per llama_decode; cancellation is checked between chunks. */
   readonly promptChunk?: number;
+  /**
+   * Most prompt-lookup tokens greedy drafts per decode (src/model/drafted-greedy.ts; the same
+   * tokens as without, in fewer decodes); 0 turns drafting off. Default DEFAULT_DRAFT_TOKENS.
+   */
+  readonly draftTokens?: number;
   /** 'direct' (default) uses node-llama-cpp internals where present; 'public' forces controlledEvaluate. */
   readonly scoring?: 'direct' | 'public';
   /** 'native' (default) copies KV state on fork where node-llama-cpp allows; 'replay' re-evaluates. */
@@ -118,6 +123,7 @@ export interface LoadedModel extends CompletionBackend {
 
 export const DEFAULT_MAX_BRANCHES = 16;
 export const DEFAULT_CONTEXT_SIZE = 2048;
+export const DEFAULT_DRAFT_TOKENS = 8;
 
 export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
   const path = resolve(options.modelPath);
@@ -177,6 +183,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       contextSize: context.contextSize,
       endTokens: new Set(fim?.endTokens ?? []),
       promptChunk: options.promptChunk ?? 256,
+      draftTokens: options.draftTokens ?? DEFAULT_DRAFT_TOKENS,
     });
     // Token healing's lookup of token texts: one pass over the vocabulary, here rather than in the first keystroke's completion.
     vocabularyIndex(languageModel);

@@ -15,6 +15,11 @@ export interface Slot {
   readonly seq: LlamaContextSequence;
   /** The tokens the slot's KV cache holds, oldest first. */
   tokens: number[];
+  /**
+   * Tokens the branch holds that its KV cache does not yet: a generation's last pick, which the
+   * next evaluation appends before its own tokens. Empty almost always.
+   */
+  owed: number[];
   /** Next-token scores after `tokens`, while known. */
   scores: NextTokenScores | undefined;
   /**
@@ -84,7 +89,7 @@ export class SlotTable {
     readonly kvShift = false,
   ) {
     this.slots = sequences.map((seq, index) => ({
-      index, seq, tokens: [], scores: undefined, approximateFrom: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
+      index, seq, tokens: [], owed: [], scores: undefined, approximateFrom: undefined, queue: Promise.resolve(), pending: 0, owner: undefined, error: undefined, releasedAt: 0,
     }));
   }
 
@@ -177,6 +182,7 @@ export class SlotTable {
 
   /** The slot now holds only its first `length` tokens (with `scores` after them, if known). */
   truncated(slot: Slot, length: number, scores: NextTokenScores | undefined = undefined): void {
+    slot.owed = slot.owed.slice(0, Math.max(0, length - slot.tokens.length));
     slot.tokens.length = Math.min(slot.tokens.length, length);
     slot.scores = scores;
     if (slot.approximateFrom !== undefined && slot.approximateFrom >= slot.tokens.length) slot.approximateFrom = undefined;
@@ -185,6 +191,7 @@ export class SlotTable {
   private claim(slot: Slot, owner: Branch): Slot {
     slot.owner = owner;
     slot.error = undefined;
+    slot.owed = [];
     return slot;
   }
 }

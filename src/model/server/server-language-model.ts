@@ -44,6 +44,7 @@ export class ServerLanguageModel implements LanguageModel {
   readonly vocabSize: number;
   private readonly counts: BackendStats = {
     tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, decodeCalls: 0, maxBatchSequences: 0, forks: 0, forkReplayedTokens: 0,
+    draftDecodes: 0, draftedTokens: 0, draftedTokensAccepted: 0,
   };
   private nextId = 1;
   private closed = false;
