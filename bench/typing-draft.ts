@@ -7,7 +7,7 @@
  */
 import { replayTyping, quantile, type Keystroke } from '../src/cli/type';
 import type { LoadedModel } from '../src/model/load';
-import type { BackendStats } from '../src/model/llama-language-model';
+import type { BackendStats } from '../src/model/backend-stats';
 import type { Replay } from './typing-anytime';
 
 export interface DraftFigures {

@@ -5,7 +5,7 @@ import { parseStrategyCall, strategyOf } from '../decoding/strategies';
 import type { Candidate, StrategyName } from '../decoding/strategy';
 import { bracketOracle, syntaxAwareValue } from '../decoding/value';
 import { completeAt, warmAt, type CursorCompletion } from './complete';
-import type { BackendStats } from '../model/llama-language-model';
+import type { BackendStats } from '../model/backend-stats';
 import type { ModelInfo, PromptOptions } from '../model/load';
 import type { CompletionBackend } from '../model/backend';
 import { finishCandidate, isCompleteFor, type StopContext } from '../decoding/stop-rules';

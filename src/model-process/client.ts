@@ -12,7 +12,7 @@ import type { CompletionResult } from '../decoding/completion';
 import { AbortError } from '../decoding/language-model';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { FirstListener, ModelSession, SessionRequest, SnapshotListener, WarmResult } from '../engine/session';
-import type { BackendStats } from '../model/llama-language-model';
+import type { BackendStats } from '../model/backend-stats';
 import type { ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import type { MemoryBudget, ModelFit } from '../models/fit';

@@ -10,7 +10,7 @@ import type { CompletionResult } from '../decoding/completion';
 import type { TreeJSON } from '../decoding/candidate-tree';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { SessionRequest, WarmResult } from '../engine/session';
-import type { BackendStats } from '../model/llama-language-model';
+import type { BackendStats } from '../model/backend-stats';
 import type { LoadModelOptions, ModelInfo } from '../model/load';
 import type { GpuChoice } from '../model/llama-runtime';
 import type { MemoryBudget, ModelFit } from '../models/fit';

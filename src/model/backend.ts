@@ -1,7 +1,7 @@
 import type { LanguageModel } from '../decoding/language-model';
 import type { PromptParts } from '../decoding/prompt-parts';
 import type { CompletionPrompt } from './fim';
-import type { BackendStats } from './llama-language-model';
+import type { BackendStats } from './backend-stats';
 import type { ModelInfo, PromptOptions } from './load';
 import type { RequestScheduler } from './scheduler';
 

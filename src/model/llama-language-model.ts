@@ -13,6 +13,7 @@ import {
 import { DraftPolicy } from '../decoding/draft-policy';
 import { draftedGreedy, type DraftTarget } from './drafted-greedy';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError, ModelError } from './errors';
+import { emptyBackendStats, type BackendStats } from './backend-stats';
 import type { BatchCounters } from './batching';
 import { findHeadDrop } from './kv-shift';
 import type { SequenceDriver } from './llama-internals';
@@ -20,30 +21,6 @@ import { scoresDepth, sliceScores } from './scores';
 import { commonPrefixLength } from '../decoding/common-prefix';
 import { SlotTable, type Slot } from './slots';
 
-export interface BackendStats {
-  /** Tokens sent to llama_decode: prompts, appended tokens and fork replays. */
-  tokensEvaluated: number;
-  /** Prompt tokens that start() found already evaluated in a cached sequence. */
-  promptTokensReused: number;
-  /** Of those, tokens kept by erasing a stale stretch before them (KV shift). */
-  promptTokensShifted: number;
-  /** KV shifts made. */
-  shifts: number;
-  starts: number;
-  /** evaluate() calls (the engine's "model calls"). */
-  evaluateCalls: number;
-  /** llama_decode calls: a step whose branches share one batch adds one. */
-  decodeCalls: number;
-  /** Most branches (sequences) seen in one llama_decode batch. */
-  maxBatchSequences: number;
-  forks: number;
-  /** Tokens re-evaluated because a native KV copy was unavailable. */
-  forkReplayedTokens: number;
-  /** Decodes of greedy's generation (drafted or not), the tokens drafted into them, and how many of those were kept. */
-  draftDecodes: number;
-  draftedTokens: number;
-  draftedTokensAccepted: number;
-}
 
 /** One request of an evaluate() call, planned: the tokens to decode, or scores already known. */
 interface Job {
@@ -77,8 +54,7 @@ export class LlamaLanguageModel implements LanguageModel {
   readonly maxBranches: number;
   private readonly table: SlotTable;
   private readonly slotOfBranch = new Map<LlamaBranch, Slot>();
-  private readonly counts = { tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, forks: 0, forkReplayedTokens: 0,
-    draftDecodes: 0, draftedTokens: 0, draftedTokensAccepted: 0 };
+  private readonly counts = emptyBackendStats();
   private nextId = 1;
   private closed = false;
   /** What drafts cost and earn on this model and machine, learnt across completions. */

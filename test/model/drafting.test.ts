@@ -14,7 +14,7 @@ import { partsFromText } from '../../src/decoding/prompt-parts';
 import { completeRequest } from '../../src/engine/session';
 import { pickPositions } from '../../src/eval/positions';
 import { builtinModelPath } from '../../src/model/builtin';
-import type { BackendStats } from '../../src/model/llama-language-model';
+import type { BackendStats } from '../../src/model/backend-stats';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { vocabHeavyModel } from '../../tools/model/real-shape';
 

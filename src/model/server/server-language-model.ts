@@ -11,7 +11,7 @@ import {
   AbortError, throwIfAborted,
   type Branch, type EvaluateRequest, type GeneratedToken, type GenerateRequest, type GenerationEnd, type LanguageModel, type NextTokenScores, type PromptState, type StartOptions,
 } from '../../decoding/language-model';
-import type { BackendStats } from '../llama-language-model';
+import { emptyBackendStats, type BackendStats } from '../backend-stats';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError } from '../errors';
 import { missingScoresError } from './errors';
 import { serverSampling } from './server-samplers';
@@ -42,10 +42,7 @@ const PROMPT_SCORES_KEPT = 8;
 
 export class ServerLanguageModel implements LanguageModel {
   readonly vocabSize: number;
-  private readonly counts: BackendStats = {
-    tokensEvaluated: 0, promptTokensReused: 0, promptTokensShifted: 0, shifts: 0, starts: 0, evaluateCalls: 0, decodeCalls: 0, maxBatchSequences: 0, forks: 0, forkReplayedTokens: 0,
-    draftDecodes: 0, draftedTokens: 0, draftedTokensAccepted: 0,
-  };
+  private readonly counts: BackendStats = emptyBackendStats();
   private nextId = 1;
   private closed = false;
   private readonly live = new Map<number, ServerBranch>();
