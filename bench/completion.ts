@@ -4,7 +4,7 @@
  * of the prompt (prefix reuse); and, in the same run, node-llama-cpp's own greedy generation on the same prompt
  * and token count, as the ratio greedy-through-our-engine / native.
  *
- *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N]
+ *   npm run bench -- [--model PATH] [--json] [--runs N] [--tokens N] [--greedy-only] [--no-healing]
  *   npm run bench -- --server URL [--json] [--runs N] [--tokens N]   (bench/server.ts)
  */
 import { nativeGreedy } from './native';
@@ -18,6 +18,8 @@ import { partsFromText } from '../src/decoding/prompt-parts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+/** --no-healing: token healing off, to see what its constrained first step costs. */
+const healing = args.includes('--no-healing') ? false : undefined;
 const runs = Number(benchFlag('runs') ?? 7);
 const maxTokens = Number(benchFlag('tokens') ?? 32);
 const modelPath = benchFlag('model') ?? builtinModelPath();
@@ -30,7 +32,7 @@ const coldPrefix = (run: number) => `// bench run ${run}\n${prefix}`;
 
 async function ours(m: LoadedModel, strategy: (typeof STRATEGY_NAMES)[number], prefixText: string, ignoreEndOfGeneration = false) {
   const t0 = performance.now();
-  const r = await completeAt(m, { parts: partsFromText(prefixText, suffix), strategy, options: { maxTokens, seed: 1, ignoreEndOfGeneration } });
+  const r = await completeAt(m, { parts: partsFromText(prefixText, suffix), strategy, options: { maxTokens, seed: 1, ignoreEndOfGeneration }, healing });
   return { ms: performance.now() - t0, r };
 }
 

@@ -110,10 +110,12 @@ export interface LanguageModel {
   evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]>;
   /**
    * Generation on the backend's side (greedy, or sampling with a chain it can run), streamed token
-   * by token: one request for the whole completion instead of one per token. Optional (a server has
-   * it; in process, evaluate() is as cheap); undefined when the branch cannot generate freely now
-   * (token healing still constrains it) or the backend cannot run the chain. Leaving the iteration
-   * early stops the backend. The branch then holds the tokens read.
+   * by token: one request for the whole completion instead of one per token (a server), or several
+   * tokens per decode where a draft is right (llama.cpp in process: greedy's prompt-lookup drafts,
+   * the same tokens as evaluate() step by step). Optional; undefined when the branch cannot generate
+   * freely now (token healing still constrains it) or the backend cannot run the chain. Leaving the
+   * iteration early stops the backend. The branch then holds the tokens read; until the stream
+   * ends, the branch is the stream's (no fork, evaluate or truncate of it).
    */
   generate?(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GeneratedToken, GenerationEnd> | undefined;
   /**
