@@ -313,6 +313,8 @@ export class LlamaLanguageModel implements LanguageModel {
     slot: Slot, tokens: readonly number[], topN: number, signal: AbortSignal | undefined, options: StartOptions,
   ): Promise<{ scores: NextTokenScores; evaluated: number; shifted: number }> {
     const exact = options.exact === true;
+    // The slot becomes `tokens` and nothing else: what a copied-from generation owed is not the prompt's.
+    slot.owed = [];
     // A keystroke cancels background work, and waits for its llama_decode call in flight: keep those short.
     const chunk = options.background ? Math.min(this.options.promptChunk, BACKGROUND_PROMPT_CHUNK) : this.options.promptChunk;
     let keep = this.table.reusable(slot, tokens, exact);

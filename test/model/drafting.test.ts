@@ -87,7 +87,20 @@ for (const [name, path, positions] of [['the built-in model', async () => builti
           const [expected] = await model.evaluate([{ branch: stepping, tokens: [first, ...read], topN: 5 }]);
           assert.deepEqual([...after!.ids], [...expected!.ids], `stopped after ${stopAfter}`);
           assertClose(after!, expected!);
-          for (const b of [generating, stepping, state.branch]) model.release(b);
+          // A new prompt copied from a branch that still owes its last pick holds the prompt alone.
+          const again = model.fork(generating);
+          // One token: no room for a draft, so it is the decode's own pick and stays owed.
+          const stream2 = model.generate!({ branch: again, tokens: [after!.ids[0]!], topN: 1, maxTokens: 1 })!;
+          for (let next = await stream2.next(); !next.done; next = await stream2.next());
+          model.release(state.branch);
+          // Longer than what `again` holds, so that `again` (the longest shared start) is copied.
+          const held = [...prompt, first, ...read, after!.ids[0]!, 11];
+          const restart = await model.start(held, 5);
+          const [next] = await model.evaluate([{ branch: restart.branch, tokens: [7], topN: 5 }]);
+          const [want] = await model.evaluate([{ branch: stepping, tokens: [after!.ids[0]!, 11, 7], topN: 5 }]);
+          assert.deepEqual([...next!.ids], [...want!.ids]);
+          assertClose(next!, want!);
+          for (const b of [generating, stepping, again, restart.branch]) model.release(b);
         }
       });
     });
