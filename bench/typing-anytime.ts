@@ -40,7 +40,8 @@ export interface AnytimeRow {
 
 export type Replay = Omit<TypingOptions, 'strategy' | 'settings'>;
 
-const asked = (k: Keystroke) => !k.cached && k.promptTokens > 0;
+/** A keystroke that asked the model (not served from the cache, a prompt to evaluate). */
+export const asked = (k: Keystroke) => !k.cached && k.promptTokens > 0;
 
 async function keys(model: CompletionBackend, replays: readonly Replay[], strategy: StrategyName, refine: 'replace' | 'off'): Promise<Keystroke[][]> {
   const out: Keystroke[][] = [];

@@ -8,7 +8,7 @@
 import { replayTyping, quantile, type Keystroke } from '../src/cli/type';
 import type { LoadedModel } from '../src/model/load';
 import type { BackendStats } from '../src/model/backend-stats';
-import type { Replay } from './typing-anytime';
+import { asked, type Replay } from './typing-anytime';
 
 export interface DraftFigures {
   readonly keystrokes: number;
@@ -31,7 +31,6 @@ export interface DraftFigures {
   readonly tokensPerDecode: number;
 }
 
-const asked = (k: Keystroke) => !k.cached && k.promptTokens > 0;
 const stats = (m: LoadedModel) => (m.languageModel as unknown as { stats: BackendStats }).stats;
 
 export async function draftRows(on: LoadedModel, off: LoadedModel, replays: readonly Replay[]): Promise<DraftFigures> {

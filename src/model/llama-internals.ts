@@ -89,15 +89,18 @@ export function createDriver(
   const canScore = prefer.scoring === 'direct' && typeof probe._decodeTokens === 'function' && internals._ctx !== undefined
     && typeof internals._ctx.sampleToken === 'function' && AddonSampler !== undefined && internals._model?._model !== undefined;
   const pool = canScore ? new SamplerPool(() => new AddonSampler!(internals._model!._model)) : undefined;
+  const decodeEach: SequenceDriver['decodeEach'] = (seq, tokens, topN, from, more) => (pool
+    ? decodeEachDirect(seq, internals._ctx!, pool, tokens, topN, from, more, vocabSize)
+    : decodeEachPublic(seq, tokens, topN, from, more, vocabSize));
   return {
     scoring: pool ? 'direct' : 'public',
     copying: canCopy ? 'native' : 'replay',
-    decode: (seq, tokens, topN) => (pool
-      ? decodeDirect(seq, internals._ctx!, pool, tokens, topN, vocabSize)
-      : decodePublic(seq, tokens, topN, vocabSize)),
-    decodeEach: (seq, tokens, topN, from, more) => (pool
-      ? decodeEachDirect(seq, internals._ctx!, pool, tokens, topN, from, more, vocabSize)
-      : decodeEachPublic(seq, tokens, topN, from, more, vocabSize)),
+    decode: async (seq, tokens, topN) => {
+      // One decode that reads the last position only (none for topN ≤ 0).
+      const { read } = await decodeEach(seq, tokens, Math.max(1, topN), topN > 0 ? tokens.length - 1 : tokens.length, () => false);
+      return read[0];
+    },
+    decodeEach,
     copy: (target, source) => copyState(target, source, canCopy),
     dispose: () => pool?.dispose(),
   };
@@ -200,19 +203,6 @@ async function scoreAt(ctx: AddonContext, pool: SamplerPool, index: number, topN
   return scoresFromTop(flat, flat[1] ?? NaN, sumExp ?? NaN);
 }
 
-async function decodeDirect(
-  seq: LlamaContextSequence, ctx: AddonContext, pool: SamplerPool, tokens: readonly number[], topN: number, vocabSize: number,
-): Promise<NextTokenScores | undefined> {
-  const internals = seq as unknown as SequenceInternals;
-  const last = tokens.length - 1;
-  const flags = tokens.map((_, i) => topN > 0 && i === last);
-  // A rejected mapper would leave node-llama-cpp's decode promise pending forever: pass errors as values.
-  const mapper = (index: number): Promise<unknown> => scoreAt(ctx, pool, index, topN, vocabSize).catch((err: unknown) => ({ error: err }));
-  const out = await internals._decodeTokens!([...tokens], flags, 5, internals._tokenMeter, noContextShift, mapper);
-  if (topN <= 0) return undefined;
-  return unwrap(out[last]);
-}
-
 async function decodeEachDirect(
   seq: LlamaContextSequence, ctx: AddonContext, pool: SamplerPool, tokens: readonly number[], topN: number, from: number,
   more: (scores: NextTokenScores) => boolean, vocabSize: number,
@@ -241,7 +231,7 @@ async function decodeEachDirect(
   };
   await internals._decodeTokens!([...tokens], tokens.map((_, i) => i >= from), 5, internals._tokenMeter, noContextShift, mapper);
   if (failure !== undefined) throw translate(failure.error);
-  if (read.length === 0) throw new ModelError('llama.cpp returned no logits for the drafted tokens');
+  if (read.length === 0 && from < tokens.length) throw new ModelError('llama.cpp returned no logits for the last token');
   return { read, decodeMs };
 }
 
@@ -280,26 +270,6 @@ function publicScores(next: { logits?: Iterable<[Token, number]>; totalLogitWeig
   for (const [id, logit] of next.logits) flat.push(id, logit);
   if (topN >= vocabSize) return scoresFromFull(flat, vocabSize);
   return scoresFromTop(flat, flat[1] ?? NaN, next.totalLogitWeight ?? NaN);
-}
-
-async function decodePublic(seq: LlamaContextSequence, tokens: readonly number[], topN: number, vocabSize: number): Promise<NextTokenScores | undefined> {
-  const last = tokens.length - 1;
-  const generateNext = publicRead(topN, vocabSize);
-  const input = tokens.map((t, i): ControlledEvaluateInputItem => (topN > 0 && i === last ? [t as Token, { generateNext }] : t as Token));
-  let out;
-  try {
-    out = await seq.controlledEvaluate(input, { contextShift: noContextShift });
-  } catch (err) {
-    throw translate(err);
-  }
-  if (topN <= 0) return undefined;
-  return publicScores(out[last]?.next, topN, vocabSize);
-}
-
-function unwrap(value: unknown): NextTokenScores {
-  if (value !== null && typeof value === 'object' && 'error' in value) throw translate((value as { error: unknown }).error);
-  if (value === undefined) throw new ModelError('llama.cpp returned no logits for the last token');
-  return value as NextTokenScores;
 }
 
 function translate(err: unknown): unknown {

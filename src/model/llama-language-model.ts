@@ -159,12 +159,9 @@ export class LlamaLanguageModel implements LanguageModel {
     // Queued like a fork; a failure is recorded on the slot, where the branch's next evaluate() reports it.
     this.table.exclusive([slot], async () => {
       if (slot.tokens.length + slot.owed.length <= length) return;
-      if (slot.tokens.length <= length) {
-        this.table.truncated(slot, length, slot.scores);
-        return;
-      }
       try {
-        await this.cut(slot, length, undefined);
+        // Only owed tokens dropped: the KV cache and its scores stay.
+        await this.cut(slot, length, slot.tokens.length <= length ? slot.scores : undefined);
       } catch (err) {
         slot.error = err;
         this.resync(slot);
@@ -196,16 +193,7 @@ export class LlamaLanguageModel implements LanguageModel {
       decodeEach: (tokens, topN, from, more) => this.table.exclusive([slot], async () => {
         if (slot.error !== undefined) throw slot.error;
         this.ensureOpen();
-        slot.scores = undefined;
-        try {
-          const decoded = await this.driver.decodeEach(slot.seq, tokens, Math.max(1, topN), from, more);
-          slot.tokens.push(...tokens);
-          this.counts.tokensEvaluated += tokens.length;
-          return decoded;
-        } catch (err) {
-          this.resync(slot);
-          throw err;
-        }
+        return this.append(slot, tokens, () => this.driver.decodeEach(slot.seq, tokens, Math.max(1, topN), from, more));
       }),
       cut: (length) => this.table.exclusive([slot], () => this.cut(slot, length, undefined)),
       owe: (tokens) => slot.owed.push(...tokens),
@@ -292,13 +280,19 @@ export class LlamaLanguageModel implements LanguageModel {
   }
 
   private async decodeInto(slot: Slot, tokens: number[], topN: number): Promise<NextTokenScores> {
+    const scores = await this.append(slot, tokens, () => this.driver.decode(slot.seq, tokens, Math.max(1, topN)));
+    slot.scores = scores;
+    return scores!;
+  }
+
+  /** Runs a decode of `tokens` onto the slot and records them; after a failure, node-llama-cpp's record is trusted. */
+  private async append<T>(slot: Slot, tokens: readonly number[], decode: () => Promise<T>): Promise<T> {
     slot.scores = undefined;
     try {
-      const scores = await this.driver.decode(slot.seq, tokens, Math.max(1, topN));
+      const out = await decode();
       slot.tokens.push(...tokens);
-      slot.scores = scores;
       this.counts.tokensEvaluated += tokens.length;
-      return scores!;
+      return out;
     } catch (err) {
       this.resync(slot);
       throw err;
