@@ -75,6 +75,13 @@ export interface GenerateRequest {
 export interface GeneratedToken {
   readonly token: number;
   readonly scores: NextTokenScores;
+  /**
+   * The model work behind `scores`, where the backend knows it (llama.cpp's drafted greedy): on the
+   * first token a decode gives, that decode and every token it took, refused drafts included; on
+   * the tokens the same decode gives after it, none. Absent: one call per stream, one token per
+   * token (a server's generation).
+   */
+  readonly cost?: { readonly calls: number; readonly tokens: number };
 }
 
 /** Why a backend's own generation ended without the caller stopping it. */

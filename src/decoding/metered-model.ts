@@ -78,16 +78,18 @@ export class MeteredModel {
   private async *counted(stream: AsyncGenerator<GeneratedToken, GenerationEnd>, appended: number): AsyncGenerator<GeneratedToken, GenerationEnd> {
     // Counted when read, not when made: a stream dropped unread costs nothing.
     this.beforeCall?.();
-    this.stats.modelCalls++;
-    this.stats.tokensEvaluated += appended;
     let first = true;
     try {
       for (;;) {
         const next = await stream.next();
         throwIfAborted(this.signal);
-        if (next.done) return next.value;
-        // Each token after the first was evaluated to give the next one's scores.
-        if (!first) this.stats.tokensEvaluated++;
+        if (next.done) {
+          if (first) this.charge({ calls: 1, tokens: appended });
+          return next.value;
+        }
+        // A backend that says what each token cost is taken at its word; else the stream is one
+        // call, and each token after the first was evaluated to give the next one's scores.
+        this.charge(next.value.cost ?? { calls: first ? 1 : 0, tokens: first ? appended : 1 });
         first = false;
         yield next.value;
       }
@@ -95,6 +97,11 @@ export class MeteredModel {
       // Leaving early (a stop rule, the budget, an error) stops the backend's generation.
       await stream.return('length');
     }
+  }
+
+  private charge(cost: { readonly calls: number; readonly tokens: number }): void {
+    this.stats.modelCalls += cost.calls;
+    this.stats.tokensEvaluated += cost.tokens;
   }
 
   /** True once the request's time budget is spent. */

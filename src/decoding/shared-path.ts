@@ -79,7 +79,7 @@ export class PathMemo {
                 const path = pathOf(request.branch);
                 memo.set(keyOf(path), next.value.scores);
                 paths.set(request.branch.id, [...path, next.value.token]);
-                yield { token: next.value.token, scores: slice(next.value.scores, request.topN) };
+                yield { ...next.value, scores: slice(next.value.scores, request.topN) };
               }
             } finally {
               // A first pass that stops early (the stop rules, the deadline) must end the backend's

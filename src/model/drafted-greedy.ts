@@ -41,6 +41,7 @@ export interface DraftOptions {
   readonly policy: DraftPolicy;
 }
 
+const NO_COST = { calls: 0, tokens: 0 } as const;
 const pick = (scores: NextTokenScores, topN: number): number => Distribution.fromScores(scores, topN).ids[0]!;
 
 /**
@@ -80,7 +81,7 @@ export async function* draftedGreedy(
         const token = i < accepted ? draft[i]! : next;
         held++;
         produced++;
-        yield { token, scores: read[i]! };
+        yield { token, scores: read[i]!, cost: i === 0 ? { calls: 1, tokens: batch.length } : NO_COST };
         if (target.isEndOfGeneration(token)) return 'end-of-generation';
         if (produced >= request.maxTokens) return 'length';
       }

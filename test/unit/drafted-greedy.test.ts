@@ -7,6 +7,8 @@ import * as assert from 'node:assert/strict';
 import type { GeneratedToken, NextTokenScores } from '../../src/decoding/language-model';
 import { DraftPolicy } from '../../src/decoding/draft-policy';
 import { draftedGreedy, type DraftTarget } from '../../src/model/drafted-greedy';
+import { MeteredModel } from '../../src/decoding/metered-model';
+import type { GenerateRequest, LanguageModel } from '../../src/decoding/language-model';
 
 const EOG = 99;
 
@@ -24,6 +26,7 @@ class TableTarget implements DraftTarget {
   owed: number[] = [];
   reads = 0;
   decodes = 0;
+  decoded = 0;
   constructor(prompt: readonly number[], private readonly pickAfter = nextAfter, private readonly contextSize = 1000) {
     this.kv = [...prompt];
   }
@@ -36,6 +39,7 @@ class TableTarget implements DraftTarget {
   }
   async decodeEach(tokens: readonly number[], _topN: number, from: number, more: (s: NextTokenScores) => boolean) {
     this.decodes++;
+    this.decoded += tokens.length;
     const start = this.kv.length;
     this.kv.push(...tokens);
     const read: NextTokenScores[] = [];
@@ -102,6 +106,38 @@ describe('greedy generation with prompt-lookup drafts', () => {
     // refuses a draft, and the decodes after it draft nothing until "7 1" and "1 2" recur.
     assert.equal(target.decodes, 12);
     assert.ok(target.decodes < out.length);
+  });
+
+  it('says what each token cost: a call on the first token of each decode, with every token it took', async () => {
+    const target = new TableTarget(PROMPT);
+    let calls = 0;
+    let tokens = 0;
+    for await (const t of draftedGreedy(target, { branch: { id: 1 }, tokens: [3], topN: 1, maxTokens: 40 }, drafts(8))) {
+      calls += t.cost!.calls;
+      tokens += t.cost!.tokens;
+    }
+    assert.equal(calls, 12);
+    assert.equal(calls, target.decodes);
+    // Refused drafts were decoded too: more tokens than the 1 + 39 a step-by-step loop evaluates.
+    assert.equal(tokens, target.decoded);
+    assert.ok(tokens > 40);
+  });
+
+  it('a metered model counts the decodes of a drafted generation, and one call for a stream that says nothing', async () => {
+    const request: GenerateRequest = { branch: { id: 1 }, tokens: [3], topN: 1, maxTokens: 40 };
+    const target = new TableTarget(PROMPT);
+    const drafted = new MeteredModel({ generate: () => draftedGreedy(target, request, drafts(8)) } as unknown as LanguageModel);
+    assert.equal((await take(drafted.generate(request)!, Infinity)).length, 40);
+    assert.deepEqual([drafted.stats.modelCalls, drafted.stats.tokensEvaluated], [12, target.decoded]);
+
+    async function* plain(): AsyncGenerator<GeneratedToken, 'length'> {
+      for (const token of [5, 6, 7]) yield { token, scores: scores(token) };
+      return 'length';
+    }
+    const server = new MeteredModel({ generate: () => plain() } as unknown as LanguageModel);
+    await take(server.generate({ ...request, tokens: [3, 4] })!, Infinity);
+    // The 2 appended tokens, then the first two tokens yielded, each evaluated for the next one's scores.
+    assert.deepEqual([server.stats.modelCalls, server.stats.tokensEvaluated], [1, 4]);
   });
 
   it('without drafts (maxDraft 0) decodes once per token', async () => {
