@@ -65,7 +65,10 @@ export interface Keystroke {
   readonly refined: boolean;
   /** The strategy stopped at the time budget (a candidate cut there, or its search as long as the budget): its result depends on the machine's speed. */
   readonly budgetCut: boolean;
-  /** The strategy's own decoding time (0 when no model call). */
+  /**
+   * Decoding time (0 when no model call): the strategy's, plus greedy's first pass where the
+   * completion was anytime, since that pass spends the same keystroke's time and budget.
+   */
   readonly decodeMs: number;
   /** Served from the controller's cache without a model call. */
   readonly cached: boolean;
@@ -92,10 +95,19 @@ export interface TypingReport {
 /** Records the foreground completion each keystroke caused. */
 class RecordingEngine implements CompletionEngine {
   last?: CompletionResult;
+  /** The first pass's decoding time of the last foreground completion (0 without one). */
+  lastFirstPassMs = 0;
   constructor(private readonly inner: CompletionEngine) {}
   async complete(request: EngineRequest, signal: AbortSignal, onFirst?: (r: CompletionResult) => void): Promise<CompletionResult> {
-    const result = await this.inner.complete(request, signal, onFirst);
-    if (!request.background) this.last = result;
+    let firstPassMs = 0;
+    const result = await this.inner.complete(request, signal, onFirst && ((first) => {
+      firstPassMs = first.stats.ms;
+      onFirst(first);
+    }));
+    if (!request.background) {
+      this.last = result;
+      this.lastFirstPassMs = firstPassMs;
+    }
     return result;
   }
   warm(request: EngineRequest, signal: AbortSignal): Promise<void> {
@@ -186,7 +198,7 @@ export async function replayTyping(model: CompletionBackend, o: TypingOptions): 
           refined: refinement?.replaced ?? false,
           // A search stopped by time need not end a candidate there (MCTS commits fewer simulations): the keystroke's time says so too.
           budgetCut: r !== undefined && (r.candidates.some((c) => c.finish === 'budget') || ms >= 0.95 * settings.timeBudgetMs),
-          decodeMs: r?.stats.ms ?? 0,
+          decodeMs: r === undefined ? 0 : r.stats.ms + engine.lastFirstPassMs,
           cached: r === undefined && suggestions !== undefined,
           suggestion: shown?.[0]?.text ?? null,
           ...(error === undefined ? {} : { error }),
