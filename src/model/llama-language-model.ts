@@ -15,10 +15,9 @@ import { draftedGreedy, type DraftTarget } from './drafted-greedy';
 import { ContextOverflowError, InvalidBranchError, InvalidTokenError, ModelDisposedError, ModelError } from './errors';
 import { emptyBackendStats, type BackendStats } from './backend-stats';
 import type { BatchCounters } from './batching';
-import { findHeadDrop } from './kv-shift';
 import type { SequenceDriver } from './llama-internals';
-import { scoresDepth, sliceScores } from './scores';
-import { commonPrefixLength } from '../decoding/common-prefix';
+import { sliceScores } from './scores';
+import { SlotKv } from './slot-kv';
 import { SlotTable, type Slot } from './slots';
 
 
@@ -29,9 +28,6 @@ interface Job {
   readonly topN: number;
   readonly cached?: NextTokenScores;
 }
-
-/** Prompt tokens per llama_decode for background work. */
-const BACKGROUND_PROMPT_CHUNK = 32;
 
 class LlamaBranch implements Branch {
   constructor(readonly id: number, readonly owner: LlamaLanguageModel) {}
@@ -59,6 +55,7 @@ export class LlamaLanguageModel implements LanguageModel {
   private closed = false;
   /** What drafts cost and earn on this model and machine, learnt across completions. */
   private readonly draftPolicy = new DraftPolicy();
+  private readonly kv: SlotKv;
 
   constructor(
     private readonly model: LlamaModel,
@@ -71,6 +68,7 @@ export class LlamaLanguageModel implements LanguageModel {
     this.vocabSize = options.vocabSize;
     this.contextSize = options.contextSize;
     this.maxBranches = table.slots.length;
+    this.kv = new SlotKv(driver, table, this.counts, options);
   }
 
   /** Branches handed out and not yet released. */
@@ -125,8 +123,8 @@ export class LlamaLanguageModel implements LanguageModel {
     const { slot, copyFrom } = this.table.claimForPrompt(tokens, branch, options);
     this.slotOfBranch.set(branch, slot);
     try {
-      if (copyFrom !== undefined) await this.table.exclusive([copyFrom, slot], () => this.copyInto(slot, copyFrom));
-      const done = await this.table.exclusive([slot], () => this.extendTo(slot, tokens, topN, signal, options));
+      if (copyFrom !== undefined) await this.table.exclusive([copyFrom, slot], () => this.kv.copyInto(slot, copyFrom));
+      const done = await this.table.exclusive([slot], () => this.kv.extendTo(slot, tokens, topN, signal, options));
       return { branch, tokens: [...tokens], next: sliceScores(done.scores, topN), evaluated: done.evaluated, shifted: done.shifted };
     } catch (err) {
       this.release(branch);
@@ -142,7 +140,7 @@ export class LlamaLanguageModel implements LanguageModel {
     this.slotOfBranch.set(child, target);
     this.counts.forks++;
     // copyInto records a failure on the target, where the child's next evaluate() reports it.
-    this.table.exclusive([source, target], () => this.copyInto(target, source)).catch(() => undefined);
+    this.table.exclusive([source, target], () => this.kv.copyInto(target, source)).catch(() => undefined);
     return child;
   }
 
@@ -161,10 +159,10 @@ export class LlamaLanguageModel implements LanguageModel {
       if (slot.tokens.length + slot.owed.length <= length) return;
       try {
         // Only owed tokens dropped: the KV cache and its scores stay.
-        await this.cut(slot, length, slot.tokens.length <= length ? slot.scores : undefined);
+        await this.kv.cut(slot, length, slot.tokens.length <= length ? slot.scores : undefined);
       } catch (err) {
         slot.error = err;
-        this.resync(slot);
+        this.kv.resync(slot);
       }
     }).catch(() => undefined);
     return true;
@@ -193,9 +191,9 @@ export class LlamaLanguageModel implements LanguageModel {
       decodeEach: (tokens, topN, from, more) => this.table.exclusive([slot], async () => {
         if (slot.error !== undefined) throw slot.error;
         this.ensureOpen();
-        return this.append(slot, tokens, () => this.driver.decodeEach(slot.seq, tokens, Math.max(1, topN), from, more));
+        return this.kv.append(slot, tokens, () => this.driver.decodeEach(slot.seq, tokens, Math.max(1, topN), from, more));
       }),
-      cut: (length) => this.table.exclusive([slot], () => this.cut(slot, length, undefined)),
+      cut: (length) => this.table.exclusive([slot], () => this.kv.cut(slot, length, undefined)),
       owe: (tokens) => slot.owed.push(...tokens),
       takeOwed: () => slot.owed.splice(0),
       isEndOfGeneration: (token) => this.isEndOfGeneration(token),
@@ -229,12 +227,12 @@ export class LlamaLanguageModel implements LanguageModel {
       const issued = new Array<Promise<NextTokenScores>>(jobs.length);
       for (const i of [...jobs.keys()].sort((a, b) => jobs[a]!.slot.index - jobs[b]!.slot.index)) {
         const job = jobs[i]!;
-        issued[i] = job.tokens.length === 0 ? Promise.resolve(job.cached!) : this.decodeInto(job.slot, job.tokens, job.topN);
+        issued[i] = job.tokens.length === 0 ? Promise.resolve(job.cached!) : this.kv.decodeInto(job.slot, job.tokens, job.topN);
       }
       const settled = await Promise.allSettled(issued);
       if (signal?.aborted) {
         // A cancelled step leaves every branch as it was, so callers need not guess what it appended.
-        await Promise.all(slots.map((s, i) => this.cut(s, before[i]!.length, before[i]!.scores)));
+        await Promise.all(slots.map((s, i) => this.kv.cut(s, before[i]!.length, before[i]!.scores)));
         slots.forEach((s, i) => (s.owed = before[i]!.owed));
         throw new AbortError();
       }
@@ -243,11 +241,6 @@ export class LlamaLanguageModel implements LanguageModel {
     const failure = results.find((r) => r.status === 'rejected');
     if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
     return results.map((r, i) => sliceScores((r as PromiseFulfilledResult<NextTokenScores>).value, requests[i]!.topN));
-  }
-
-  private async cut(slot: Slot, length: number, scores: NextTokenScores | undefined): Promise<void> {
-    if (slot.tokens.length > length) await slot.seq.eraseContextTokenRanges([{ start: length, end: slot.tokens.length }]);
-    this.table.truncated(slot, length, scores);
   }
 
   /** Waits for pending work, then frees the native samplers. The LlamaModel's owner frees the rest. */
@@ -268,7 +261,7 @@ export class LlamaLanguageModel implements LanguageModel {
   private plan(slot: Slot, r: EvaluateRequest): Job | Promise<Job> {
     // A generation's last pick is not in the KV cache yet: it goes first.
     if (slot.owed.length > 0 || r.tokens.length > 0) return { slot, tokens: [...slot.owed.splice(0), ...r.tokens], topN: r.topN };
-    if (slot.scores !== undefined && this.depth(slot.scores) >= r.topN) return { slot, tokens: [], topN: r.topN, cached: slot.scores };
+    if (slot.scores !== undefined && this.kv.depth(slot.scores) >= r.topN) return { slot, tokens: [], topN: r.topN, cached: slot.scores };
     // Scores were not kept (or not deep enough): evaluate the last token again.
     if (slot.tokens.length === 0) throw new ModelError('An empty branch has no next-token scores');
     const last = slot.tokens.length - 1;
@@ -277,113 +270,6 @@ export class LlamaLanguageModel implements LanguageModel {
       this.table.truncated(slot, last);
       return { slot, tokens, topN: r.topN };
     });
-  }
-
-  private async decodeInto(slot: Slot, tokens: number[], topN: number): Promise<NextTokenScores> {
-    const scores = await this.append(slot, tokens, () => this.driver.decode(slot.seq, tokens, Math.max(1, topN)));
-    slot.scores = scores;
-    return scores!;
-  }
-
-  /** Runs a decode of `tokens` onto the slot and records them; after a failure, node-llama-cpp's record is trusted. */
-  private async append<T>(slot: Slot, tokens: readonly number[], decode: () => Promise<T>): Promise<T> {
-    slot.scores = undefined;
-    try {
-      const out = await decode();
-      slot.tokens.push(...tokens);
-      this.counts.tokensEvaluated += tokens.length;
-      return out;
-    } catch (err) {
-      this.resync(slot);
-      throw err;
-    }
-  }
-
-  /**
-   * Brings the slot to `tokens` evaluating only what it does not already hold: its shared prefix,
-   * and, unless `exact`, a later stretch that a KV shift can move next to it.
-   */
-  private async extendTo(
-    slot: Slot, tokens: readonly number[], topN: number, signal: AbortSignal | undefined, options: StartOptions,
-  ): Promise<{ scores: NextTokenScores; evaluated: number; shifted: number }> {
-    const exact = options.exact === true;
-    // The slot becomes `tokens` and nothing else: what a copied-from generation owed is not the prompt's.
-    slot.owed = [];
-    // A keystroke cancels background work, and waits for its llama_decode call in flight: keep those short.
-    const chunk = options.background ? Math.min(this.options.promptChunk, BACKGROUND_PROMPT_CHUNK) : this.options.promptChunk;
-    let keep = this.table.reusable(slot, tokens, exact);
-    if (keep === tokens.length && slot.tokens.length === keep && slot.scores !== undefined && this.depth(slot.scores) >= topN) {
-      this.counts.promptTokensReused += keep;
-      return { scores: slot.scores, evaluated: 0, shifted: 0 };
-    }
-    let shifted = 0;
-    try {
-      const drop = exact || !this.table.kvShift ? undefined : findHeadDrop(slot.tokens, tokens, keep);
-      if (drop !== undefined) {
-        await slot.seq.eraseContextTokenRanges([{ start: keep, end: drop.end }]);
-        slot.tokens.splice(keep, drop.end - keep);
-        slot.scores = undefined;
-        slot.approximateFrom = Math.min(slot.approximateFrom ?? keep, keep);
-        const kept = commonPrefixLength(slot.tokens, tokens);
-        shifted = kept - keep;
-        keep = kept;
-        this.counts.shifts++;
-        this.counts.promptTokensShifted += shifted;
-      }
-      if (keep === tokens.length) keep--;
-      if (keep < slot.tokens.length) {
-        await slot.seq.eraseContextTokenRanges([{ start: keep, end: slot.tokens.length }]);
-        this.table.truncated(slot, keep);
-      }
-      this.counts.promptTokensReused += keep;
-      let scores: NextTokenScores | undefined;
-      for (let at = keep; at < tokens.length; at += chunk) {
-        throwIfAborted(signal);
-        const part = tokens.slice(at, at + chunk);
-        const last = at + part.length === tokens.length;
-        scores = await this.driver.decode(slot.seq, part, last ? Math.max(1, topN) : 0);
-        slot.tokens.push(...part);
-        this.counts.tokensEvaluated += part.length;
-      }
-      slot.scores = scores;
-      return { scores: scores!, evaluated: tokens.length - keep, shifted };
-    } catch (err) {
-      this.resync(slot);
-      throw err;
-    }
-  }
-
-  private async copyInto(target: Slot, source: Slot): Promise<void> {
-    if (source.error !== undefined) throw source.error;
-    try {
-      const replayed = await this.driver.copy(target.seq, source.seq);
-      this.counts.forkReplayedTokens += replayed;
-      this.counts.tokensEvaluated += replayed;
-      target.tokens = source.tokens.slice();
-      target.owed = source.owed.slice();
-      target.scores = source.scores;
-      target.approximateFrom = source.approximateFrom;
-    } catch (err) {
-      // Set before anything queued behind this copy can run: the target's state is unknown.
-      target.error = err;
-      this.resync(target);
-      throw err;
-    }
-  }
-
-  /** After a failure, trust node-llama-cpp's record of what the sequence holds. */
-  private resync(slot: Slot): void {
-    try {
-      slot.tokens = slot.seq.contextTokens.map(Number);
-    } catch {
-      slot.tokens = [];
-    }
-    this.table.truncated(slot, slot.tokens.length);
-  }
-
-  private depth(scores: NextTokenScores): number {
-    const d = scoresDepth(scores);
-    return d >= this.vocabSize ? Infinity : d;
   }
 
   private slotOf(branch: Branch): Slot {
