@@ -4,6 +4,7 @@
  * rows for tools/train/train.py.
  *
  *   npx tsx tools/train/prepare.ts [--out .cache/train] [--seed N] [--train-bytes 14000000] [--per-package-bytes 400000]
+ *                                  [--context 256] [--repo-rate 0]
  *
  * Output directory:
  *   tokenizer.json            token texts, merges, special ids
@@ -18,7 +19,8 @@
  * line-aligned chunks; each chunk becomes one prefix-suffix-middle example
  *   <|fim_prefix|> pre <|fim_suffix|> suf <|fim_middle|> mid <|endoftext|>
  * split at random points (see fimSplit), and whole examples are packed into
- * rows (first fit), the rest of a row padded and masked.
+ * rows (first fit), the rest of a row padded and masked. With --repo-rate, that share of
+ * FIM examples starts with other files of the package in the repository format (repo-rows.ts).
  */
 import { createRng } from '../../src/decoding/rng';
 import { BUILTIN_SPECIALS } from '../model/build-builtin';
@@ -28,8 +30,10 @@ import { BpeTokenizer, trainBpe } from '../model/bpe';
 import { PRE_TOKENIZER, preTokenize } from '../model/pretokenize';
 import { type CorpusFile, HELDOUT_PACKAGES, loadTrainingCorpus } from './corpus';
 import { fetchRegistryPackages } from './registry';
+import { RepoRows } from './repo-rows';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** Tokens per training row (the model's context); --context changes it. */
 export const CONTEXT = 256;
 export const ROW = CONTEXT + 1;
 export const PAD = 0xffff;
@@ -122,13 +126,17 @@ export function fimSplit(text: string, rand: () => number): [number, number] {
     return [i, j];
 }
 
-/** One PSM example from a chunk, split at random points (fimSplit), at most ROW tokens. */
-export function fimExample(tok: BpeTokenizer, sp: Specials, text: string, rand: () => number): FimExample {
+/**
+ * One PSM example from a chunk, split at random points (fimSplit), at most `row` tokens. `head`
+ * (other files in the repository format, tools/train/repo-rows.ts) goes before the prefix marker,
+ * where the editor's prompt puts them.
+ */
+export function fimExample(tok: BpeTokenizer, sp: Specials, text: string, rand: () => number, row = ROW, head: readonly number[] = []): FimExample {
     const [i, j] = fimSplit(text, rand);
     let pre = tok.encode(text.slice(0, i));
     let suf = tok.encode(text.slice(j));
     let mid = tok.encode(text.slice(i, j));
-    const room = ROW - 4;
+    const room = row - 4 - head.length;
     if (mid.length > room - 16) mid = mid.slice(0, room - 16);
     let over = pre.length + suf.length + mid.length - room;
     if (over > 0) {
@@ -138,35 +146,35 @@ export function fimExample(tok: BpeTokenizer, sp: Specials, text: string, rand: 
         over -= cutPre;
         if (over > 0) suf = suf.slice(0, Math.max(0, suf.length - over));
     }
-    const tokens = [sp.fimPre, ...pre, sp.fimSuf, ...suf, sp.fimMid, ...mid, sp.eos];
-    if (tokens.length > ROW) throw new Error('FIM example too long');
-    return { tokens, middleStart: pre.length + suf.length + 3 };
+    const tokens = [...head, sp.fimPre, ...pre, sp.fimSuf, ...suf, sp.fimMid, ...mid, sp.eos];
+    if (tokens.length > row) throw new Error('FIM example too long');
+    return { tokens, middleStart: head.length + pre.length + suf.length + 3 };
 }
 
-/** Plain rows: documents joined by EOS, windows of ROW tokens at stride CONTEXT. */
-function plainRows(docs: number[][], eos: number): Uint16Array[] {
+/** Plain rows: documents joined by EOS, windows of `row` tokens at stride `row - 1`. */
+function plainRows(docs: number[][], eos: number, row: number): Uint16Array[] {
     const stream: number[] = [];
     for (const d of docs) {
         for (const t of d) stream.push(t);
         stream.push(eos);
     }
     const rows: Uint16Array[] = [];
-    for (let s = 0; s + ROW <= stream.length; s += CONTEXT) rows.push(Uint16Array.from(stream.slice(s, s + ROW)));
+    for (let s = 0; s + row <= stream.length; s += row - 1) rows.push(Uint16Array.from(stream.slice(s, s + row)));
     return rows;
 }
 
 /** First-fit packing of whole examples into rows; returns rows and per-token middle masks. */
-function packFim(examples: FimExample[]): { rows: Uint16Array[]; masks: Uint8Array[] } {
+function packFim(examples: FimExample[], row: number): { rows: Uint16Array[]; masks: Uint8Array[] } {
     const rows: Uint16Array[] = [];
     const masks: Uint8Array[] = [];
     const used: number[] = [];
     for (const ex of examples) {
         // First fit among the most recent rows (older ones are practically full).
         let r = -1;
-        for (let k = Math.max(0, used.length - 32); k < used.length && r < 0; k++) if (used[k] + ex.tokens.length <= ROW) r = k;
+        for (let k = Math.max(0, used.length - 32); k < used.length && r < 0; k++) if (used[k] + ex.tokens.length <= row) r = k;
         if (r < 0) {
-            rows.push(new Uint16Array(ROW).fill(PAD));
-            masks.push(new Uint8Array(ROW));
+            rows.push(new Uint16Array(row).fill(PAD));
+            masks.push(new Uint8Array(row));
             used.push(0);
             r = rows.length - 1;
         }
@@ -179,11 +187,12 @@ function packFim(examples: FimExample[]): { rows: Uint16Array[]; masks: Uint8Arr
 }
 
 function writeRows(path: string, rows: ArrayLike<number>[], bytesPer: 1 | 2): void {
-    const buf = Buffer.alloc(rows.length * ROW * bytesPer);
+    const n = rows[0]?.length ?? 0;
+    const buf = Buffer.alloc(rows.length * n * bytesPer);
     rows.forEach((row, r) => {
-        for (let k = 0; k < ROW; k++) {
-            if (bytesPer === 2) buf.writeUInt16LE(row[k], (r * ROW + k) * 2);
-            else buf[r * ROW + k] = row[k];
+        for (let k = 0; k < n; k++) {
+            if (bytesPer === 2) buf.writeUInt16LE(row[k], (r * n + k) * 2);
+            else buf[r * n + k] = row[k];
         }
     });
     writeFileSync(path, buf);
@@ -203,6 +212,10 @@ export interface PrepareOptions {
     readonly registryPackageBytes: number;
     /** A tokenizer.json (from-gguf.ts) to keep, instead of learning merges: training continues a model. */
     readonly tokenizer?: string;
+    /** Tokens per row: the context the model is trained at. */
+    readonly context: number;
+    /** Share of FIM examples that get other files of their package in the repository format (repo-rows.ts). */
+    readonly repoRate: number;
 }
 
 export const DEFAULT_PREPARE: Omit<PrepareOptions, 'out'> = {
@@ -212,7 +225,9 @@ export const DEFAULT_PREPARE: Omit<PrepareOptions, 'out'> = {
     fimRate: 0.5,
     perPackageBytes: 400_000,
     registry: false,
-    registryPackageBytes: 1_000_000
+    registryPackageBytes: 1_000_000,
+    context: CONTEXT,
+    repoRate: 0
 };
 
 /** A tokenizer from its token texts and "left right" merges, checked to give the same ids. */
@@ -288,6 +303,15 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
     const tBpe = Date.now();
 
     // Rows
+    const row = o.context + 1;
+    const repo = o.repoRate > 0 ? new RepoRows(selected, corpus.packages.map((p) => p.dir), tok, { repoName: roles.fimRep, fileSep: roles.fimSep }) : null;
+    let repoExamples = 0;
+    const example = (f: CorpusFile, c: string, r: () => number): FimExample => {
+        // Without repository rows no extra draw is made: the same seed gives the same data as before.
+        const head = repo !== null && r() < o.repoRate ? repo.header(f, c, row, r) : [];
+        if (head.length > 0) repoExamples++;
+        return fimExample(tok, sp, c, r, row, head);
+    };
     const build = (docs: CorpusFile[], fimRate: number, r: () => number) => {
         const plain: number[][] = [];
         const fim: FimExample[] = [];
@@ -295,7 +319,7 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
         let tokenCount = 0;
         for (const f of docs) {
             textBytes += Buffer.byteLength(f.text);
-            if (r() < fimRate) for (const c of chunks(f.text, r)) fim.push(fimExample(tok, sp, c, r));
+            if (r() < fimRate) for (const c of chunks(f.text, r)) fim.push(example(f, c, r));
             else plain.push(tok.encode(f.text));
         }
         for (const d of plain) tokenCount += d.length + 1;
@@ -303,22 +327,22 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
         return { plain, fim, textBytes, tokenCount };
     };
     const train = build(selected, o.fimRate, rand);
-    const trainPlain = plainRows(train.plain, sp.eos);
-    const trainFim = packFim(train.fim);
+    const trainPlain = plainRows(train.plain, sp.eos, row);
+    const trainFim = packFim(train.fim, row);
     const trainRows = shuffle([...trainPlain, ...trainFim.rows], rand);
     writeRows(join(o.out, 'train.u16'), trainRows, 2);
 
     const valSet = build(val, o.fimRate, rand);
-    const valRows = [...plainRows(valSet.plain, sp.eos), ...packFim(valSet.fim).rows];
+    const valRows = [...plainRows(valSet.plain, sp.eos, row), ...packFim(valSet.fim, row).rows];
     writeRows(join(o.out, 'val.u16'), valRows, 2);
 
     const heldRand = rng(o.seed ^ 0x5eed);
     const heldDocs = corpus.heldout.map((f) => tok.encode(f.text));
-    const heldPlain = plainRows(heldDocs, sp.eos);
+    const heldPlain = plainRows(heldDocs, sp.eos, row);
     writeRows(join(o.out, 'heldout-plain.u16'), heldPlain, 2);
     const heldFimExamples: FimExample[] = [];
-    for (const f of corpus.heldout) for (const c of chunks(f.text, heldRand)) heldFimExamples.push(fimExample(tok, sp, c, heldRand));
-    const heldFim = packFim(heldFimExamples);
+    for (const f of corpus.heldout) for (const c of chunks(f.text, heldRand)) heldFimExamples.push(fimExample(tok, sp, c, heldRand, row));
+    const heldFim = packFim(heldFimExamples, row);
     writeRows(join(o.out, 'heldout-fim.u16'), heldFim.rows, 2);
     writeRows(join(o.out, 'heldout-fim.mask'), heldFim.masks, 1);
     const heldBytes = corpus.heldout.reduce((a, f) => a + Buffer.byteLength(f.text), 0);
@@ -334,7 +358,7 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
     const fimTokens = train.fim.reduce((a, e) => a + e.tokens.length, 0);
     const info = {
         seed: o.seed,
-        context: CONTEXT,
+        context: o.context,
         vocab: tokens.length,
         merges: tok.merges.length,
         roles,
@@ -355,6 +379,8 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
             bytesPerToken: train.textBytes / (train.tokenCount - train.plain.length - 4 * train.fim.length),
             fimExamples: train.fim.length,
             fimTokenShare: fimTokens / train.tokenCount,
+            repoRate: o.repoRate,
+            repoExamples,
             rows: trainRows.length,
             plainRows: trainPlain.length,
             fimRows: trainFim.rows.length,
@@ -414,7 +440,9 @@ if (require.main === module) {
         trainBytes: Number(arg(argv, '--train-bytes') ?? DEFAULT_PREPARE.trainBytes),
         perPackageBytes: Number(arg(argv, '--per-package-bytes') ?? DEFAULT_PREPARE.perPackageBytes),
         registry: argv.includes('--registry'),
-        tokenizer: arg(argv, '--tokenizer')
+        tokenizer: arg(argv, '--tokenizer'),
+        context: Number(arg(argv, '--context') ?? DEFAULT_PREPARE.context),
+        repoRate: Number(arg(argv, '--repo-rate') ?? DEFAULT_PREPARE.repoRate)
     });
     writeFileSync(join(REPO_ROOT, 'models', 'heldout.json'), `${JSON.stringify(heldoutManifest(info), null, 2)}\n`);
     const summary: Record<string, unknown> = { ...info };

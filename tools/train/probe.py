@@ -29,9 +29,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model as M  # noqa: E402
 
 
-def load_run(run_dir):
+def load_run(run_dir, context=None):
+    """A model from raw weights; `context` trains it on at another length (RoPE has no learnt positions)."""
     meta = json.load(open(os.path.join(run_dir, 'weights.json')))
-    cfg = M.Config(**meta['summary']['config'])
+    cfg = M.Config(**{**meta['summary']['config'], **({'context': context} if context else {})})
     m = M.Llama(cfg)
     flat = np.fromfile(os.path.join(run_dir, 'weights.f32'), dtype='<f4')
     by_name = {name: t for name, _, t in M.gguf_tensors(m)}

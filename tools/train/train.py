@@ -130,7 +130,7 @@ def main():
                  n_head_kv=args.n_head_kv, n_ff=args.n_ff, context=ctx)
     init_summary = None
     if args.init:
-        model = load_run(args.init).to(args.device)
+        model = load_run(args.init, context=ctx).to(args.device)
         model.train()
         if model.cfg.to_dict() != cfg.to_dict():
             raise SystemExit(f'--init {args.init}: its shape {model.cfg.to_dict()} is not this run\'s {cfg.to_dict()}')

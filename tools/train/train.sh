@@ -6,6 +6,8 @@
 #   TRAIN_STEPS (750), TRAIN_SEED (20250601), TRAIN_THREADS (1), TRAIN_BATCH (8 rows of 256),
 #   TRAIN_WARMUP (30), TRAIN_TRAIN_BYTES (14000000), TRAIN_EVAL_EVERY (0: validation loss only at the end),
 #   TRAIN_LR (0.002: the peak learning rate)
+#   TRAIN_CONTEXT (256: tokens per row, the model's context; a continued run may change it)
+#   TRAIN_REPO_RATE (0: share of FIM examples with other files of their package in the repository format)
 #   TRAIN_REGISTRY=1   also train on tools/train/registry-packages.json (fetched from the npm registry)
 #   TRAIN_INIT=FILE    continue from a trained GGUF (its weights and its tokenizer) instead of from scratch
 #   TRAIN_RESUME=1     continue an interrupted run from .cache/train/run/checkpoint.pt (same settings)
@@ -32,7 +34,7 @@ bash tools/train/setup.sh
 T1=$(now)
 
 echo "== data and tokenizer"
-PREP=(--out "$DATA" --seed "$SEED" --train-bytes "$TRAIN_BYTES")
+PREP=(--out "$DATA" --seed "$SEED" --train-bytes "$TRAIN_BYTES" --context "${TRAIN_CONTEXT:-256}" --repo-rate "${TRAIN_REPO_RATE:-0}")
 TRAIN_ARGS=()
 if [ "${TRAIN_REGISTRY:-0}" = 1 ]; then PREP+=(--registry); fi
 if [ -n "${TRAIN_INIT:-}" ]; then
