@@ -5,7 +5,7 @@ import { isStrategyName, STRATEGY_NAMES } from '../decoding/strategies';
 import type { StrategyName } from '../decoding/strategy';
 import type { SyntaxOracle } from '../decoding/value';
 import { stopContextAt } from '../decoding/stop-rules';
-import { repeatsSuffix, scorePosition, similarity, twoLines, type PositionScore } from '../eval/metrics';
+import { repeatsSuffix, scorePosition, similarity, twoLines } from '../eval/metrics';
 import { scoreQuality } from '../eval/rank-correlation';
 import { completeRequest } from '../engine/session';
 import type { Candidate } from '../decoding/strategy';
@@ -22,7 +22,8 @@ import { languageOf, typescriptOracle } from '../syntax/typescript-oracle';
 import { parseFlags } from './args';
 import { CliUsageError } from './errors';
 import { suggestionSignals } from '../decoding/gate/signals';
-import { gatingFigures, type GatingFigures, type GatingRecord } from '../eval/gating';
+import { gatingFigures, type GatingRecord } from '../eval/gating';
+import { figures, formatTable, type ArmResult, type Scored } from '../eval/report';
 import { contextSummary, prepareContexts, readContextMode, type PositionContext } from '../eval/context-modes';
 
 const FLAGS = {
@@ -38,62 +39,6 @@ interface Arm {
   readonly strategy: StrategyName;
   readonly syntax: boolean;
   readonly healing: boolean;
-}
-
-/** Quality of the suggestions shown (the editor's stop rules applied) over a set of positions. */
-export interface QualityFigures {
-  readonly positions: number;
-  readonly exactLine: number;
-  readonly exactNextLine: number;
-  readonly editSimilarity: number;
-  /** Share of positions (with a parser) whose file still parses; null without a parser. */
-  readonly parses: number | null;
-  /** Share of positions whose suggestion repeats the text after the cursor. */
-  readonly repeatsSuffix: number;
-}
-
-export interface ArmResult extends QualityFigures {
-  readonly strategy: string;
-  readonly healing: boolean;
-  /**
-   * The best candidate as generated, before the stop rules: the share that ran into the text after
-   * the cursor (the stop rules cut or dropped it for that), and its edit similarity.
-   */
-  readonly raw: { readonly repeatsSuffix: number; readonly editSimilarity: number };
-  /** Cursors at the end of a line before a line of closing brackets: how often the suggestion repeats it. */
-  readonly closers: { readonly positions: number; readonly repeatsSuffix: number; readonly raw: { readonly repeatsSuffix: number } };
-  /** The positions cut inside an identifier, and the others. */
-  readonly midIdentifier: QualityFigures;
-  readonly boundary: QualityFigures;
-  /** The positions whose true text uses a name declared in another file of the package and missing from the window, and the others. */
-  readonly crossFile: QualityFigures;
-  readonly sameFile: QualityFigures;
-  readonly medianMs: number;
-  /** Model calls per position (mean). */
-  readonly modelCalls: number;
-  /** Rank correlation between each score the strategy ranks by and its candidates' edit similarity to the truth. */
-  readonly scoreQuality: Readonly<Record<string, ReturnType<typeof scoreQuality>>>;
-  /** Should the suggestion be shown at all? Its signals against "first line exact" (and `similarity`: edit similarity ≥ 0.7). */
-  readonly gating: GatingFigures & { readonly similarity: GatingFigures };
-}
-
-interface Scored extends PositionScore {
-  readonly repeatsSuffix: boolean;
-  readonly midIdentifier: boolean;
-  readonly crossFile: boolean;
-}
-
-function figures(scores: readonly Scored[]): QualityFigures {
-  const share = (pred: (s: Scored) => boolean) => scores.filter(pred).length / Math.max(1, scores.length);
-  const parsed = scores.filter((s) => s.parses !== null);
-  return {
-    positions: scores.length,
-    exactLine: share((s) => s.exactLine),
-    exactNextLine: share((s) => s.exactNextLine),
-    editSimilarity: scores.reduce((a, s) => a + s.editSimilarity, 0) / Math.max(1, scores.length),
-    parses: parsed.length ? parsed.filter((s) => s.parses).length / parsed.length : null,
-    repeatsSuffix: share((s) => s.repeatsSuffix),
-  };
 }
 
 /** The best candidate as generated, before the stop rules (a dropped one included). */
@@ -316,21 +261,4 @@ async function targetBits(loaded: CompletionBackend, positions: readonly EvalPos
     each.push({ bits: -(await targetLogLikelihood(loaded.languageModel, prompt, target)) / Math.LN2, bytes: Buffer.byteLength(p.target, 'utf8') });
   }
   return { bits: each.reduce((n, e) => n + e.bits, 0), bytes: each.reduce((n, e) => n + e.bytes, 0), each };
-}
-
-function formatTable(model: string, files: number, positions: number, results: readonly ArmResult[]): string {
-  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
-  const rho = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
-  const rows = [['strategy', 'healing', 'exact line', 'exact next', 'edit sim', 'mid-word edit sim', 'parses', 'repeats', 'before }: repeats (raw)', 'ρ(score, sim)', 'median ms', 'calls', 'best signal AUROC', 'gate AUROC', 'gated useful (ungated)', 'useful kept']];
-  for (const r of results) {
-    rows.push([
-      r.strategy, r.healing ? 'on' : 'off', pct(r.exactLine), pct(r.exactNextLine), r.editSimilarity.toFixed(3), r.midIdentifier.editSimilarity.toFixed(3), pct(r.parses),
-      pct(r.repeatsSuffix), `${pct(r.closers.repeatsSuffix)} (${pct(r.closers.raw.repeatsSuffix)})`, rho(r.scoreQuality.score?.withinPosition ?? r.scoreQuality.score?.pooled), r.medianMs.toFixed(1), r.modelCalls.toFixed(1),
-      r.gating.bestSignal ? `${r.gating.bestSignal.name} ${r.gating.bestSignal.auroc.toFixed(2)}` : '-', rho(r.gating.predictor.auroc),
-      `${pct(r.gating.predictor.precision)} (${pct(r.gating.predictor.baselinePrecision)})`, pct(r.gating.predictor.recall),
-    ]);
-  }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
-  return [`model ${model} · ${positions} positions from ${files} files`, ...table].join('\n');
 }
