@@ -8,14 +8,14 @@
  *
  * Output directory:
  *   tokenizer.json            token texts, merges, special ids
- *   train.u16 / val.u16       rows of CONTEXT+1 uint16 tokens (65535 = padding, no loss)
+ *   train.u16 / val.u16       rows of context+1 uint16 tokens (65535 = padding, no loss)
  *   heldout-plain.u16         held-out packages, plain files
  *   heldout-fim.u16 (+ .mask) held-out packages as FIM examples; mask = 1 where the target is middle/EOS
  *   probe.json                fixed token ids whose log-probs the export stores as a test fixture
  *   data.json                 what was written, corpus statistics, packages and licences
  *
  * Rows: plain files are concatenated with <|endoftext|> between them and cut
- * into windows of CONTEXT+1 tokens at stride CONTEXT. FIM files are cut into
+ * into windows of context+1 tokens at stride context. FIM files are cut into
  * line-aligned chunks; each chunk becomes one prefix-suffix-middle example
  *   <|fim_prefix|> pre <|fim_suffix|> suf <|fim_middle|> mid <|endoftext|>
  * split at random points (see fimSplit), and whole examples are packed into
@@ -306,10 +306,12 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
     const row = o.context + 1;
     const repo = o.repoRate > 0 ? new RepoRows(selected, corpus.packages.map((p) => p.dir), tok, { repoName: roles.fimRep, fileSep: roles.fimSep }) : null;
     let repoExamples = 0;
+    let headTokens = 0;
     const example = (f: CorpusFile, c: string, r: () => number): FimExample => {
         // Without repository rows no extra draw is made: the same seed gives the same data as before.
         const head = repo !== null && r() < o.repoRate ? repo.header(f, c, row, r) : [];
         if (head.length > 0) repoExamples++;
+        headTokens += head.length;
         return fimExample(tok, sp, c, r, row, head);
     };
     const build = (docs: CorpusFile[], fimRate: number, r: () => number) => {
@@ -376,11 +378,13 @@ export function prepare(o: PrepareOptions): Record<string, unknown> {
             files: selected.length,
             bytes: train.textBytes,
             tokens: train.tokenCount,
-            bytesPerToken: train.textBytes / (train.tokenCount - train.plain.length - 4 * train.fim.length),
+            // Other files' tokens repeat text counted elsewhere: the rate is over the files' own text.
+            bytesPerToken: train.textBytes / (train.tokenCount - train.plain.length - 4 * train.fim.length - headTokens),
             fimExamples: train.fim.length,
             fimTokenShare: fimTokens / train.tokenCount,
             repoRate: o.repoRate,
             repoExamples,
+            repoHeaderTokens: headTokens,
             rows: trainRows.length,
             plainRows: trainPlain.length,
             fimRows: trainFim.rows.length,
