@@ -20,3 +20,12 @@ export function createRng(seed: number): Rng {
 export function deriveSeed(seed: number, stream: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(stream + 1, 0xc2b2ae35)) >>> 0;
 }
+
+/** Fisher-Yates in place with a seeded stream: the same order on every machine for a seed. */
+export function shuffle<T>(xs: T[], rand: Rng): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}

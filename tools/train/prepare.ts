@@ -22,7 +22,7 @@
  * rows (first fit), the rest of a row padded and masked. With --repo-rate, that share of
  * FIM examples starts with other files of the package in the repository format (repo-rows.ts).
  */
-import { createRng } from '../../src/decoding/rng';
+import { createRng, shuffle } from '../../src/decoding/rng';
 import { BUILTIN_SPECIALS } from '../model/build-builtin';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -44,14 +44,6 @@ export const SPECIALS = BUILTIN_SPECIALS;
 
 /** The engine's seeded RNG (mulberry32: 32-bit integer arithmetic only). */
 export const rng = createRng;
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-}
 
 export interface Specials {
     readonly eos: number;

@@ -13,7 +13,9 @@
  */
 import * as ts from 'typescript';
 import { dirname } from 'node:path';
+import { IDENTIFIER } from '../../src/context/code-mask';
 import { parse, tsOutline } from '../../src/context/ts-outline';
+import { shuffle } from '../../src/decoding/rng';
 import type { BpeTokenizer } from '../model/bpe';
 import type { CorpusFile } from './corpus';
 
@@ -33,7 +35,6 @@ const HEADER_SHARE = 0.3;
 const RING_LINES = 32;
 const MAX_DECLARATIONS = 4;
 const MAX_OUTLINE_CHARS = 800;
-const IDENTIFIER = /[A-Za-z_$][\w$]*/g;
 
 /** Top-level declarations of a file in outline, by the names they declare. */
 function declarationsOf(file: CorpusFile): Declaration[] {
@@ -58,7 +59,8 @@ export class RepoRows {
     private readonly packageOf = new Map<CorpusFile, string>();
     private readonly packageFiles = new Map<string, CorpusFile[]>();
     private readonly declarations = new Map<CorpusFile, Declaration[]>();
-    private readonly declaredIn = new Map<string, Map<string, CorpusFile[]>>();
+    /** Per package, each declared name's declarations and their files. */
+    private readonly declaredIn = new Map<string, Map<string, { file: CorpusFile; d: Declaration }[]>>();
 
     constructor(files: readonly CorpusFile[], packageDirs: readonly string[], private readonly tok: BpeTokenizer, private readonly sp: RepoSpecials) {
         const dirs = [...packageDirs].sort((a, b) => b.length - a.length);
@@ -66,9 +68,8 @@ export class RepoRows {
             const pkg = dirs.find((d) => f.path.startsWith(`${d}/`));
             if (pkg === undefined) continue;
             this.packageOf.set(f, pkg);
-            this.packageFiles.set(pkg, [...(this.packageFiles.get(pkg) ?? []), f]);
-            const dir = dirname(f.path);
-            this.byDir.set(dir, [...(this.byDir.get(dir) ?? []), f]);
+            add(this.packageFiles, pkg, f);
+            add(this.byDir, dirname(f.path), f);
         }
     }
 
@@ -87,14 +88,13 @@ export class RepoRows {
         const used = new Set(chunk.match(IDENTIFIER) ?? []);
         const own = new Set(this.declared(file).map((d) => d.name));
         const picked: { file: CorpusFile; d: Declaration }[] = [];
-        for (const name of shuffled([...used], rand)) {
+        for (const name of shuffle([...used], rand)) {
             if (picked.length >= MAX_DECLARATIONS) break;
             if (name.length < 3 || own.has(name)) continue;
             const where = this.declaredInPackage(pkg).get(name);
             if (!where) continue;
-            const f = where[Math.floor(rand() * where.length)]!;
-            const d = this.declared(f).find((x) => x.name === name)!;
-            if (!picked.some((p) => p.d === d)) picked.push({ file: f, d });
+            const found = where[Math.floor(rand() * where.length)]!;
+            if (!picked.some((p) => p.d === found.d)) picked.push(found);
         }
         if (rand() < 0.3) {
             const others = (this.packageFiles.get(pkg) ?? []).filter((f) => f !== file);
@@ -135,21 +135,27 @@ export class RepoRows {
         return ds;
     }
 
-    private declaredInPackage(pkg: string): Map<string, CorpusFile[]> {
+    private declaredInPackage(pkg: string): Map<string, { file: CorpusFile; d: Declaration }[]> {
         let index = this.declaredIn.get(pkg);
         if (index === undefined) {
             index = new Map();
-            for (const f of this.packageFiles.get(pkg) ?? []) for (const d of this.declared(f)) index.set(d.name, [...(index.get(d.name) ?? []), f]);
+            for (const file of this.packageFiles.get(pkg) ?? []) {
+                // A name declared twice in a file (`exports.x = …` again) stands for its first declaration there.
+                const first = new Map<string, Declaration>();
+                for (const d of this.declared(file)) {
+                    if (!first.has(d.name)) first.set(d.name, d);
+                    add(index, d.name, { file, d: first.get(d.name)! });
+                }
+            }
             this.declaredIn.set(pkg, index);
         }
         return index;
     }
 }
 
-function shuffled<T>(xs: T[], rand: () => number): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
+/** Appends to the list under `key`, creating it. */
+function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
 }
