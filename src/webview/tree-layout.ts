@@ -134,42 +134,93 @@ function markPaths(node: TreeNode, marks: Map<TreeNode, Marks>): Marks {
   return m;
 }
 
+/** How far from the spine each column of a side is taken, in layout units (the spine's row is 0). */
+type Skyline = Map<number, number>;
+
+/**
+ * The main path (the best candidate's, else the most visited) runs straight along one row, so it
+ * reads left to right like the text it is and a short panel can show it at a readable zoom; every
+ * other subtree is laid out by d3's tidy tree and packed above or below it, nearest first in order
+ * of importance (candidates by rank, then visits, then probability), each column only as far out
+ * as the subtrees placed there need.
+ */
 function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayout {
-  const laidOut = tidyTree<Item>().nodeSize([ROW, COLUMN])(hierarchy(top, (i) => i.children));
-  const byItem = new Map<Item, DrawnNode>();
-  const nodes: DrawnNode[] = [];
-  let minY = Infinity;
-  let maxY = -Infinity;
-  laidOut.each((h) => (minY = Math.min(minY, h.x), maxY = Math.max(maxY, h.x)));
-  laidOut.each((h) => {
-    const { node, id, tokens, prefix } = h.data;
-    const m = marks.get(node)!;
-    const isFold = h.data.folded !== undefined;
-    const drawnNode: DrawnNode = {
-      id,
-      ...(h.parent ? { parentId: h.parent.data.id } : {}),
-      tokens,
-      text: isFold ? `+${h.data.folded}` : node.text,
-      prefix,
-      p: isFold ? 0 : Math.exp(node.logprob),
-      entropy: isFold ? 0 : (node.entropyAtLeast ?? node.entropy),
-      ...(node.entropyAtLeast !== undefined && !isFold ? { entropyIsBound: true } : {}),
-      visits: isFold ? 0 : node.visits,
-      value: isFold ? 0 : node.value,
-      ...(node.regime && !isFold ? { regime: node.regime } : {}),
-      ...(node.candidateRank !== undefined && !isFold ? { candidateRank: node.candidateRank } : {}),
-      depth: h.depth,
-      // Depth runs left to right; d3's x is the position across siblings.
-      x: h.depth * COLUMN,
-      y: h.x - minY,
-      best: !isFold && m.best,
-      ...(!isFold && m.rank !== Infinity ? { rankThrough: m.rank } : {}),
-      onCandidate: !isFold && m.onCandidate,
-      ...(isFold ? { folded: h.data.folded } : {}),
-    };
-    byItem.set(h.data, drawnNode);
-    nodes.push(drawnNode);
+  const spine: Item[] = [top];
+  for (let at = top.children[0]; at && at.folded === undefined; at = at.children[0]) spine.push(at);
+  const onSpine = new Set(spine);
+  const sides: { item: Item; depth: number }[] = [];
+  spine.forEach((s, depth) => s.children.forEach((c) => onSpine.has(c) || sides.push({ item: c, depth: depth + 1 })));
+  const weight = (i: Item): Marks => marks.get(i.node)!;
+  sides.sort((a, b) => {
+    const [ma, mb] = [weight(a.item), weight(b.item)];
+    const [fa, fb] = [a.item.folded !== undefined, b.item.folded !== undefined];
+    return Number(fa) - Number(fb) || ma.rank - mb.rank || b.item.node.visits - a.item.node.visits
+      || (b.item.node.logprob > a.item.node.logprob ? 1 : b.item.node.logprob < a.item.node.logprob ? -1 : 0) || a.depth - b.depth;
   });
-  const links = laidOut.links().map((l) => ({ from: byItem.get(l.source.data)!, to: byItem.get(l.target.data)! }));
-  return { nodes, links, folded, width: (laidOut.height + 1) * COLUMN, height: maxY - minY + ROW };
+  const at = new Map<Item, { depth: number; y: number }>();
+  spine.forEach((s, depth) => at.set(s, { depth, y: 0 }));
+  const skylines: [Skyline, Skyline] = [new Map(), new Map()];
+  for (const { item, depth } of sides) {
+    const laidOut = tidyTree<Item>().nodeSize([ROW, COLUMN])(hierarchy(item, (i) => i.children));
+    // Per column of the subtree, its extent across, relative to its root.
+    const extent = new Map<number, [number, number]>();
+    laidOut.each((h) => {
+      const e = extent.get(h.depth);
+      extent.set(h.depth, e ? [Math.min(e[0], h.x), Math.max(e[1], h.x)] : [h.x, h.x]);
+    });
+    // The same distances from the spine on either side (above, the subtree is drawn mirrored), so
+    // its first child is the nearest to the spine wherever it goes.
+    const offsets = skylines.map((sky) => {
+      let offset = 0;
+      for (const [d, [lo]] of extent) offset = Math.max(offset, (sky.get(depth + d) ?? 0) + ROW - lo);
+      return offset;
+    });
+    const side = offsets[0]! <= offsets[1]! ? 0 : 1;
+    const offset = offsets[side]!;
+    for (const [d, [, hi]] of extent) skylines[side].set(depth + d, offset + hi);
+    laidOut.each((h) => at.set(h.data, { depth: depth + h.depth, y: (side === 0 ? 1 : -1) * (offset + h.x) }));
+  }
+  let minY = 0;
+  let maxY = 0;
+  let maxDepth = 0;
+  for (const { y, depth } of at.values()) [minY, maxY, maxDepth] = [Math.min(minY, y), Math.max(maxY, y), Math.max(maxDepth, depth)];
+  const nodes: DrawnNode[] = [];
+  const links: { from: DrawnNode; to: DrawnNode }[] = [];
+  // Breadth first, children top to bottom: the root first, and siblings in the order they are drawn.
+  const queue: { item: Item; parent?: DrawnNode }[] = [{ item: top }];
+  while (queue.length > 0) {
+    const { item, parent } = queue.shift()!;
+    const drawn = drawnNode(item, parent, at.get(item)!, minY, weight(item));
+    nodes.push(drawn);
+    if (parent) links.push({ from: parent, to: drawn });
+    for (const c of [...item.children].sort((a, b) => at.get(a)!.y - at.get(b)!.y)) queue.push({ item: c, parent: drawn });
+  }
+  return { nodes, links, folded, width: (maxDepth + 1) * COLUMN, height: maxY - minY + ROW };
+}
+
+function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: number; y: number }, minY: number, m: Marks): DrawnNode {
+  const { node, id, tokens, prefix } = item;
+  const isFold = item.folded !== undefined;
+  return {
+    id,
+    ...(parent ? { parentId: parent.id } : {}),
+    tokens,
+    text: isFold ? `+${item.folded}` : node.text,
+    prefix,
+    p: isFold ? 0 : Math.exp(node.logprob),
+    entropy: isFold ? 0 : (node.entropyAtLeast ?? node.entropy),
+    ...(node.entropyAtLeast !== undefined && !isFold ? { entropyIsBound: true } : {}),
+    visits: isFold ? 0 : node.visits,
+    value: isFold ? 0 : node.value,
+    ...(node.regime && !isFold ? { regime: node.regime } : {}),
+    ...(node.candidateRank !== undefined && !isFold ? { candidateRank: node.candidateRank } : {}),
+    depth: at.depth,
+    // Depth runs left to right; y across, from the top of the drawing.
+    x: at.depth * COLUMN,
+    y: at.y - minY,
+    best: !isFold && m.best,
+    ...(!isFold && m.rank !== Infinity ? { rankThrough: m.rank } : {}),
+    onCandidate: !isFold && m.onCandidate,
+    ...(isFold ? { folded: item.folded } : {}),
+  };
 }

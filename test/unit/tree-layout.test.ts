@@ -29,7 +29,7 @@ describe('tree layout', () => {
     // Beam draws a node by the best rank of a candidate through it.
     assert.deepEqual(['', '1', '3', '4'].map((id) => byId.get(id)!.rankThrough), [0, 0, 1, undefined]);
     assert.ok(Math.abs(byId.get('3')!.p - 0.3) < 1e-12);
-    // Siblings in order: the best path above the others.
+    // The second candidate nearest the best path, below it; the least likely furthest.
     assert.ok(byId.get('1')!.y < byId.get('3')!.y && byId.get('3')!.y < byId.get('4')!.y);
     assert.equal(layout.links.length, 6);
   });
@@ -53,6 +53,42 @@ describe('tree layout', () => {
     for (const id of ['', '1', '1/2', '3']) assert.ok(ids.includes(id), `${id} drawn: ${ids}`);
     assert.ok(!ids.includes('4') && !ids.includes('6'));
     assert.equal(layout.folded, 3);
+  });
+
+  it('draws the best path along one row, candidates nearest it, and no two nodes of a column closer than a row', () => {
+    // A bushy tree: 3 children a node down to depth 5; the best candidate ends at 0/0/0/0/0, the second at 1/0/0/0/0.
+    let next = 0;
+    const grow = (path: number[]): TreeNode[] => path.length === 5 ? [] : [0, 1, 2].map((i) => {
+      const at = [...path, i];
+      const rank = at.length < 5 ? undefined : at.join() === '0,0,0,0,0' ? 0 : at.join() === '1,0,0,0,0' ? 1 : undefined;
+      return n(next++, `t${next}`, [0.6, 0.3, 0.1][i]!, 9 - 3 * i, grow(at), rank);
+    });
+    const layout = layoutTree(n(-1, '', 1, 30, grow([])), { maxNodes: 1000, minVisits: 0, minProbability: 0, expanded: new Set() });
+    assert.equal(layout.nodes.length, 1 + 3 + 9 + 27 + 81 + 243);
+    assert.equal(layout.nodes[0]!.id, '', 'the root first');
+    const best = layout.nodes.filter((d) => d.best);
+    assert.equal(best.length, 6);
+    assert.equal(new Set(best.map((d) => d.y)).size, 1, 'the best path on one row');
+    const columns = new Map<number, number[]>();
+    for (const d of layout.nodes) {
+      assert.equal(d.x, d.depth * COLUMN);
+      columns.set(d.x, [...(columns.get(d.x) ?? []), d.y]);
+    }
+    for (const ys of columns.values()) {
+      ys.sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) assert.ok(ys[i]! - ys[i - 1]! >= 24 - 1e-9, `nodes ${ys[i - 1]} and ${ys[i]} overlap`);
+    }
+    assert.ok(Math.min(...layout.nodes.map((d) => d.y)) === 0 && layout.height === Math.max(...layout.nodes.map((d) => d.y)) + 24);
+    // A second candidate's path is the nearest side subtree to the best path at its depth.
+    for (const second of layout.nodes.filter((d) => d.onCandidate && !d.best)) {
+      const at = layout.nodes.filter((d) => d.x === second.x && !d.best).map((d) => Math.abs(d.y - best[0]!.y));
+      assert.equal(Math.min(...at), Math.abs(second.y - best[0]!.y), `${second.id} is not the nearest to the best path`);
+    }
+    // Siblings are listed top to bottom, as keyboard navigation walks them.
+    const byParent = new Map<string, number[]>();
+    for (const d of layout.nodes) if (d.parentId !== undefined) byParent.set(d.parentId, [...(byParent.get(d.parentId) ?? []), d.y]);
+    for (const ys of byParent.values()) assert.deepEqual(ys, [...ys].sort((a, b) => a - b));
+    assert.equal(layout.links.length, layout.nodes.length - 1);
   });
 
   it('a 2,000-node tree is drawn within the limit', () => {

@@ -6,7 +6,7 @@
  */
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import { COLUMN, DEFAULT_LAYOUT, layoutTree, type DrawnNode, type TreeLayout } from '../tree-layout';
+import { DEFAULT_LAYOUT, layoutTree, ROW, type DrawnNode, type TreeLayout } from '../tree-layout';
 import type { PanelState } from '../protocol';
 import { el, formatNumber, probabilityClass, showToken } from './render';
 
@@ -21,6 +21,8 @@ const FIT_PAD = 8;
 const BUTTON_ROOM = 28;
 /** Below this zoom the 11 px labels are smaller than 6 px: only the best path's and the candidates' are drawn. */
 const LABEL_MIN_ZOOM = 0.55;
+/** The least zoom the main path is shown at when the whole tree is too small to read (labels at 9 px). */
+const READABLE_ZOOM = 0.8;
 
 export interface TreeViewHooks {
   /** A node was chosen (click or Enter): the panel offers to insert the text up to it. */
@@ -165,7 +167,9 @@ export class TreeView {
 
   /**
    * Zoom to fit: the whole tree, labels included, in view and centred, whatever its shape (a wide
-   * beam, a deep MCTS tree); never magnified past 1.5×.
+   * beam, a deep MCTS tree); never magnified past 1.5×. Where the whole tree would be too small to
+   * read (a short panel, a big search), the main path instead, from the cursor on, at a zoom its
+   * labels can be read at, with what fits around it; zooming out shows the rest.
    */
   private resetView(): void {
     const layout = this.layout;
@@ -180,17 +184,27 @@ export class TreeView {
     }
     // Room for the largest circle around every node, and for the labels right of the last column.
     [minX, maxX, minY, maxY] = [minX - NODE_ROOM, maxX + LABEL_ROOM, minY - NODE_ROOM, maxY + NODE_ROOM];
-    const k = Math.min(1.5, (width - 2 * FIT_PAD) / (maxX - minX), (height - FIT_PAD - BUTTON_ROOM) / (maxY - minY));
-    this.zoomer.scaleExtent([Math.min(MIN_ZOOM, k), 4]);
-    const x = (width - (maxX - minX) * k) / 2 - minX * k;
-    const y = BUTTON_ROOM + (height - FIT_PAD - BUTTON_ROOM - (maxY - minY) * k) / 2 - minY * k;
-    select(this.canvas).call(this.zoomer.transform, zoomIdentity.translate(x, y).scale(k));
+    const [roomX, roomY] = [width - 2 * FIT_PAD, height - FIT_PAD - BUTTON_ROOM];
+    const whole = Math.min(1.5, roomX / (maxX - minX), roomY / (maxY - minY));
+    this.zoomer.scaleExtent([Math.min(MIN_ZOOM, whole), 4]);
+    let transform = zoomIdentity.translate((width - (maxX - minX) * whole) / 2 - minX * whole, BUTTON_ROOM + (roomY - (maxY - minY) * whole) / 2 - minY * whole).scale(whole);
+    if (whole < LABEL_MIN_ZOOM) {
+      // The main path is the row the root is on (tree-layout.ts draws it straight).
+      const root = layout.nodes[0]!;
+      const pathEnd = Math.max(...layout.nodes.filter((d) => d.y === root.y).map((d) => d.x)) + LABEL_ROOM;
+      const k = Math.min(1, Math.max(READABLE_ZOOM, roomX / (pathEnd - minX)));
+      const x = Math.max(FIT_PAD - minX * k, (width - (pathEnd - minX) * k) / 2 - minX * k);
+      transform = zoomIdentity.translate(x, BUTTON_ROOM + roomY / 2 - root.y * k).scale(k);
+    }
+    select(this.canvas).call(this.zoomer.transform, transform);
   }
 
   /** Labels of the nodes within the view (and a margin), after a render or a pan or zoom. */
   private drawLabels(): void {
     const { k, x, y } = this.transform;
-    const margin = 2 * COLUMN;
+    // A little beyond the view, so that a pan shows no gap before the next frame redraws them;
+    // text is what costs a drawing most, so no more.
+    const margin = 2 * ROW;
     const [left, top] = [(-x - margin) / k, (-y - margin) / k];
     const [right, bottom] = [(this.size.width - x + margin) / k, (this.size.height - y + margin) / k];
     const few = k < LABEL_MIN_ZOOM;

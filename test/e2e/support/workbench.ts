@@ -348,19 +348,34 @@ export class Workbench {
    * Where the drawn tree's node circles lie: the share whose centre is inside both the drawing's
    * box and the webview's own viewport (what the user sees without scrolling).
    */
-  async treeInView(frame: FrameLocator): Promise<{ circles: number; inside: number; share: number; canvas: { width: number; height: number } }> {
+  /**
+   * Where the explored tree is on screen: its node circles inside the drawing and the panel's
+   * viewport (all, and those of the main path: the root's row), and the median height of the
+   * labels drawn inside it.
+   */
+  async treeInView(frame: FrameLocator): Promise<{ circles: number; inside: number; share: number; path: number; pathInside: number; rootInside: boolean; labelPx: number; canvas: { width: number; height: number } }> {
     type Box = { left: number; top: number; right: number; bottom: number; width: number; height: number };
-    type Page = { document: { querySelector(s: string): { getBoundingClientRect(): Box }; querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): Box }> }; innerWidth: number; innerHeight: number };
+    type Element = { getBoundingClientRect(): Box; getAttribute(name: string): string | null };
+    type Page = { document: { querySelector(s: string): Element; querySelectorAll(s: string): Iterable<Element> }; innerWidth: number; innerHeight: number };
     return frame.locator('body').evaluate(() => {
       const { document, innerWidth, innerHeight } = globalThis as unknown as Page;
       const canvas = document.querySelector('svg.tree-canvas').getBoundingClientRect();
-      const circles = [...document.querySelectorAll('circle.tree-node')].map((c) => c.getBoundingClientRect());
+      const [left, right, top, bottom] = [Math.max(canvas.left, 0), Math.min(canvas.right, innerWidth), Math.max(canvas.top, 0), Math.min(canvas.bottom, innerHeight)];
+      const nodes = [...document.querySelectorAll('circle.tree-node')].map((c) => ({ box: c.getBoundingClientRect(), cy: c.getAttribute('cy'), root: c.getAttribute('data-id') === '' }));
       // No named inner functions: the bundler's name helper does not exist in the page.
-      const inside = circles.filter((c) => {
-        const [x, y] = [c.left + c.width / 2, c.top + c.height / 2];
-        return x >= Math.max(canvas.left, 0) && x <= Math.min(canvas.right, innerWidth) && y >= Math.max(canvas.top, 0) && y <= Math.min(canvas.bottom, innerHeight);
-      }).length;
-      return { circles: circles.length, inside, share: circles.length ? inside / circles.length : 0, canvas: { width: canvas.width, height: canvas.height } };
+      const seen = nodes.map((n) => {
+        const [x, y] = [n.box.left + n.box.width / 2, n.box.top + n.box.height / 2];
+        return x >= left && x <= right && y >= top && y <= bottom;
+      });
+      const rootAt = nodes.find((n) => n.root)?.cy;
+      const onPath = nodes.map((n) => n.cy === rootAt);
+      const labels = [...document.querySelectorAll('g.tree-labels text')].map((t) => t.getBoundingClientRect()).filter((b) => b.top >= top && b.bottom <= bottom && b.left >= left && b.left <= right).map((b) => b.height).sort((a, b) => a - b);
+      const inside = seen.filter(Boolean).length;
+      return {
+        circles: nodes.length, inside, share: nodes.length ? inside / nodes.length : 0,
+        path: onPath.filter(Boolean).length, pathInside: seen.filter((s, i) => s && onPath[i]).length, rootInside: seen.some((s, i) => s && nodes[i]!.root),
+        labelPx: labels.length ? labels[labels.length >> 1]! : 0, canvas: { width: canvas.width, height: canvas.height },
+      };
     });
   }
 
