@@ -145,8 +145,9 @@ type Skyline = Map<number, number>;
  * as the subtrees placed there need.
  */
 function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayout {
+  // The first child is the main path's (orderChildren); it ends where the best candidate does.
   const spine: Item[] = [top];
-  for (let at = top.children[0]; at && at.folded === undefined; at = at.children[0]) spine.push(at);
+  for (let at = top.children[0]; at && at.folded === undefined && spine.at(-1)!.node.candidateRank !== 0; at = at.children[0]) spine.push(at);
   const onSpine = new Set(spine);
   const sides: { item: Item; depth: number }[] = [];
   spine.forEach((s, depth) => s.children.forEach((c) => onSpine.has(c) || sides.push({ item: c, depth: depth + 1 })));
@@ -186,14 +187,14 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   for (const { y, depth } of at.values()) [minY, maxY, maxDepth] = [Math.min(minY, y), Math.max(maxY, y), Math.max(maxDepth, depth)];
   const nodes: DrawnNode[] = [];
   const links: { from: DrawnNode; to: DrawnNode }[] = [];
-  // Breadth first, children top to bottom: the root first, and siblings in the order they are drawn.
+  // Breadth first, the root first and each node's children in order of importance (the main path's first).
   const queue: { item: Item; parent?: DrawnNode }[] = [{ item: top }];
   while (queue.length > 0) {
     const { item, parent } = queue.shift()!;
     const drawn = drawnNode(item, parent, at.get(item)!, minY, weight(item));
     nodes.push(drawn);
     if (parent) links.push({ from: parent, to: drawn });
-    for (const c of [...item.children].sort((a, b) => at.get(a)!.y - at.get(b)!.y)) queue.push({ item: c, parent: drawn });
+    for (const c of item.children) queue.push({ item: c, parent: drawn });
   }
   return { nodes, links, folded, width: (maxDepth + 1) * COLUMN, height: maxY - minY + ROW };
 }

@@ -238,6 +238,23 @@ describe('TokenTree in VS Code (code-server)', () => {
     assert.ok(times.every((t) => Number.isFinite(t) && t > 0));
   });
 
+  it('the keyboard walks a main path longer than the view, and the view follows the focused node', async () => {
+    const wb = getWorkbench();
+    const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
+    // 3 candidates of 40 tokens: the main path is many times the panel's width at a readable zoom.
+    const state = syntheticState(2_000_000, 3, 40);
+    await frame.locator('body').evaluate((_, s) => (globalThis as unknown as { postMessage(message: unknown, origin: string): void }).postMessage({ type: 'state', state: s }, '*'), state);
+    await eventually('the synthetic tree drawn', async () => (await frame.locator('circle.tree-node').count()) === 121);
+    await frame.locator('circle.tree-node[data-id=""]').focus();
+    for (let i = 0; i < 40; i++) await wb.page.keyboard.press('ArrowRight');
+    const end = await frame.locator('circle.tree-node:focus').evaluate((c) => {
+      const [box, canvas] = [c.getBoundingClientRect(), c.closest('svg')!.getBoundingClientRect()];
+      const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+      return { id: c.getAttribute('data-id')!.split('/').length, inside: x >= canvas.left && x <= canvas.right && y >= canvas.top && y <= canvas.bottom };
+    });
+    assert.deepEqual(end, { id: 40, inside: true }, 'the 40th token of the main path focused, and in view');
+  });
+
   it('marks where the stop rules cut a candidate and why, the tokens token healing re-typed, and a dropped candidate', async () => {
     const wb = getWorkbench();
     const frame = await wb.openWebviewPanel('TokenTree: Show Candidates Panel');
@@ -293,6 +310,17 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.screenshot('07f-mcts-tree');
     await assertTreeInView(wb, frame, 'mcts');
     await wb.panelPicture('panel-tree-mcts');
+    // The keyboard walks the main path to its end (Right: a node's first child), and the view follows.
+    const rootAt = await frame.locator('circle.tree-node[data-id=""]').getAttribute('cy');
+    const steps = (await frame.locator(`circle.tree-node[cy="${rootAt}"]`).count()) - 1;
+    await frame.locator('circle.tree-node[data-id=""]').focus();
+    for (let i = 0; i < steps; i++) await wb.page.keyboard.press('ArrowRight');
+    const end = await frame.locator('circle.tree-node:focus').evaluate((c) => {
+      const [box, canvas] = [c.getBoundingClientRect(), c.closest('svg')!.getBoundingClientRect()];
+      const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+      return { cy: c.getAttribute('cy'), best: c.classList.contains('best'), inside: x >= canvas.left && x <= canvas.right && y >= canvas.top && y <= canvas.bottom };
+    });
+    assert.deepEqual(end, { cy: rootAt, best: true, inside: true }, `after ${steps} presses of Right from the root`);
     await frame.locator('button.back').click();
     const before = (await wb.visibleEditorLines()).join('\n');
     // The button shows the suggestion with visible whitespace (· for a space, ↵ for a line break).

@@ -306,7 +306,8 @@ export class TreeView {
 
   private onKey(e: KeyboardEvent, d: DrawnNode): void {
     const nodes = this.layout!.nodes;
-    const siblings = nodes.filter((n) => n.parentId === d.parentId && n.depth === d.depth);
+    // Up and Down go through the siblings as they are drawn, top to bottom.
+    const siblings = nodes.filter((n) => n.parentId === d.parentId && n.depth === d.depth).sort((a, b) => a.y - b.y);
     const at = siblings.findIndex((n) => n.id === d.id);
     let to: DrawnNode | undefined;
     if (e.key === 'ArrowLeft') to = nodes.find((n) => n.id === d.parentId);
@@ -330,5 +331,16 @@ export class TreeView {
       dot.setAttribute('tabindex', focused ? '0' : '-1');
       if (focused) dot.focus();
     }
+    const d = this.byId.get(id);
+    if (d) this.keepInView(d);
+  }
+
+  /** The view may show only part of the tree: a node the keyboard moves to is brought on screen (a pan, the zoom kept). */
+  private keepInView(d: DrawnNode): void {
+    const { k } = this.transform;
+    const [x, y] = this.transform.apply([d.x, d.y]);
+    const { width, height } = this.size;
+    if (x >= FIT_PAD + NODE_ROOM * k && x <= width - LABEL_ROOM * k && y >= BUTTON_ROOM && y <= height - FIT_PAD) return;
+    select(this.canvas).call(this.zoomer.translateTo, d.x, d.y);
   }
 }
