@@ -151,11 +151,11 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   const onSpine = new Set(spine);
   const sides: { item: Item; depth: number }[] = [];
   spine.forEach((s, depth) => s.children.forEach((c) => onSpine.has(c) || sides.push({ item: c, depth: depth + 1 })));
-  const weight = (i: Item): Marks => marks.get(i.node)!;
+  const marksOf = (i: Item): Marks => marks.get(i.node)!;
   sides.sort((a, b) => {
-    const [ma, mb] = [weight(a.item), weight(b.item)];
+    const [ra, rb] = [marksOf(a.item).rank, marksOf(b.item).rank];
     const [fa, fb] = [a.item.folded !== undefined, b.item.folded !== undefined];
-    return Number(fa) - Number(fb) || ma.rank - mb.rank || b.item.node.visits - a.item.node.visits
+    return Number(fa) - Number(fb) || (ra === rb ? 0 : ra < rb ? -1 : 1) || b.item.node.visits - a.item.node.visits
       || (b.item.node.logprob > a.item.node.logprob ? 1 : b.item.node.logprob < a.item.node.logprob ? -1 : 0) || a.depth - b.depth;
   });
   const at = new Map<Item, { depth: number; y: number }>();
@@ -191,7 +191,7 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   const queue: { item: Item; parent?: DrawnNode }[] = [{ item: top }];
   while (queue.length > 0) {
     const { item, parent } = queue.shift()!;
-    const drawn = drawnNode(item, parent, at.get(item)!, minY, weight(item));
+    const drawn = drawnNode(item, parent, at.get(item)!, minY, marksOf(item));
     nodes.push(drawn);
     if (parent) links.push({ from: parent, to: drawn });
     for (const c of item.children) queue.push({ item: c, parent: drawn });
