@@ -58,9 +58,26 @@ export interface TreeLayout {
   readonly height: number;
 }
 
-/** Pixels between depths, and between neighbouring leaves. */
+/** Pixels between depths at most, and between neighbouring leaves. */
 export const COLUMN = 96;
 export const ROW = 24;
+/** The longest label drawn, in characters (a longer token ends in "…"). */
+export const MAX_LABEL = 14;
+/**
+ * A depth's column is as wide as its longest label needs (11 px monospace, about 6.7 px a
+ * character) plus the largest circles on both sides and a gap, between these bounds: short tokens,
+ * the usual case, make a narrower tree that a panel can draw larger.
+ */
+const LABEL_CHAR = 6.7;
+const COLUMN_FIXED = 35;
+const MIN_COLUMN = 48;
+
+/** The label's length in characters as the panel draws it: "cursor" at the root, "+N" on a fold. */
+function labelLength(item: Item): number {
+  if (item.id === '') return 'cursor'.length;
+  if (item.folded !== undefined) return `+${item.folded}`.length;
+  return Math.min(MAX_LABEL, Math.max(1, item.node.text.length));
+}
 
 interface Marks {
   best: boolean;
@@ -183,23 +200,28 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   }
   let minY = 0;
   let maxY = 0;
-  let maxDepth = 0;
-  for (const { y, depth } of at.values()) [minY, maxY, maxDepth] = [Math.min(minY, y), Math.max(maxY, y), Math.max(maxDepth, depth)];
+  const widths: number[] = [];
+  for (const [item, { y, depth }] of at) {
+    [minY, maxY] = [Math.min(minY, y), Math.max(maxY, y)];
+    widths[depth] = Math.max(widths[depth] ?? MIN_COLUMN, Math.min(COLUMN, COLUMN_FIXED + LABEL_CHAR * labelLength(item)));
+  }
+  const xs = [0];
+  for (let d = 1; d < widths.length; d++) xs[d] = xs[d - 1]! + widths[d - 1]!;
   const nodes: DrawnNode[] = [];
   const links: { from: DrawnNode; to: DrawnNode }[] = [];
   // Breadth first, the root first and each node's children in order of importance (the main path's first).
   const queue: { item: Item; parent?: DrawnNode }[] = [{ item: top }];
   while (queue.length > 0) {
     const { item, parent } = queue.shift()!;
-    const drawn = drawnNode(item, parent, at.get(item)!, minY, marksOf(item));
+    const drawn = drawnNode(item, parent, at.get(item)!, xs, minY, marksOf(item));
     nodes.push(drawn);
     if (parent) links.push({ from: parent, to: drawn });
     for (const c of item.children) queue.push({ item: c, parent: drawn });
   }
-  return { nodes, links, folded, width: (maxDepth + 1) * COLUMN, height: maxY - minY + ROW };
+  return { nodes, links, folded, width: xs.at(-1)! + widths.at(-1)!, height: maxY - minY + ROW };
 }
 
-function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: number; y: number }, minY: number, m: Marks): DrawnNode {
+function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: number; y: number }, xs: readonly number[], minY: number, m: Marks): DrawnNode {
   const { node, id, tokens, prefix } = item;
   const isFold = item.folded !== undefined;
   return {
@@ -216,8 +238,8 @@ function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: numbe
     ...(node.regime && !isFold ? { regime: node.regime } : {}),
     ...(node.candidateRank !== undefined && !isFold ? { candidateRank: node.candidateRank } : {}),
     depth: at.depth,
-    // Depth runs left to right; y across, from the top of the drawing.
-    x: at.depth * COLUMN,
+    // Depth runs left to right, each column as wide as its labels; y across, from the top of the drawing.
+    x: xs[at.depth]!,
     y: at.y - minY,
     best: !isFold && m.best,
     ...(!isFold && m.rank !== Infinity ? { rankThrough: m.rank } : {}),

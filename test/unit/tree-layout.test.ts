@@ -24,7 +24,8 @@ describe('tree layout', () => {
     assert.deepEqual(layout.nodes.filter((d) => d.best).map((d) => d.id), ['', '1', '1/2']);
     assert.deepEqual(layout.nodes.filter((d) => d.onCandidate).map((d) => d.id).sort(), ['', '1', '1/2', '3']);
     assert.equal(byId.get('1/2')!.prefix, 'ab');
-    assert.equal(byId.get('1/2')!.x, 2 * COLUMN);
+    // Columns as wide as their labels: "cursor" (6 characters) 35 + 6 × 6.7; one-character tokens the least, 48.
+    assert.deepEqual(['', '1', '1/2'].map((id) => Math.round(byId.get(id)!.x * 1000) / 1000), [0, 75.2, 123.2]);
     assert.equal(byId.get('1/2')!.candidateRank, 0);
     // Beam draws a node by the best rank of a candidate through it.
     assert.deepEqual(['', '1', '3', '4'].map((id) => byId.get(id)!.rankThrough), [0, 0, 1, undefined]);
@@ -71,10 +72,14 @@ describe('tree layout', () => {
     assert.equal(new Set(best.map((d) => d.y)).size, 1, 'the best path on one row');
     assert.deepEqual(layout.nodes.filter((d) => d.y === best[0]!.y).map((d) => d.id), best.map((d) => d.id), 'the row ends where the best candidate does');
     const columns = new Map<number, number[]>();
+    const xOfDepth = new Map<number, number>();
     for (const d of layout.nodes) {
-      assert.equal(d.x, d.depth * COLUMN);
+      assert.equal(xOfDepth.get(d.depth) ?? d.x, d.x, 'one column a depth');
+      xOfDepth.set(d.depth, d.x);
       columns.set(d.x, [...(columns.get(d.x) ?? []), d.y]);
     }
+    const xs = [...xOfDepth].sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    for (let i = 1; i < xs.length; i++) assert.ok(xs[i]! - xs[i - 1]! >= 48 && xs[i]! - xs[i - 1]! <= COLUMN, `column ${i} at ${xs[i]}`);
     for (const ys of columns.values()) {
       ys.sort((a, b) => a - b);
       for (let i = 1; i < ys.length; i++) assert.ok(ys[i]! - ys[i - 1]! >= 24 - 1e-9, `nodes ${ys[i - 1]} and ${ys[i]} overlap`);

@@ -6,12 +6,11 @@
  */
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import { DEFAULT_LAYOUT, layoutTree, ROW, type DrawnNode, type TreeLayout } from '../tree-layout';
+import { DEFAULT_LAYOUT, layoutTree, MAX_LABEL, ROW, type DrawnNode, type TreeLayout } from '../tree-layout';
 import type { PanelState } from '../protocol';
 import { el, formatNumber, probabilityClass, showToken } from './render';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const MAX_LABEL = 14;
 const MIN_ZOOM = 0.2;
 /** Layout units kept around the tree when it is fitted: the largest circle, a label's width, a margin. */
 const NODE_ROOM = 14;
@@ -182,8 +181,8 @@ export class TreeView {
       minY = Math.min(minY, d.y);
       maxY = Math.max(maxY, d.y);
     }
-    // Room for the largest circle around every node, and for the labels right of the last column.
-    [minX, maxX, minY, maxY] = [minX - NODE_ROOM, maxX + LABEL_ROOM, minY - NODE_ROOM, maxY + NODE_ROOM];
+    // Room for the largest circle around every node, and for the labels right of the last column (its width).
+    [minX, maxX, minY, maxY] = [minX - NODE_ROOM, Math.max(maxX + NODE_ROOM, layout.width), minY - NODE_ROOM, maxY + NODE_ROOM];
     const [roomX, roomY] = [width - 2 * FIT_PAD, height - FIT_PAD - BUTTON_ROOM];
     const whole = Math.min(1.5, roomX / (maxX - minX), roomY / (maxY - minY));
     this.zoomer.scaleExtent([Math.min(MIN_ZOOM, whole), 4]);
