@@ -212,6 +212,13 @@ describe('TokenTree in VS Code (code-server)', () => {
     await typeUntilGhostText(wb, 'this.items.length + this.');
     await eventually('the tree of this completion', async () => (await frame.locator('header .where').innerText()).endsWith(':5') && (await frame.locator('header .stats').innerText()) !== before, 60_000);
     await assertTreeInView(wb, frame, 'the panel beside ghost text');
+    // VS Code's own word suggestions may cover the ghost text in the picture: close them, and
+    // wait a moment for the ghost text to show again.
+    const suggest = wb.activeEditor().locator('.suggest-widget.visible');
+    if (await suggest.count()) {
+      await wb.page.keyboard.press('Escape');
+      await wb.waitForGhostText(3_000).catch(() => '');
+    }
     await wb.page.mouse.move(1, 1);
     const file = await wb.screenshot('07a-ghost-text-and-tree');
     if (process.env.E2E_README_SHOTS) fs.copyFileSync(file, path.join(path.resolve(process.env.E2E_README_SHOTS), 'overview.png'));
