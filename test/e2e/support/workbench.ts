@@ -345,13 +345,9 @@ export class Workbench {
   }
 
   /**
-   * Where the drawn tree's node circles lie: the share whose centre is inside both the drawing's
-   * box and the webview's own viewport (what the user sees without scrolling).
-   */
-  /**
-   * Where the explored tree is on screen: its node circles inside the drawing and the panel's
-   * viewport (all, and those of the main path: the root's row), and the median height of the
-   * labels drawn inside it.
+   * Where the explored tree is on screen: its node circles whose centre is inside both the
+   * drawing's box and the webview's own viewport (all of them, and the main path's: the root's
+   * row), and the median height of the labels drawn there.
    */
   async treeInView(frame: FrameLocator): Promise<{ circles: number; inside: number; share: number; path: number; pathInside: number; rootInside: boolean; labelPx: number; canvas: { width: number; height: number } }> {
     type Box = { left: number; top: number; right: number; bottom: number; width: number; height: number };
