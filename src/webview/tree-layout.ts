@@ -6,6 +6,7 @@
  */
 import { hierarchy, tree as tidyTree } from 'd3-hierarchy';
 import type { TreeNode } from '../decoding/candidate-tree';
+import { showToken } from './token-text';
 
 export interface LayoutOptions {
   /** Most nodes drawn before the rest fold (candidates' paths are drawn whatever this says). */
@@ -26,6 +27,8 @@ export interface DrawnNode {
   readonly parentId?: string;
   readonly tokens: readonly number[];
   readonly text: string;
+  /** What the panel writes beside the node (labelOf). */
+  readonly label: string;
   /** The text from the cursor to the end of this node. */
   readonly prefix: string;
   readonly p: number;
@@ -62,7 +65,7 @@ export interface TreeLayout {
 export const COLUMN = 96;
 export const ROW = 24;
 /** The longest label drawn, in characters (a longer token ends in "…"). */
-export const MAX_LABEL = 14;
+const MAX_LABEL = 14;
 /**
  * A depth's column is as wide as its longest label needs (11 px monospace, about 6.7 px a
  * character) plus the largest circles on both sides and a gap, between these bounds: short tokens,
@@ -72,11 +75,10 @@ const LABEL_CHAR = 6.7;
 const COLUMN_FIXED = 35;
 const MIN_COLUMN = 48;
 
-/** The label's length in characters as the panel draws it: "cursor" at the root, "+N" on a fold. */
-function labelLength(item: Item): number {
-  if (item.id === '') return 'cursor'.length;
-  if (item.folded !== undefined) return `+${item.folded}`.length;
-  return Math.min(MAX_LABEL, Math.max(1, item.node.text.length));
+/** A node's label as the panel draws it: "cursor" at the root, "+N" on a fold, else the token with its whitespace shown, cut at MAX_LABEL. */
+function labelOf(item: Item): string {
+  const text = item.id === '' ? 'cursor' : item.folded !== undefined ? `+${item.folded}` : showToken(item.node.text);
+  return text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
 }
 
 interface Marks {
@@ -203,7 +205,7 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   const widths: number[] = [];
   for (const [item, { y, depth }] of at) {
     [minY, maxY] = [Math.min(minY, y), Math.max(maxY, y)];
-    widths[depth] = Math.max(widths[depth] ?? MIN_COLUMN, Math.min(COLUMN, COLUMN_FIXED + LABEL_CHAR * labelLength(item)));
+    widths[depth] = Math.max(widths[depth] ?? MIN_COLUMN, Math.min(COLUMN, COLUMN_FIXED + LABEL_CHAR * labelOf(item).length));
   }
   const xs = [0];
   for (let d = 1; d < widths.length; d++) xs[d] = xs[d - 1]! + widths[d - 1]!;
@@ -229,6 +231,7 @@ function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: numbe
     ...(parent ? { parentId: parent.id } : {}),
     tokens,
     text: isFold ? `+${item.folded}` : node.text,
+    label: labelOf(item),
     prefix,
     p: isFold ? 0 : Math.exp(node.logprob),
     entropy: isFold ? 0 : (node.entropyAtLeast ?? node.entropy),

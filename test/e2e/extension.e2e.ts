@@ -58,6 +58,15 @@ async function assertTreeInView(wb: ReturnType<typeof getWorkbench>, frame: Retu
   console.log(`      ${what}: ${whole(seen) ? 'the whole tree' : 'the main path'} in view, ${JSON.stringify(seen)}`);
 }
 
+/** The tree node the keyboard has focused: its id, row, whether it is on the best path, and whether its centre is on screen in the drawing. */
+async function focusedNode(frame: ReturnType<ReturnType<typeof getWorkbench>['webviewFrame']>): Promise<{ id: string; cy: string | null; best: boolean; inside: boolean }> {
+  return frame.locator('circle.tree-node:focus').evaluate((c) => {
+    const [box, canvas] = [c.getBoundingClientRect(), c.closest('svg')!.getBoundingClientRect()];
+    const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+    return { id: c.getAttribute('data-id') ?? '', cy: c.getAttribute('cy'), best: c.classList.contains('best'), inside: x >= canvas.left && x <= canvas.right && y >= canvas.top && y <= canvas.bottom };
+  });
+}
+
 describe('TokenTree in VS Code (code-server)', () => {
   it('is installed: the command palette lists its commands', async () => {
     const items = await getWorkbench().commandPaletteItems('TokenTree:');
@@ -254,12 +263,8 @@ describe('TokenTree in VS Code (code-server)', () => {
     await eventually('the synthetic tree drawn', async () => (await frame.locator('circle.tree-node').count()) === 121);
     await frame.locator('circle.tree-node[data-id=""]').focus();
     for (let i = 0; i < 40; i++) await wb.page.keyboard.press('ArrowRight');
-    const end = await frame.locator('circle.tree-node:focus').evaluate((c) => {
-      const [box, canvas] = [c.getBoundingClientRect(), c.closest('svg')!.getBoundingClientRect()];
-      const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
-      return { id: c.getAttribute('data-id')!.split('/').length, inside: x >= canvas.left && x <= canvas.right && y >= canvas.top && y <= canvas.bottom };
-    });
-    assert.deepEqual(end, { id: 40, inside: true }, 'the 40th token of the main path focused, and in view');
+    const end = await focusedNode(frame);
+    assert.deepEqual({ depth: end.id.split('/').length, inside: end.inside }, { depth: 40, inside: true }, 'the 40th token of the main path focused, and in view');
   });
 
   it('marks where the stop rules cut a candidate and why, the tokens token healing re-typed, and a dropped candidate', async () => {
@@ -322,12 +327,8 @@ describe('TokenTree in VS Code (code-server)', () => {
     const steps = (await frame.locator(`circle.tree-node[cy="${rootAt}"]`).count()) - 1;
     await frame.locator('circle.tree-node[data-id=""]').focus();
     for (let i = 0; i < steps; i++) await wb.page.keyboard.press('ArrowRight');
-    const end = await frame.locator('circle.tree-node:focus').evaluate((c) => {
-      const [box, canvas] = [c.getBoundingClientRect(), c.closest('svg')!.getBoundingClientRect()];
-      const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
-      return { cy: c.getAttribute('cy'), best: c.classList.contains('best'), inside: x >= canvas.left && x <= canvas.right && y >= canvas.top && y <= canvas.bottom };
-    });
-    assert.deepEqual(end, { cy: rootAt, best: true, inside: true }, `after ${steps} presses of Right from the root`);
+    const end = await focusedNode(frame);
+    assert.deepEqual({ cy: end.cy, best: end.best, inside: end.inside }, { cy: rootAt, best: true, inside: true }, `after ${steps} presses of Right from the root`);
     await frame.locator('button.back').click();
     const before = (await wb.visibleEditorLines()).join('\n');
     // The button shows the suggestion with visible whitespace (· for a space, ↵ for a line break).

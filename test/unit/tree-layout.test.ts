@@ -24,6 +24,7 @@ describe('tree layout', () => {
     assert.deepEqual(layout.nodes.filter((d) => d.best).map((d) => d.id), ['', '1', '1/2']);
     assert.deepEqual(layout.nodes.filter((d) => d.onCandidate).map((d) => d.id).sort(), ['', '1', '1/2', '3']);
     assert.equal(byId.get('1/2')!.prefix, 'ab');
+    assert.deepEqual(['', '1', '1/2'].map((id) => byId.get(id)!.label), ['cursor', 'a', 'b']);
     // Columns as wide as their labels: "cursor" (6 characters) 35 + 6 × 6.7; one-character tokens the least, 48.
     assert.deepEqual(['', '1', '1/2'].map((id) => Math.round(byId.get(id)!.x * 1000) / 1000), [0, 75.2, 123.2]);
     assert.equal(byId.get('1/2')!.candidateRank, 0);

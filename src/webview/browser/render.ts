@@ -12,10 +12,7 @@ export function el(tag: string, props: { className?: string; text?: string; role
   return node;
 }
 
-/** Makes whitespace in a token visible: a token that is a newline or indentation still shows. */
-export function showToken(text: string): string {
-  return text.replace(/\n/g, '↵').replace(/\t/g, '→').replace(/ /g, '·') || '∅';
-}
+export { showToken } from '../token-text';
 
 export function probabilityClass(p: number): string {
   if (p >= 0.9) return 'p-high';

@@ -6,7 +6,7 @@
  */
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import { DEFAULT_LAYOUT, layoutTree, MAX_LABEL, ROW, type DrawnNode, type TreeLayout } from '../tree-layout';
+import { DEFAULT_LAYOUT, layoutTree, ROW, type DrawnNode, type TreeLayout } from '../tree-layout';
 import type { PanelState } from '../protocol';
 import { el, formatNumber, probabilityClass, showToken } from './render';
 
@@ -215,8 +215,7 @@ export class TreeView {
     // Off the candidates' paths a label is quieter (the theme's description colour, still AA
     // contrast); the dimming itself is the edge's.
     const label = svg('text', { x: d.x + radiusOf(d, this.state!.strategy) + 3, y: d.y + 4 }, d.onCandidate || d.folded !== undefined ? undefined : 'off-path');
-    const text = d.id === '' ? 'cursor' : d.folded !== undefined ? d.text : showToken(d.text);
-    label.textContent = text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text;
+    label.textContent = d.label;
     return label;
   }
 
