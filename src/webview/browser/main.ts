@@ -76,6 +76,8 @@ function render(state: PanelState, back?: () => void): void {
     el('span', { className: 'where', text: `${state.fileName}:${state.line}` }),
     el('span', { className: 'stats', text: `${state.stats.modelCalls} model calls · ${state.stats.tokensEvaluated} tokens evaluated · ${formatNumber(state.stats.ms, 0)} ms${state.fim ? '' : ' · prefix-only prompt'}` }),
   ]);
+  // Which completion this is: two completions at one place can read the same (a test tells them apart).
+  header.dataset.request = String(state.requestId);
   if (state.healed) header.appendChild(el('span', { className: 'healed-note', text: `token healing re-typed “${showToken(state.healed)}”` }));
   if (state.refine) header.appendChild(el('span', { className: 'refine-note', role: 'status', text: `first suggestion (greedy): “${showToken(state.refine.first)}” · ${state.refine.note}` }));
   if (state.gate) header.appendChild(el('span', { className: state.gate.suppressed ? 'gate-note suppressed' : 'gate-note', role: 'status', text: `gate: ${state.gate.note}` }));
