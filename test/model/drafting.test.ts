@@ -19,8 +19,14 @@ import { loadModel, type LoadedModel } from '../../src/model/load';
 import { vocabHeavyModel } from '../../tools/model/real-shape';
 
 const ROOT = join(__dirname, '..', '..');
-/** As scoring-paths.test.ts: each read sums Σ exp in float32 in its own order. */
-const TOLERANCE = 1e-4;
+/**
+ * A drafted decode is a batch of several tokens, and llama.cpp's CPU kernels for a batch differ
+ * from its one-token ones in rounding: on an AVX2-only CPU (AMD EPYC) its own decode of 16 tokens
+ * in one batch and one at a time differ by up to 4.8e-3 in a log-probability, with the same top
+ * tokens (on others, within 1e-4). A drafting bug reads another position: tokens and
+ * log-probabilities then differ by far more.
+ */
+const TOLERANCE = 1e-2;
 
 function heldOutPositions(count: number) {
   const packages = JSON.parse(readFileSync(join(ROOT, 'models', 'heldout.json'), 'utf8')).packages as { dir: string }[];
