@@ -277,7 +277,7 @@ describe('strategies on the in-memory model', () => {
   });
 
   it('a handed-over prompt branch is extended in place: same candidates, one fork fewer, still released by the caller', async () => {
-    for (const name of ['greedy', 'top-p', 'min-p'] as const) {
+    for (const name of STRATEGY_NAMES) {
       const forked = forkModel();
       const adopted = forkModel();
       const a = await run(name, forked, { seed: 3, samples: 3 });

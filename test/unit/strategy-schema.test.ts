@@ -38,7 +38,7 @@ describe('strategy schemas', () => {
   it('capabilities say which strategies take a value function and which extend a handed-over prompt', () => {
     const which = (flag: 'takesValue' | 'extendsPrompt' | 'usesTimeBudget') => STRATEGY_NAMES.filter((n) => strategyOf(n).capabilities[flag]);
     assert.deepEqual(which('takesValue'), ['entropy', 'mcts']);
-    assert.deepEqual(which('extendsPrompt'), ['greedy', 'top-p', 'min-p']);
+    assert.deepEqual(which('extendsPrompt'), [...STRATEGY_NAMES]);
     assert.deepEqual(which('usesTimeBudget'), STRATEGY_NAMES);
   });
 });

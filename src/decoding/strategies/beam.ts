@@ -38,12 +38,12 @@ export const beam: Strategy<BeamOptions> = {
   defaults: { width: 4, lengthPenalty: 1, earlyStopping: true },
   rules: { width: int(1, MAX_BEAM_WIDTH), lengthPenalty: num(-5, 5), earlyStopping: choice(true, false, 'never') },
   settings: { keys: { 'beam.width': 'width', 'beam.lengthPenalty': 'lengthPenalty' } },
-  capabilities: { takesValue: false, extendsPrompt: false, usesTimeBudget: true },
+  capabilities: { takesValue: false, extendsPrompt: true, usesTimeBudget: true },
   decode: meteredDecode('beam', async ({ model, prompt, options }, m, tree) => {
     const B = Math.max(1, Math.floor(options.width));
     const topN = topNFor(options, 2 * B);
     const finished = new Hypotheses(B, options.lengthPenalty);
-    let beams: Beam[] = [{ branch: m.fork(prompt.branch), steps: [], sum: 0, scores: prompt.next, node: tree.root }];
+    let beams: Beam[] = [{ branch: m.adopt(prompt.branch), steps: [], sum: 0, scores: prompt.next, node: tree.root }];
     for (let curLen = 1; curLen <= options.maxTokens && beams.length > 0; curLen++) {
       // Top 2B continuations over all beams.
       const pool: { beam: Beam; dist: Distribution; token: number; sum: number }[] = [];

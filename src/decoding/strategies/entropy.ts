@@ -88,7 +88,7 @@ export const entropy: Strategy<EntropyOptions> = {
       'entropy.highVarentropy': 'highVarentropy', 'entropy.branches': 'branches', 'entropy.lookahead': 'lookahead',
     },
   },
-  capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
+  capabilities: { takesValue: true, extendsPrompt: true, usesTimeBudget: true },
   decode: meteredDecode('entropy', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, Math.max(o.branches, o.topK));
     const rng = createRng(o.seed);
@@ -100,7 +100,7 @@ export const entropy: Strategy<EntropyOptions> = {
     const adaptiveTemperature = new TemperatureSampler(o.temperature);
     const adaptive = chainFor(adaptiveTemperature, o.topK, o.topP);
 
-    let main: Path = { branch: m.fork(prompt.branch), steps: [], scores: prompt.next };
+    let main: Path = { branch: m.adopt(prompt.branch), steps: [], scores: prompt.next };
     let node = tree.root;
     while (!main.ended && main.steps.length < o.maxTokens) {
       if (main.steps.length > 0 && m.outOfTime(o.timeBudgetMs)) {
@@ -149,10 +149,12 @@ export const entropy: Strategy<EntropyOptions> = {
  */
 async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o: CommonOptions & EntropyOptions, model: MeteredModel['model'], mainTopN: number): Promise<{ chosen: Path; explored: Path[] }> {
   const paths: Path[] = [];
-  for (let i = 0; i < Math.min(o.branches, dist.size); i++) {
-    if (!(dist.logprobs[i] > -Infinity)) break;
+  let count = 0;
+  while (count < Math.min(o.branches, dist.size) && dist.logprobs[count] > -Infinity) count++;
+  for (let i = 0; i < count; i++) {
     const token = dist.ids[i];
-    const path: Path = { branch: m.fork(main.branch), steps: [...main.steps], scores: main.scores };
+    // The last path takes the main branch itself: forks copy the branch's KV state first.
+    const path: Path = { branch: i === count - 1 ? main.branch : m.fork(main.branch), steps: [...main.steps], scores: main.scores };
     if (model.isEndOfGeneration(token)) path.ended = 'eog';
     else path.steps.push(describeStep(model, dist, token, o.alternatives, 'branch'));
     paths.push(path);
@@ -182,7 +184,6 @@ async function branchAndPick(m: MeteredModel, main: Path, dist: Distribution, o:
   let best = paths[0];
   for (const p of paths) if (valueOf(p) > valueOf(best)) best = p;
   for (const p of paths) if (p !== best) m.release(p.branch);
-  m.release(main.branch);
   if (isStopped(model, o, best.steps)) best.ended = 'stop';
   return { chosen: best, explored: paths };
 }

@@ -48,11 +48,11 @@ export const mcts: Strategy<MctsOptions> = {
     maxModelCalls: int(1, 100_000), maxMs: num(0, 86_400_000), parallel: int(1, 16), value: FUNCTION,
   },
   settings: { keys: { 'mcts.simulations': 'simulations', 'mcts.cPuct': 'cPuct', 'mcts.rolloutDepth': 'rolloutDepth', 'mcts.maxModelCalls': 'maxModelCalls' } },
-  capabilities: { takesValue: true, extendsPrompt: false, usesTimeBudget: true },
+  capabilities: { takesValue: true, extendsPrompt: true, usesTimeBudget: true },
   decode: meteredDecode('mcts', async ({ model, prompt, options: o }, m, tree) => {
     const topN = topNFor(o, o.expandTopK);
     const committed: TokenStep[] = [];
-    const search: Search = { m, model, o, tree, topN, promptLength: prompt.tokens.length, branch: m.fork(prompt.branch), held: [] };
+    const search: Search = { m, model, o, tree, topN, promptLength: prompt.tokens.length, branch: m.adopt(prompt.branch), held: [] };
     let root: Node = { prior: 1, visits: 0, total: 0, dist: Distribution.fromScores(prompt.next, topN), deep: true, view: tree.root };
     expand(search, root, committed);
     const firstRoot = root;
