@@ -55,6 +55,9 @@ async function assertTreeInView(wb: ReturnType<typeof getWorkbench>, frame: Retu
   }, 10_000).catch(async () => wb.treeInView(frame));
   assert.ok(seen && (whole(seen) || path(seen)), `${what}: ${JSON.stringify(seen)} (the whole tree in view, or its main path from the cursor, with labels one can read)`);
   assert.ok(seen.canvas.height >= 120, `${what}: the drawing is ${seen.canvas.height} px high`);
+  // The Reset view button sits above the drawing, where it can cover no node.
+  const [button, canvas] = await Promise.all(['.tree-reset', 'svg.tree-canvas'].map((s) => frame.locator(s).evaluate((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; })));
+  assert.ok(button!.bottom <= canvas!.top + 1, `${what}: the Reset view button (${JSON.stringify(button)}) overlaps the drawing (${JSON.stringify(canvas)})`);
   console.log(`      ${what}: ${whole(seen) ? 'the whole tree' : 'the main path'} in view, ${JSON.stringify(seen)}`);
 }
 

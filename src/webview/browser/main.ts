@@ -40,7 +40,7 @@ function renderEmpty(reason: string): void {
   root.replaceChildren(el('p', { className: 'empty', text: reason }));
 }
 
-/** Snapshots of one search share this id, so the drawing keeps its view as the tree grows. */
+/** Snapshots of one search share this id: the drawing keeps its folds opened, and the view once the user moves it. */
 const SEARCH_ID = -1;
 
 /** A search in progress: its tree so far, growing with each snapshot, and a way to stop it. */
@@ -55,7 +55,8 @@ function renderSearch(search: SearchState): void {
   const state: PanelState = { requestId: SEARCH_ID, strategy: search.strategy, fileName: '', line: 0, fim: true, stats: { modelCalls: 0, tokensEvaluated: 0, ms: search.elapsedMs }, candidates: [], tree: search.tree };
   current = undefined;
   treeView.render(state);
-  root.replaceChildren(header, el('div', { className: 'panel-body' }, [el('section', { className: 'tree-pane' }, [treeView.element])]));
+  const bar = treeView.bar('Explored so far · scroll to zoom, drag to pan');
+  root.replaceChildren(header, el('div', { className: 'panel-body' }, [el('section', { className: 'tree-pane' }, [bar, treeView.element])]));
 }
 
 function renderCompare(compare: CompareState): void {
@@ -85,7 +86,7 @@ function render(state: PanelState, back?: () => void): void {
   const list = el('ol', { className: 'candidates', role: 'listbox', ariaLabel: 'Candidates' });
   state.candidates.forEach((c) => list.appendChild(candidateItem(state, c)));
   treeView.render(state);
-  const summary = el('p', { className: 'tree-summary', text: treeSummary(state) });
+  const summary = treeView.bar(treeSummary(state));
   chosen.replaceChildren();
   if (back) {
     const button = el('button', { className: 'back', text: 'Back to the comparison' });

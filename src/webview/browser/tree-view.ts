@@ -16,8 +16,6 @@ const MIN_ZOOM = 0.2;
 const NODE_ROOM = 14;
 const LABEL_ROOM = 100;
 const FIT_PAD = 8;
-/** Room at the top for the Reset view button, so that it covers no node. */
-const BUTTON_ROOM = 28;
 /** Below this zoom the 11 px labels are smaller than 6 px: only the best path's and the candidates' are drawn. */
 const LABEL_MIN_ZOOM = 0.55;
 /** The least zoom the main path is shown at when the whole tree is too small to read (labels at 9 px). */
@@ -62,6 +60,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 
 export class TreeView {
   readonly element: HTMLElement;
+  private readonly reset: HTMLButtonElement;
   private readonly canvas: SVGSVGElement;
   private readonly layer: SVGGElement;
   private readonly zoomer: ZoomBehavior<SVGSVGElement, unknown>;
@@ -100,12 +99,12 @@ export class TreeView {
       }
     });
     select(this.canvas).call(this.zoomer).on('dblclick.zoom', null);
-    const reset = el('button', { className: 'tree-reset', text: 'Reset view' });
-    reset.addEventListener('click', () => {
+    this.reset = el('button', { className: 'tree-reset', text: 'Reset view' }) as HTMLButtonElement;
+    this.reset.addEventListener('click', () => {
       this.userMoved = false;
       this.resetView();
     });
-    this.element = el('div', { className: 'tree-view' }, [reset]);
+    this.element = el('div', { className: 'tree-view' });
     this.element.appendChild(this.canvas);
     this.listen();
     // The drawing takes the room the panel gives it (CSS), known only once it is on screen:
@@ -121,8 +120,23 @@ export class TreeView {
     }).observe(this.canvas);
   }
 
-  /** Draws `state`'s tree; a snapshot of the same request keeps the view and the folds opened. */
-  render(state: PanelState): void {
+  /**
+   * The line above the drawing: `caption`, and the Reset view button at its end, outside the
+   * drawing, so that the button covers no node whatever the view shows.
+   */
+  bar(caption: string): HTMLElement {
+    // One line, so that a short panel keeps its height for the drawing; the whole caption on hover.
+    const summary = el('p', { className: 'tree-summary', text: caption });
+    summary.title = caption;
+    return el('div', { className: 'tree-bar' }, [summary, this.reset]);
+  }
+
+  /**
+   * Draws `state`'s tree. A snapshot of the same request keeps the folds opened, and is fitted
+   * again as the search grows until the user pans or zooms (`keepView`: never, as when a fold
+   * opens under the pointer).
+   */
+  render(state: PanelState, keepView = false): void {
     const t0 = performance.now();
     // Measured before the drawing changes, while the layout is still clean (reading it later forces one).
     this.size.width = this.canvas.clientWidth || this.size.width;
@@ -136,10 +150,8 @@ export class TreeView {
     this.labels = svg('g', { 'aria-hidden': 'true' }, 'tree-labels');
     this.layer.replaceChildren(...this.edges(this.layout), this.labels, ...this.layout.nodes.map((d) => this.node(d)));
     this.size.height = this.canvas.clientHeight || this.size.height;
-    if (!sameRequest) {
-      this.userMoved = false;
-      this.resetView();
-    }
+    if (!sameRequest) this.userMoved = false;
+    if (!sameRequest || (!keepView && !this.userMoved)) this.resetView();
     this.drawLabels();
     // Reading the drawing's box makes the browser lay it out now, so the time includes that.
     this.layer.getBBox();
@@ -183,17 +195,17 @@ export class TreeView {
     }
     // Room for the largest circle around every node, and for the labels right of the last column (its width).
     [minX, maxX, minY, maxY] = [minX - NODE_ROOM, Math.max(maxX + NODE_ROOM, layout.width), minY - NODE_ROOM, maxY + NODE_ROOM];
-    const [roomX, roomY] = [width - 2 * FIT_PAD, height - FIT_PAD - BUTTON_ROOM];
+    const [roomX, roomY] = [width - 2 * FIT_PAD, height - 2 * FIT_PAD];
     const whole = Math.min(1.5, roomX / (maxX - minX), roomY / (maxY - minY));
     this.zoomer.scaleExtent([Math.min(MIN_ZOOM, whole), 4]);
-    let transform = zoomIdentity.translate((width - (maxX - minX) * whole) / 2 - minX * whole, BUTTON_ROOM + (roomY - (maxY - minY) * whole) / 2 - minY * whole).scale(whole);
+    let transform = zoomIdentity.translate((width - (maxX - minX) * whole) / 2 - minX * whole, FIT_PAD + (roomY - (maxY - minY) * whole) / 2 - minY * whole).scale(whole);
     if (whole < LABEL_MIN_ZOOM) {
       // The main path is the row the root is on (tree-layout.ts draws it straight).
       const root = layout.nodes[0]!;
       const pathEnd = Math.max(...layout.nodes.filter((d) => d.y === root.y).map((d) => d.x)) + LABEL_ROOM;
       const k = Math.min(1, Math.max(READABLE_ZOOM, roomX / (pathEnd - minX)));
       const x = Math.max(FIT_PAD - minX * k, (width - (pathEnd - minX) * k) / 2 - minX * k);
-      transform = zoomIdentity.translate(x, BUTTON_ROOM + roomY / 2 - root.y * k).scale(k);
+      transform = zoomIdentity.translate(x, FIT_PAD + roomY / 2 - root.y * k).scale(k);
     }
     select(this.canvas).call(this.zoomer.transform, transform);
   }
@@ -270,7 +282,7 @@ export class TreeView {
     if (d.folded !== undefined) {
       this.expanded.add(d.parentId ?? '');
       this.focusedId = d.parentId ?? '';
-      if (this.state) this.render(this.state);
+      if (this.state) this.render(this.state, true);
       this.focus(this.focusedId);
       return;
     }
@@ -338,7 +350,7 @@ export class TreeView {
     const { k } = this.transform;
     const [x, y] = this.transform.apply([d.x, d.y]);
     const { width, height } = this.size;
-    if (x >= FIT_PAD + NODE_ROOM * k && x <= width - LABEL_ROOM * k && y >= BUTTON_ROOM && y <= height - FIT_PAD) return;
+    if (x >= FIT_PAD + NODE_ROOM * k && x <= width - LABEL_ROOM * k && y >= FIT_PAD && y <= height - FIT_PAD) return;
     select(this.canvas).call(this.zoomer.translateTo, d.x, d.y);
   }
 }

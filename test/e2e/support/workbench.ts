@@ -332,12 +332,15 @@ export class Workbench {
    */
   async panelPicture(name: string): Promise<string> {
     await this.runCommand('View: Toggle Maximized Panel');
-    // No hover tooltip of the workbench over the picture.
+    // No hover tooltip of the workbench over the picture, and no notification toast (hidden, not
+    // dismissed: the notification center keeps it for the tests that read it).
     await this.page.mouse.move(1, 1);
+    const hidden = await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' });
     await this.page.waitForTimeout(800);
     fs.mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${name}.png`);
     await this.page.locator('iframe.webview.ready').first().screenshot({ path: file });
+    await hidden.evaluate((style) => style.remove());
     await this.runCommand('View: Toggle Maximized Panel');
     const readme = process.env.E2E_README_SHOTS;
     if (readme) fs.copyFileSync(file, path.join(path.resolve(readme), `${name}.png`));
