@@ -15,13 +15,18 @@ import { writeCorruptModel } from '../support/corrupt-models';
  * completion takes well under a second here; on failure the message says what the extension
  * did (the status bar shows the last completion's latency once one ran).
  */
-async function typeUntilGhostText(wb: ReturnType<typeof getWorkbench>, text: string): Promise<string> {
+async function typeUntilGhostText(wb: ReturnType<typeof getWorkbench>, text: string, panel?: ReturnType<ReturnType<typeof getWorkbench>['webviewFrame']>): Promise<string> {
   const seen: string[] = [];
   for (const ch of text) {
     await wb.typeText(ch);
     const ghost = await wb.waitForGhostText(8_000).catch(() => '');
-    if (ghost.trim()) return ghost;
-    seen.push(`${JSON.stringify(await wb.currentLineText())} · status ${JSON.stringify(await wb.statusBarItem('tokentree.status').innerText())}`);
+    if (ghost.trim()) {
+      // Keys without ghost text: the status bar says why (the gate holding a suggestion back, a search still running).
+      if (seen.length > 0) console.log(`      ghost text after ${seen.length + 1} keys; before it: ${seen.join('; ')}`);
+      return ghost;
+    }
+    const gate = panel ? ` · panel ${JSON.stringify(await panel.locator('.gate-note').first().innerText({ timeout: 1_000 }).catch(() => ''))}` : '';
+    seen.push(`${JSON.stringify(await wb.currentLineText())} · status ${JSON.stringify(await wb.statusBarItem('tokentree.status').innerText())}${gate}`);
   }
   const log = await wb.outputChannelText('TokenTree').catch((e: unknown) => `(log unavailable: ${String(e)})`);
   throw new Error(`no ghost text appeared while typing ${JSON.stringify(text)}; after each key: ${seen.join('; ')}; TokenTree log: ${log}`);
@@ -222,7 +227,7 @@ describe('TokenTree in VS Code (code-server)', () => {
     await wb.typeText('private total = ');
     // The test above left a tree of the same text at the same place: wait for another completion, not other figures.
     const before = await frame.locator('header').first().getAttribute('data-request').catch(() => null);
-    await typeUntilGhostText(wb, 'this.items.length + this.');
+    await typeUntilGhostText(wb, 'this.items.length + this.', frame);
     await eventually('the tree of this completion', async () => (await frame.locator('header .where').innerText()).endsWith(':5') && (await frame.locator('header').first().getAttribute('data-request')) !== before, 60_000);
     await assertTreeInView(wb, frame, 'the panel beside ghost text');
     // VS Code's own word suggestions may cover the ghost text in the picture: close them, and
