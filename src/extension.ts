@@ -24,7 +24,7 @@ import { describeRefinement, type Refinement } from './providers/refinement';
 import { describeGate } from './providers/gate-policy';
 import type { Suggestion } from './providers/controller-types';
 import { GateCalibrations } from './host/gate-calibrations';
-import { DEFAULT_CALIBRATIONS_DIR } from './gate/calibration-store';
+import { DEFAULT_CALIBRATIONS_DIR, ensureCalibrationsDir } from './gate/calibration-store';
 import { builtinModelPath } from './model/builtin';
 
 let models: ModelHost | undefined;
@@ -85,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const s = readModelSettings();
     void gates.refresh(s.serverUrl ? undefined : s.modelPath || builtinModelPath()).then(() => log.info(`Gate calibration: ${gates.from === 'stored' ? 'fitted for this model' : 'shipped (built-in model)'}`));
   };
+  ensureCalibrationsDir();
   const calibrations = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(DEFAULT_CALIBRATIONS_DIR), '*.json'));
   // Each completion that reached the editor, counted once: shown inline, or kept back by the gate.
   const gateCounts = { shown: 0, suppressed: 0 };

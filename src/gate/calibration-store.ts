@@ -13,6 +13,21 @@ export const SHIPPED_CALIBRATION: GateCalibration = parseCalibration(shipped);
 
 const fileOf = (dir: string, identity: string) => join(dir, `${identity}.json`);
 
+/**
+ * The calibrations folder, made if missing, for the editor to watch: VS Code's file watcher
+ * reports nothing in a folder that did not exist when it started, so a first `tokentree calibrate`
+ * run while the editor is open would go unseen. False where it cannot be made (then only a model
+ * load finds a new calibration).
+ */
+export function ensureCalibrationsDir(dir = DEFAULT_CALIBRATIONS_DIR): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Stores a calibration under its model's identity (written whole, then renamed into place). */
 export function storeCalibration(calibration: GateCalibration & { modelIdentity: string }, dir = DEFAULT_CALIBRATIONS_DIR): string {
   if (!/^[0-9a-f]{32}$/.test(calibration.modelIdentity)) throw new Error('storeCalibration: malformed model identity');
