@@ -19,6 +19,23 @@ import { loadTestModel, requireTestModel, TEST_MODEL } from './backend-fixtures'
 const parts = partsFromText('function add(a, b) {\n  return ', '\n}\n');
 const stop = { linePrefix: '  return ', lineSuffix: '', suffix: '\n}\n' };
 
+/**
+ * The same tree: every token, text and count equal, and every score within 1e-4. Greedy's draft
+ * policy learns from timings, so the two models may draft differently, and on some CPUs
+ * llama.cpp's decode of a batch rounds differently from its one-token decode
+ * (test/model/drafting.test.ts): scores can then differ in the last float32 digits.
+ */
+function assertSameTree(a: unknown, b: unknown, what: string, at = 'tree'): void {
+  if (typeof a === 'number' && typeof b === 'number' && !(Number.isInteger(a) && Number.isInteger(b))) {
+    assert.ok(Math.abs(a - b) <= 1e-4, `${what}: ${at} is ${a} here and ${b} in the process`);
+  } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${what}: the keys of ${at}`);
+    for (const k of Object.keys(a)) assertSameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], what, `${at}.${k}`);
+  } else {
+    assert.deepEqual(a, b, `${what}: ${at}`);
+  }
+}
+
 describe('the model process (real llama.cpp in a child process)', function () {
   this.timeout(120_000);
   let dir: string;
@@ -46,7 +63,7 @@ describe('the model process (real llama.cpp in a child process)', function () {
         assert.ok(proc.lastHandledMs! > 0 && proc.lastHandledMs! <= wallMs, `${proc.lastHandledMs} of ${wallMs} ms`);
         const b = await local.complete(request);
         assert.deepEqual(a.candidates.map((c) => [c.text, c.tokens, c.finish]), b.candidates.map((c) => [c.text, c.tokens, c.finish]), strategy);
-        assert.deepEqual(a.tree.toJSON(), b.tree.toJSON(), `${strategy} tree`);
+        assertSameTree(a.tree.toJSON(), b.tree.toJSON(), `${strategy} tree`);
         assert.equal(a.promptTokens, b.promptTokens);
       }
       assert.equal(remote.info.architecture, local.info.architecture);
