@@ -203,9 +203,12 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   let minY = 0;
   let maxY = 0;
   const widths: number[] = [];
+  const labels = new Map<Item, string>();
   for (const [item, { y, depth }] of at) {
     [minY, maxY] = [Math.min(minY, y), Math.max(maxY, y)];
-    widths[depth] = Math.max(widths[depth] ?? MIN_COLUMN, Math.min(COLUMN, COLUMN_FIXED + LABEL_CHAR * labelOf(item).length));
+    const label = labelOf(item);
+    labels.set(item, label);
+    widths[depth] = Math.max(widths[depth] ?? MIN_COLUMN, Math.min(COLUMN, COLUMN_FIXED + LABEL_CHAR * label.length));
   }
   const xs = [0];
   for (let d = 1; d < widths.length; d++) xs[d] = xs[d - 1]! + widths[d - 1]!;
@@ -215,7 +218,7 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   const queue: { item: Item; parent?: DrawnNode }[] = [{ item: top }];
   while (queue.length > 0) {
     const { item, parent } = queue.shift()!;
-    const drawn = drawnNode(item, parent, at.get(item)!, xs, minY, marksOf(item));
+    const drawn = drawnNode(item, parent, at.get(item)!, xs, minY, marksOf(item), labels.get(item)!);
     nodes.push(drawn);
     if (parent) links.push({ from: parent, to: drawn });
     for (const c of item.children) queue.push({ item: c, parent: drawn });
@@ -223,7 +226,7 @@ function place(top: Item, marks: Map<TreeNode, Marks>, folded: number): TreeLayo
   return { nodes, links, folded, width: xs.at(-1)! + widths.at(-1)!, height: maxY - minY + ROW };
 }
 
-function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: number; y: number }, xs: readonly number[], minY: number, m: Marks): DrawnNode {
+function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: number; y: number }, xs: readonly number[], minY: number, m: Marks, label: string): DrawnNode {
   const { node, id, tokens, prefix } = item;
   const isFold = item.folded !== undefined;
   return {
@@ -231,7 +234,7 @@ function drawnNode(item: Item, parent: DrawnNode | undefined, at: { depth: numbe
     ...(parent ? { parentId: parent.id } : {}),
     tokens,
     text: isFold ? `+${item.folded}` : node.text,
-    label: labelOf(item),
+    label,
     prefix,
     p: isFold ? 0 : Math.exp(node.logprob),
     entropy: isFold ? 0 : (node.entropyAtLeast ?? node.entropy),
