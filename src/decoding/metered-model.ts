@@ -44,6 +44,11 @@ export class MeteredModel {
     if (this.owned.delete(branch)) this.model.release(branch);
   }
 
+  /** Whether the backend truncates at all (it may still refuse a given branch and length). */
+  get truncates(): boolean {
+    return this.model.truncate !== undefined;
+  }
+
   /** LanguageModel.truncate on a branch this strategy forked; false where the backend has none. */
   truncate(branch: Branch, length: number): boolean {
     throwIfAborted(this.signal);

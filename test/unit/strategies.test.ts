@@ -101,8 +101,8 @@ describe('strategies on the in-memory model', () => {
     // positions it read. Reading every simulation's leaf and rollout afresh, it read 140, 128 and
     // 143 (before an in-flight unvisited node's virtual loss started from its parent's value).
     const before = [
-      { seed: 1, texts: [' w2 w3 w0 w4 w1 w5 w1 w4', ' w5 w1 w4', ' w1'], first: [[' w5', 7, -0.98732], [' w2', 8, -0.830759], [' w1', 1, -1.16007], [' w4', 0, 0]], reads: 114 },
-      { seed: 2, texts: [' w2 w3 w5 w2 w1 w3 w4 w3', ' w3 w2 w4 w2', ' w0'], first: [[' w2', 8, -0.895431], [' w3', 7, -0.895977], [' w0', 1, -1.074269], [' w5', 0, 0]], reads: 98 },
+      { seed: 1, texts: [' w2 w3 w0 w4 w1 w5 w1 w4', ' w5 w1 w4', ' w1'], first: [[' w5', 7, -0.98732], [' w2', 8, -0.830759], [' w1', 1, -1.16007], [' w4', 0, 0]], reads: 113 },
+      { seed: 2, texts: [' w2 w3 w5 w2 w1 w3 w4 w3', ' w3 w2 w4 w2', ' w0'], first: [[' w2', 8, -0.895431], [' w3', 7, -0.895977], [' w0', 1, -1.074269], [' w5', 0, 0]], reads: 97 },
       { seed: 3, texts: [' w1 w1 w4 w5 w0 w5 w5 w5', ' w4 w5 w0 w5', ' w2 w0 w4', ' w5'], first: [[' w1', 6, -0.858767], [' w4', 5, -0.910746], [' w2', 4, -0.998802], [' w5', 1, -1.102745]], reads: 106 },
     ];
     for (const want of before) {
@@ -130,7 +130,7 @@ describe('strategies on the in-memory model', () => {
   it('MCTS sends a finished simulation\'s branch down the next path that starts the same way: the same search, fewer tokens decoded and forks', async () => {
     const decoded = (m: TableModel) => m.calls.flat().reduce((a, r) => a + r.tokens.length, 0);
     // Per seed: tokens decoded, forks and model calls with held branches, then forking each simulation.
-    const want: Record<number, number[]> = { 1: [166, 213, 21, 54, 41, 47], 2: [149, 195, 18, 50, 36, 42], 3: [150, 193, 22, 53, 39, 46] };
+    const want: Record<number, number[]> = { 1: [146, 213, 28, 54, 40, 47], 2: [128, 195, 22, 50, 35, 42], 3: [130, 193, 27, 53, 39, 46] };
     for (const seed of [1, 2, 3]) {
       const options = { simulations: 16, rolloutDepth: 3, parallel: 4, maxMs: 1e9 };
       const forking = randomTableModel(6, seed);
@@ -146,6 +146,18 @@ describe('strategies on the in-memory model', () => {
       assert.deepEqual([decoded(held), decoded(forking), held.forks, forking.forks, held.calls.length, forking.calls.length], want[seed]);
       // Every read is of the state its branch should hold: the positions read are the same.
       assert.deepEqual(new Set(held.reads.map((r) => r.tokens.join(','))), new Set(forking.reads.map((r) => r.tokens.join(','))));
+    }
+  });
+
+  it('MCTS at its defaults decodes a position into a branch about once: a branch that went below the committed token is copied, not cut back', async () => {
+    // Per seed: positions read, then tokens decoded. Cutting back the held branch that went
+    // through the committed token (and, for a new sibling, one that went down another path) made
+    // the next simulation through the positions below decode them again: 86, 81 and 85 tokens.
+    const want: Record<number, number[]> = { 1: [52, 63], 2: [50, 61], 3: [48, 61] };
+    for (const seed of [1, 2, 3]) {
+      const model = randomTableModel(6, seed);
+      await run('mcts', model, { maxTokens: 16, maxMs: 1e9 });
+      assert.deepEqual([model.reads.length, model.calls.flat().reduce((a, r) => a + r.tokens.length, 0)], want[seed]);
     }
   });
 

@@ -7,6 +7,12 @@ import type { Search } from './mcts-search';
  * simulation whose path starts the same way truncates it (LanguageModel.truncate) instead of
  * forking the committed branch and decoding the path again. Where the backend cannot truncate,
  * every simulation forks.
+ *
+ * A held branch's positions below the committed path are what the next simulations through them
+ * would otherwise decode again, so they are kept while there is room: a simulation down a new path
+ * forks rather than cut one back, and the commit copies the branch that went through the token.
+ * A fork copies KV (a whole stream in node-llama-cpp 3.22.1), which costs far less than decoding
+ * a token on a compute-bound model (docs/benchmarks.md, The cost of a branch).
  */
 
 /** A finished simulation's branch, kept for the next simulation whose path starts the same way. */
@@ -28,8 +34,14 @@ export function branchFor(search: Search, committed: readonly number[], pending:
   const ranked = search.held
     .map((h) => ({ h, shared: commonPrefixLength(h.tokens, want) }))
     .filter((x) => x.shared >= committed.length)
-    .sort((a, b) => b.shared - a.shared);
+    // The most of the path first; among equals, the one that loses least: the shortest.
+    .sort((a, b) => b.shared - a.shared || a.h.tokens.length - b.h.tokens.length);
+  const room = search.held.length < capacity(search);
   for (const { h, shared } of ranked) {
+    // A branch that shares only the committed path would lose its own path's positions, which
+    // the next simulation through them decodes again; while there is room, a fork (a copy of the
+    // KV, no decode) keeps them.
+    if (room && shared === committed.length && h.tokens.length > shared) break;
     if (!search.m.truncate(h.branch, search.promptLength + shared)) continue;
     search.held.splice(search.held.indexOf(h), 1);
     h.tokens.length = shared;
@@ -46,13 +58,16 @@ export function branchFor(search: Search, committed: readonly number[], pending:
  */
 export function hold(search: Search, h: HeldBranch): void {
   search.held.push(h);
-  while (search.held.length > Math.max(1, search.o.parallel) + 1) search.m.release(search.held.shift()!.branch);
+  while (search.held.length > capacity(search)) search.m.release(search.held.shift()!.branch);
 }
+
+/** Held branches at most: with the committed branch and a batch in flight, well within a backend's 16. */
+const capacity = (search: Search) => Math.max(1, search.o.parallel) + 1;
 
 /**
  * After a commit: held branches that went elsewhere are released; and when `adopt`, one that went
- * through the committed token, truncated after it, becomes the committed branch (no decode). False
- * when none did, or not asked (the caller decodes the token).
+ * through the committed token, truncated after it (a copy of it, where it went further), becomes
+ * the committed branch (no decode). False when none did, or not asked (the caller decodes the token).
  */
 export function commitHeld(search: Search, committed: readonly number[], adopt: boolean): boolean {
   const n = committed.length;
@@ -65,10 +80,23 @@ export function commitHeld(search: Search, committed: readonly number[], adopt: 
   // The one that held least below the token: the others stay for the next simulations.
   let i = -1;
   if (adopt) search.held.forEach((h, j) => (i = h.tokens.length >= n && (i < 0 || h.tokens.length < search.held[i]!.tokens.length) ? j : i));
-  if (i < 0 || !search.m.truncate(search.held[i]!.branch, search.promptLength + n)) return false;
-  const [h] = search.held.splice(i, 1);
+  if (i < 0) return false;
+  const h = search.held[i]!;
+  if (h.tokens.length > n && search.m.truncates) {
+    // It holds positions below the token, which the next simulations go through: a copy of it
+    // becomes the committed branch (a KV copy, where decoding them again costs a model's step).
+    const copy = search.m.fork(h.branch);
+    if (search.m.truncate(copy, search.promptLength + n)) return adoptBranch(search, copy);
+    search.m.release(copy);
+  }
+  if (!search.m.truncate(h.branch, search.promptLength + n)) return false;
+  search.held.splice(i, 1);
+  return adoptBranch(search, h.branch);
+}
+
+function adoptBranch(search: Search, branch: Branch): true {
   search.m.release(search.branch);
-  search.branch = h!.branch;
+  search.branch = branch;
   return true;
 }
 
