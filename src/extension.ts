@@ -111,8 +111,11 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!document || r.kept === 'moved') return;
     // VS Code asks the provider again, which the cache answers with the new suggestion (and the panel follows).
     if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
-    const position = new vscode.Position(r.request.line, r.request.character);
-    const id = shown.record(document, position, r.final);
+    // After the suggest widget's selected item: recorded at the editor's cursor, behind the item's rest.
+    const cursor = r.request.cursor ?? r.request;
+    if (r.request.cursor && r.request.cursor.lead === undefined) return;
+    const position = new vscode.Position(cursor.line, cursor.character);
+    const id = shown.record(document, position, r.final, r.request.cursor?.lead);
     const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine, ...gateState(r.final), ...contextState(id, r.request.documentKey) };
     panelStates.set(r.request.documentKey, state);
     panel.show(state);
@@ -148,8 +151,8 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const provider = new TokenTreeInlineProvider(
     controller,
-    (document, position, suggestions) => {
-      const id = shown.record(document, position, suggestions);
+    (document, position, suggestions, lead) => {
+      const id = shown.record(document, position, suggestions, lead);
       const result = suggestions[0]?.result;
       if (!result) return;
       const refine = refineNotes.get(result);

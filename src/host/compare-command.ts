@@ -43,7 +43,7 @@ export async function compareStrategiesHere(controller: CompletionController, en
         throw e;
       });
       if (!result) break;
-      const id = shown.record(document, position, [], result);
+      const id = shown.record(document, position, [], '', result);
       rows.push(toPanelState(id, fileName, position.line + 1, result));
     }
   });

@@ -10,6 +10,8 @@ interface Shown {
   readonly offset: number;
   readonly suggestions: readonly Suggestion[];
   readonly result?: CompletionResult;
+  /** Text between the cursor and where the suggestions start: the suggest widget's selected item's rest. */
+  readonly lead: string;
 }
 
 /**
@@ -21,9 +23,9 @@ export class ShownSuggestions {
   private latest?: Shown;
   private nextId = 1;
 
-  record(document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[], result = suggestions[0]?.result): number {
+  record(document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[], lead = '', result = suggestions[0]?.result): number {
     const id = this.nextId++;
-    const shown = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), suggestions, result };
+    const shown = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), suggestions, result, lead };
     this.byRequest.set(id, shown);
     this.latest = shown;
     if (this.byRequest.size > 20) this.byRequest.delete(this.byRequest.keys().next().value!);
@@ -62,14 +64,14 @@ export class ShownSuggestions {
     if (!editor || editor.document.isClosed) return false;
     const doc = editor.document;
     let at = doc.positionAt(shown.offset);
-    let insert = text;
+    let insert = shown.lead + text;
     if (doc.version !== shown.version) {
       // The user typed on: insert the rest if what they typed is the text's start.
       const cursor = editor.selection.active;
       const typed = doc.getText(new vscode.Range(at, cursor));
-      if (doc.offsetAt(cursor) < shown.offset || !text.startsWith(typed)) return false;
+      if (doc.offsetAt(cursor) < shown.offset || !insert.startsWith(typed)) return false;
       at = cursor;
-      insert = text.slice(typed.length);
+      insert = insert.slice(typed.length);
     }
     const ok = await editor.edit((b) => b.insert(at, insert));
     if (ok) {
@@ -88,11 +90,13 @@ export class ShownSuggestions {
     if (!shown || !suggestion || !candidate || shown.uri !== editor.document.uri.toString()) return false;
     const cursor = editor.selection.active;
     const typed = editor.document.getText(new vscode.Range(editor.document.positionAt(shown.offset), cursor));
-    if (editor.document.offsetAt(cursor) < shown.offset || !suggestion.text.startsWith(typed)) return false;
+    // The text at the cursor: the selected item's rest (its own tokens are not the model's), then the suggestion's.
+    const text = shown.lead + suggestion.text;
+    if (editor.document.offsetAt(cursor) < shown.offset || !text.startsWith(typed)) return false;
     // Token boundaries are in the candidate's text; the suggestion may have dropped a leading indent.
-    const lead = Math.max(0, candidate.text.indexOf(suggestion.text)) + healedLength(shown.result!);
-    const upTo = Math.min(suggestion.text.length, Math.max(typed.length + 1, acceptUntilUncertain(candidate.steps, entropy) - lead));
-    const insert = suggestion.text.slice(typed.length, upTo);
+    const lead = Math.max(0, candidate.text.indexOf(suggestion.text)) + healedLength(shown.result!) - shown.lead.length;
+    const upTo = Math.min(text.length, Math.max(typed.length + 1, acceptUntilUncertain(candidate.steps, entropy) - lead));
+    const insert = text.slice(typed.length, upTo);
     if (!insert) return false;
     await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
     const ok = await editor.edit((b) => b.insert(cursor, insert));

@@ -162,8 +162,9 @@ export class CompletionController {
   /** Whether and how the search's suggestions replace the first ones (the cache gets them when they do). */
   private refined(r: Resolved, s: ControllerSettings, first: readonly Suggestion[], final: readonly Suggestion[]): Refinement {
     const now = this.options.where?.(r.request.documentKey);
+    const cursor = r.request.cursor ?? r.request;
     const here = this.options.where === undefined
-      || (now !== undefined && now.version === r.request.version && now.line === r.request.line && now.character === r.request.character);
+      || (now !== undefined && now.version === r.request.version && now.line === cursor.line && now.character === cursor.character);
     const { reason, kept, replaced } = decideRefinement(first[0], final[0], { accepting: this.refining?.accepting === true, here, mode: s.refine ?? 'replace' });
     if (replaced) {
       this.cache.store(r.at, final);
@@ -255,7 +256,7 @@ export class CompletionController {
   private prefetch(r: Resolved, shown: Suggestion, s: ControllerSettings): void {
     if (this.disposed) return;
     const after = withInsertion(r.request.document, r.request.line, r.request.character, shown.text);
-    const next = this.resolve({ ...r.request, ...after, automatic: true, onCancel: undefined }, s);
+    const next = this.resolve({ ...r.request, ...after, automatic: true, onCancel: undefined, cursor: undefined }, s);
     if (blockingSuffix(next.stop.lineSuffix).length > s.autoTriggerMaxLineSuffix || this.cache.lookup(next.at)) return;
     this.gate.background(positionKey(next.at), async (signal) => {
       const result = await this.engine.complete(this.engineRequest(next, s, true), signal);

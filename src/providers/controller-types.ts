@@ -44,6 +44,12 @@ export interface CursorRequest {
   readonly automatic: boolean;
   /** The document's version, which a refinement must still find (see ControllerOptions.where). */
   readonly version?: number;
+  /**
+   * The editor's cursor, where the completion is asked for elsewhere: after the suggest widget's
+   * selected item (selected-item.ts). A refinement must still find the cursor here. `lead`: what
+   * the item inserts at the cursor, where it only inserts.
+   */
+  readonly cursor?: { readonly line: number; readonly character: number; readonly lead?: string };
   /** Registers a callback for the editor's own cancellation. */
   readonly onCancel?: (listener: () => void) => void;
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { shownInline, type CompletionController, type CursorRequest, type Suggestion } from './completion-controller';
+import { afterSelectedItem, runsOnIntoItem } from './selected-item';
 
 /** The controller's view of a document at a cursor. */
 export function cursorRequestOf(document: vscode.TextDocument, position: vscode.Position): CursorRequest {
@@ -20,12 +21,14 @@ export function cursorRequestOf(document: vscode.TextDocument, position: vscode.
 /**
  * VS Code's inline-completion hook, nothing more: turns the document and cursor into a
  * request for the controller, and its suggestions into items. Several ranked items let
- * VS Code's own next/previous suggestion commands cycle through the candidates.
+ * VS Code's own next/previous suggestion commands cycle through the candidates. While the
+ * suggest widget is open, the completion follows its selected item (selected-item.ts).
  */
 export class TokenTreeInlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
     private readonly controller: CompletionController,
-    private readonly onShown: (document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[]) => void,
+    /** `lead`: the text between the cursor and the suggestions (the selected item's rest). */
+    private readonly onShown: (document: vscode.TextDocument, position: vscode.Position, suggestions: readonly Suggestion[], lead: string) => void,
   ) {}
 
   async provideInlineCompletionItems(
@@ -34,16 +37,24 @@ export class TokenTreeInlineProvider implements vscode.InlineCompletionItemProvi
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionList | undefined> {
+    const here = cursorRequestOf(document, position);
+    const selected = context.selectedCompletionInfo;
+    const after = selected && selected.range.isSingleLine
+      ? afterSelectedItem(here, { line: selected.range.start.line, start: selected.range.start.character, end: selected.range.end.character, text: selected.text })
+      : undefined;
+    if (selected && !after) return undefined;
     const suggestions = await this.controller.provide({
-      ...cursorRequestOf(document, position),
+      ...(after ?? here),
       automatic: context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic,
       onCancel: (listener) => token.onCancellationRequested(listener),
     });
     if (!suggestions || suggestions.length === 0 || token.isCancellationRequested || document.isClosed) return undefined;
-    // The panel hears of suggestions the gate kept from the ghost text too, marked as such.
-    this.onShown(document, position, suggestions);
-    const inline = shownInline(suggestions);
+    // The panel hears of suggestions the gate kept from the ghost text too, marked as such; of
+    // those after an item that replaces text, not: its insert actions insert at the cursor.
+    if (!after || after.cursor?.lead !== undefined) this.onShown(document, position, suggestions, after?.cursor?.lead ?? '');
+    const inline = shownInline(suggestions).filter((s) => !selected || !runsOnIntoItem(selected.text, s.text));
     if (inline.length === 0) return undefined;
-    return new vscode.InlineCompletionList(inline.map((s) => new vscode.InlineCompletionItem(s.text, new vscode.Range(position, position))));
+    const range = selected?.range ?? new vscode.Range(position, position);
+    return new vscode.InlineCompletionList(inline.map((s) => new vscode.InlineCompletionItem((selected?.text ?? '') + s.text, range)));
   }
 }
