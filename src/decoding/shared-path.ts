@@ -97,21 +97,55 @@ export class PathMemo {
    * The model for the search, over the same prompt branch: a step along a recorded path is
    * answered from the record and its tokens wait on the branch, to be evaluated with the branch's
    * next step off the path (one batch, no extra model call), or never, if the branch ends there.
+   *
+   * A fork copies its source's waiting tokens, so without more, every branch that leaves the path
+   * below the committed tokens would evaluate them again (MCTS: each simulation off the path
+   * re-evaluated the whole committed path). So before a branch evaluates waiting tokens, it takes
+   * a copy of another branch that has evaluated more of its path, cut back to what they share: a
+   * KV copy instead of evaluating them again. The search holds handles of its own; the real branch
+   * under a handle may change.
    */
   replaying(): LanguageModel {
     const memo = this.scores;
     const inner = this.model;
-    interface Virtual { readonly real: Branch; pending: number[]; path: number[] }
+    interface Virtual { real: Branch; pending: number[]; path: number[] }
     const promptLength = this.prompt.tokens.length;
+    const promptBranch = this.prompt.branch;
     const branches = new Map<number, Virtual>([[this.prompt.branch.id, { real: this.prompt.branch, pending: [], path: [] }]]);
+    // Handles of forks: numbers no backend hands out, so they never meet the prompt branch's id.
+    let nextHandle = 2 ** 40;
     const get = (b: Branch): Virtual => {
       const v = branches.get(b.id);
       if (!v) throw new Error(`unknown branch ${b.id}`);
       return v;
     };
+    const evaluated = (v: Virtual) => v.path.length - v.pending.length;
+    /** Gives `v` a copy of the branch that has evaluated the most of its path, where that saves evaluating two tokens or more. */
+    const adoptEvaluated = (v: Virtual) => {
+      // The prompt's branch is the caller's to release: it stays under its handle.
+      if (v.real === promptBranch) return;
+      let donor: Virtual | undefined;
+      let shared = evaluated(v) + 1;
+      for (const d of branches.values()) {
+        const n = Math.min(evaluated(d), v.path.length);
+        let k = 0;
+        while (k < n && d.path[k] === v.path[k]) k++;
+        if (d !== v && k > shared) [donor, shared] = [d, k];
+      }
+      if (!donor) return;
+      const copy = inner.fork(donor.real);
+      if (evaluated(donor) > shared && !inner.truncate?.(copy, promptLength + shared)) {
+        inner.release(copy);
+        return;
+      }
+      inner.release(v.real);
+      v.real = copy;
+      v.pending = v.path.slice(shared);
+    };
     /** Evaluates a branch's waiting tokens before something that needs them in its state. */
     const flush = async (v: Virtual, signal?: AbortSignal) => {
       if (v.pending.length === 0) return;
+      adoptEvaluated(v);
       const tokens = v.pending;
       v.pending = [];
       await inner.evaluate([{ branch: v.real, tokens, topN: 1 }], signal);
@@ -120,20 +154,21 @@ export class PathMemo {
       ...passThrough(inner),
       fork(branch) {
         const v = get(branch);
-        const real = inner.fork(v.real);
-        branches.set(real.id, { real, pending: [...v.pending], path: [...v.path] });
-        return real;
+        const handle = { id: nextHandle++ };
+        branches.set(handle.id, { real: inner.fork(v.real), pending: [...v.pending], path: [...v.path] });
+        return handle;
       },
       release(branch) {
+        const v = get(branch);
         branches.delete(branch.id);
-        inner.release(branch);
+        inner.release(v.real);
       },
       // Waiting tokens are dropped from the record; the real branch is truncated only below them.
       ...(inner.truncate ? {
         truncate(branch: Branch, length: number) {
           const v = get(branch);
           const keep = length - promptLength;
-          const inReal = v.path.length - v.pending.length;
+          const inReal = evaluated(v);
           if (keep < 0 || v.path[0] === -1) return false; // after generate(), the path is not known
           if (keep < inReal) {
             if (!inner.truncate!(v.real, length)) return false;
@@ -147,7 +182,7 @@ export class PathMemo {
       } : {}),
       async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal) {
         const out: NextTokenScores[] = new Array(requests.length);
-        const misses: { index: number; request: EvaluateRequest }[] = [];
+        const misses: { index: number; v: Virtual; request: EvaluateRequest }[] = [];
         requests.forEach((r, index) => {
           const v = get(r.branch);
           const path = [...v.path, ...r.tokens];
@@ -157,13 +192,19 @@ export class PathMemo {
             v.path = path;
             out[index] = slice(known, r.topN);
           } else {
-            misses.push({ index, request: { branch: v.real, tokens: [...v.pending, ...r.tokens], topN: r.topN } });
-            v.pending = [];
-            v.path = path;
+            misses.push({ index, v, request: r });
           }
         });
-        if (misses.length > 0) {
-          const scores = await inner.evaluate(misses.map((m) => m.request), signal);
+        // Copies are taken before any branch of the batch moves on: each from a settled state.
+        for (const { v } of misses) if (v.pending.length > 0) adoptEvaluated(v);
+        const sent = misses.map(({ v, request }) => {
+          const tokens = [...v.pending, ...request.tokens];
+          v.pending = [];
+          v.path = [...v.path, ...request.tokens];
+          return { branch: v.real, tokens, topN: request.topN };
+        });
+        if (sent.length > 0) {
+          const scores = await inner.evaluate(sent, signal);
           misses.forEach((m, i) => (out[m.index] = scores[i]!));
         }
         return out;
@@ -171,7 +212,8 @@ export class PathMemo {
       ...(inner.generate ? {
         generate(request: GenerateRequest, signal?: AbortSignal) {
           const v = get(request.branch);
-          const stream = inner.generate!({ ...request, tokens: [...v.pending, ...request.tokens] }, signal);
+          adoptEvaluated(v);
+          const stream = inner.generate!({ ...request, branch: v.real, tokens: [...v.pending, ...request.tokens] }, signal);
           if (!stream) return undefined;
           v.pending = [];
           // The branch's path is no longer followed: generated tokens are never on a recorded path's key by accident.

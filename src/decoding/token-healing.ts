@@ -233,6 +233,17 @@ export class HealingModel implements LanguageModel {
     this.base.release(branch);
   }
 
+  /**
+   * How many of `tokens` it takes to re-type `remaining` (all of them where none was left to
+   * re-type, or they never do): a branch that re-typed it and went on in one evaluation types
+   * freely from the token that finished it.
+   */
+  private retypedBy(remaining: string | undefined, tokens: readonly number[]): number {
+    if (remaining === undefined) return tokens.length;
+    for (let k = 1; k < tokens.length; k++) if (remainingAfter(remaining, this.base.detokenize(tokens.slice(0, k))) === undefined) return k;
+    return tokens.length;
+  }
+
   /** Only back to where the branch types freely: before it, what is left to re-type is not kept. */
   truncate(branch: Branch, length: number): boolean {
     const at = this.lengths.get(branch.id);
@@ -257,19 +268,18 @@ export class HealingModel implements LanguageModel {
   }
 
   async evaluate(requests: readonly EvaluateRequest[], signal?: AbortSignal): Promise<NextTokenScores[]> {
-    const left = requests.map((r) => {
-      const before = this.remaining.get(r.branch.id);
-      return before === undefined ? undefined : remainingAfter(before, this.base.detokenize(r.tokens));
-    });
+    const before = requests.map((r) => this.remaining.get(r.branch.id));
+    const left = requests.map((r, i) => (before[i] === undefined ? undefined : remainingAfter(before[i]!, this.base.detokenize(r.tokens))));
     const scores = await this.base.evaluate(requests.map((r, i) => (left[i] === undefined ? r : { ...r, topN: Math.max(r.topN, HEALING_TOP_N) })), signal);
     return Promise.all(scores.map(async (s, i) => {
-      const branch = requests[i]!.branch;
+      const { branch, tokens } = requests[i]!;
       const at = this.lengths.get(branch.id);
-      if (at) at.length += requests[i]!.tokens.length;
+      const from = at?.length ?? 0;
+      if (at) at.length += tokens.length;
       const rest = left[i];
       const free = () => {
         this.remaining.delete(branch.id);
-        if (at && at.freeFrom === Infinity) at.freeFrom = at.length;
+        if (at && at.freeFrom === Infinity) at.freeFrom = from + this.retypedBy(before[i], tokens);
       };
       if (rest === undefined) {
         free();

@@ -65,4 +65,36 @@ describe('PathMemo', () => {
     assert.equal(m.tokenText(afterB!.ids[0]!), ' c');
     search.release(branch);
   });
+
+  it('a search\'s branch that must evaluate waiting tokens copies a branch that evaluated them instead, and reads the same scores', async () => {
+    const rules = { '': { a: 0.6, b: 0.4 }, a: { b: 0.7, c: 0.3 }, b: { c: 1 }, c: { a: 1 }, 'b a': { b: 0.9, c: 0.1 } };
+    const m = new TableModel({ vocab: ['a', 'b', 'c'], rules });
+    const prompt = await m.start([], 4);
+    const memo = new PathMemo(m, prompt);
+    const rec = memo.recording();
+    const first = rec.fork(prompt.branch);
+    await rec.evaluate([{ branch: first, tokens: m.ids('a'), topN: 2 }]);
+    await rec.evaluate([{ branch: first, tokens: m.ids('b'), topN: 2 }]);
+    rec.release(first);
+    const search = memo.replaying();
+    // Both follow the record "a b" (its tokens wait), then leave it: one evaluates "a b" and "c"...
+    const one = search.fork(prompt.branch);
+    await search.evaluate([{ branch: one, tokens: m.ids('a b'), topN: 2 }]);
+    const two = search.fork(one);
+    await search.evaluate([{ branch: one, tokens: m.ids('c'), topN: 2 }]);
+    assert.deepEqual(m.calls.at(-1)!.map((r) => r.tokens), [m.ids('a b c')]);
+    // ...the other takes a copy of it cut back after "a b", and evaluates only its own "a".
+    const truncations = m.truncations;
+    const [after] = await search.evaluate([{ branch: two, tokens: m.ids('a'), topN: 2 }]);
+    assert.deepEqual(m.calls.at(-1)!.map((r) => r.tokens), [m.ids('a')], 'it evaluated "a b" again');
+    assert.equal(m.truncations, truncations + 1);
+    assert.equal(m.tokenText(after!.ids[0]!), ' b', 'the scores after "a b a"');
+    assert.ok(Math.abs(after!.logits[0]! - after!.logNormalizer - Math.log(0.9)) < 1e-6);
+    // Its handle still works: truncate, evaluate, release.
+    assert.equal(search.truncate!(two, 2), true);
+    const [again] = await search.evaluate([{ branch: two, tokens: m.ids('c'), topN: 2 }]);
+    assert.equal(m.tokenText(again!.ids[0]!), ' a');
+    for (const b of [one, two]) search.release(b);
+    assert.equal(m.liveBranches, 1, 'only the prompt\'s branch is left');
+  });
 });

@@ -59,6 +59,18 @@ describe('token healing', () => {
     for (const b of [state.branch, child]) healing.release(b);
   });
 
+  it('a branch that re-types the removed text and goes on in one evaluation types freely from the token that re-typed it', async () => {
+    // An anytime search's branch evaluates the tokens it took from the first pass's record in one go.
+    const m = model();
+    const healing = new HealingModel(m, ' return');
+    const state = await healing.start(m.ids('x'), 64);
+    const child = healing.fork(state.branch);
+    await healing.evaluate([{ branch: child, tokens: m.ids('return value ;'), topN: 8 }]);
+    assert.equal(healing.truncate(child, 1), false, 'back into the re-typed text');
+    assert.equal(healing.truncate(child, 2), true, 'right after " return" (was refused: free only from the end, 4)');
+    for (const b of [state.branch, child]) healing.release(b);
+  });
+
   it('a removed text that is a first part of a token, or longer than one, is re-typed piece by piece', () => {
     const m = new TableModel({ vocab: ['re', 'ret', 'return', 't', 'x'], rules: {} });
     const index = new VocabularyIndex({ vocabSize: m.vocabSize, isEndOfGeneration: () => false, detokenize: (ids) => ids.map((id) => (id === 3 ? 't' : m.tokenText(id))).join('') });

@@ -61,7 +61,7 @@ export function hold(search: Search, h: HeldBranch): void {
   while (search.held.length > capacity(search)) search.m.release(search.held.shift()!.branch);
 }
 
-/** Held branches at most: with the committed branch and a batch in flight, well within a backend's 16. */
+/** Held branches at most: with the committed branch and a batch in flight, well within the 16 branches a model loads with. */
 const capacity = (search: Search) => Math.max(1, search.o.parallel) + 1;
 
 /**
