@@ -8,6 +8,19 @@ import type { GeneratedToken, GenerationEnd, LanguageModel } from '../../src/dec
 import { PathMemo } from '../../src/decoding/shared-path';
 import { TableModel } from '../support/table-model';
 
+/** A first pass that recorded "a b", and the search's model over it. */
+async function recordedAB(more: Record<string, Record<string, number>> = {}) {
+  const m = new TableModel({ vocab: ['a', 'b', 'c'], rules: { '': { a: 0.6, b: 0.4 }, a: { b: 0.7, c: 0.3 }, b: { c: 1 }, c: { a: 1 }, ...more } });
+  const prompt = await m.start([], 4);
+  const memo = new PathMemo(m, prompt);
+  const rec = memo.recording();
+  const first = rec.fork(prompt.branch);
+  await rec.evaluate([{ branch: first, tokens: m.ids('a'), topN: 2 }]);
+  await rec.evaluate([{ branch: first, tokens: m.ids('b'), topN: 2 }]);
+  rec.release(first);
+  return { m, prompt, search: memo.replaying() };
+}
+
 describe('PathMemo', () => {
   it('ends the backend\'s stream when the first pass stops reading early', async () => {
     let closed = false;
@@ -39,15 +52,7 @@ describe('PathMemo', () => {
   });
 
   it('the search\'s truncate() drops tokens still waiting on the record, and truncates the real branch only below them', async () => {
-    const m = new TableModel({ vocab: ['a', 'b', 'c'], rules: { '': { a: 0.6, b: 0.4 }, a: { b: 0.7, c: 0.3 }, b: { c: 1 }, c: { a: 1 } } });
-    const prompt = await m.start([], 4);
-    const memo = new PathMemo(m, prompt);
-    const rec = memo.recording();
-    const first = rec.fork(prompt.branch);
-    await rec.evaluate([{ branch: first, tokens: m.ids('a'), topN: 2 }]);
-    await rec.evaluate([{ branch: first, tokens: m.ids('b'), topN: 2 }]);
-    rec.release(first);
-    const search = memo.replaying();
+    const { m, prompt, search } = await recordedAB();
     const branch = search.fork(prompt.branch);
     const calls = m.calls.length;
     // "a b" is on the record: read from it, its tokens wait on the branch.
@@ -67,16 +72,7 @@ describe('PathMemo', () => {
   });
 
   it('a search\'s branch that must evaluate waiting tokens copies a branch that evaluated them instead, and reads the same scores', async () => {
-    const rules = { '': { a: 0.6, b: 0.4 }, a: { b: 0.7, c: 0.3 }, b: { c: 1 }, c: { a: 1 }, 'b a': { b: 0.9, c: 0.1 } };
-    const m = new TableModel({ vocab: ['a', 'b', 'c'], rules });
-    const prompt = await m.start([], 4);
-    const memo = new PathMemo(m, prompt);
-    const rec = memo.recording();
-    const first = rec.fork(prompt.branch);
-    await rec.evaluate([{ branch: first, tokens: m.ids('a'), topN: 2 }]);
-    await rec.evaluate([{ branch: first, tokens: m.ids('b'), topN: 2 }]);
-    rec.release(first);
-    const search = memo.replaying();
+    const { m, prompt, search } = await recordedAB({ 'b a': { b: 0.9, c: 0.1 } });
     // Both follow the record "a b" (its tokens wait), then leave it: one evaluates "a b" and "c"...
     const one = search.fork(prompt.branch);
     await search.evaluate([{ branch: one, tokens: m.ids('a b'), topN: 2 }]);
