@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CompletionController } from './providers/completion-controller';
 import { TokenTreeInlineProvider } from './providers/inline-provider';
 import { RequestGate } from './providers/request-gate';
+import { leadOf } from './providers/selected-item';
 import { pickModelFile, pickStrategy, toggleCompletions, useModel } from './host/commands';
 import { compareStrategiesHere } from './host/compare-command';
 import { editorEngine } from './host/engine';
@@ -113,9 +114,10 @@ export function activate(context: vscode.ExtensionContext): void {
     if (r.replaced) return void vscode.commands.executeCommand('editor.action.inlineSuggest.hide').then(() => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
     // After the suggest widget's selected item: recorded at the editor's cursor, behind the item's rest.
     const cursor = r.request.cursor ?? r.request;
-    if (r.request.cursor && r.request.cursor.lead === undefined) return;
+    const lead = leadOf(r.request);
+    if (lead === undefined) return;
     const position = new vscode.Position(cursor.line, cursor.character);
-    const id = shown.record(document, position, r.final, r.request.cursor?.lead);
+    const id = shown.record(document, position, r.final, lead);
     const state = { ...toPanelState(id, vscode.workspace.asRelativePath(document.uri), position.line + 1, final), refine, ...gateState(r.final), ...contextState(id, r.request.documentKey) };
     panelStates.set(r.request.documentKey, state);
     panel.show(state);

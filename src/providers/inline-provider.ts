@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { shownInline, type CompletionController, type CursorRequest, type Suggestion } from './completion-controller';
-import { afterSelectedItem, runsOnIntoItem } from './selected-item';
+import { afterSelectedItem, leadOf, runsOnIntoItem } from './selected-item';
 
 /** The controller's view of a document at a cursor. */
 export function cursorRequestOf(document: vscode.TextDocument, position: vscode.Position): CursorRequest {
@@ -51,7 +51,8 @@ export class TokenTreeInlineProvider implements vscode.InlineCompletionItemProvi
     if (!suggestions || suggestions.length === 0 || token.isCancellationRequested || document.isClosed) return undefined;
     // The panel hears of suggestions the gate kept from the ghost text too, marked as such; of
     // those after an item that replaces text, not: its insert actions insert at the cursor.
-    if (!after || after.cursor?.lead !== undefined) this.onShown(document, position, suggestions, after?.cursor?.lead ?? '');
+    const lead = leadOf(after ?? here);
+    if (lead !== undefined) this.onShown(document, position, suggestions, lead);
     const inline = shownInline(suggestions).filter((s) => !selected || !runsOnIntoItem(selected.text, s.text));
     if (inline.length === 0) return undefined;
     const range = selected?.range ?? new vscode.Range(position, position);

@@ -47,3 +47,12 @@ export function afterSelectedItem(request: CursorRequest, item: SelectedItem): C
 export function runsOnIntoItem(item: string, suggestion: string): boolean {
   return /[\p{L}\p{N}_$]$/u.test(item) && /^[\p{L}\p{N}_$]/u.test(suggestion);
 }
+
+/**
+ * The text between the editor's cursor and a request's suggestions ('' without a selected item);
+ * undefined after an item that replaces text, whose suggestions the panel's actions, which insert
+ * at the cursor, cannot insert.
+ */
+export function leadOf(request: CursorRequest): string | undefined {
+  return request.cursor ? request.cursor.lead : '';
+}

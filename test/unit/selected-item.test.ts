@@ -4,7 +4,7 @@ import type { CompletionResult } from '../../src/decoding/completion';
 import { textBeforeCursor, textLines } from '../../src/decoding/prompt-parts';
 import { CompletionController, type CompletionEngine, type ControllerSettings, type CursorRequest, type EngineRequest } from '../../src/providers/completion-controller';
 import { abortableSleep, RequestGate } from '../../src/providers/request-gate';
-import { afterSelectedItem, runsOnIntoItem } from '../../src/providers/selected-item';
+import { afterSelectedItem, leadOf, runsOnIntoItem } from '../../src/providers/selected-item';
 
 const SETTINGS: ControllerSettings = {
   enabled: true, languages: ['typescript'], candidates: 1, autoTriggerMaxLineSuffix: 8, timeBudgetMs: 1000, otherFiles: false,
@@ -51,6 +51,13 @@ describe('the suggest widget\'s selected item', () => {
     const r = afterSelectedItem(typed, { line: 1, start: 4, end: 7, text: 'push' })!;
     assert.equal(r.document.lineAt(1), '  s.push');
     assert.deepEqual(r.cursor, { line: 1, character: 7 });
+  });
+
+  it('the lead before the suggestions: none without an item, the item\'s rest, undefined after an item that replaces text', () => {
+    assert.equal(leadOf(atCursor()), '');
+    assert.equal(leadOf(afterSelectedItem(atCursor(), { line: 1, start: 4, end: 5, text: 'push' })!), 'ush');
+    const typed: CursorRequest = { ...atCursor(), document: textLines('const s = new Stack();\n  s.psh\n}'), character: 7 };
+    assert.equal(leadOf(afterSelectedItem(typed, { line: 1, start: 4, end: 7, text: 'push' })!), undefined);
   });
 
   it('gives nothing for an item off the cursor\'s line, across lines, or ending before the cursor', () => {
